@@ -1,0 +1,16 @@
+/* secmem.h — memory for secret material: guarded, locked, never dumped,
+ * wiped on release. Secret buffers are never realloc'ed: allocate new, copy,
+ * release the old one. */
+#ifndef MODAL_SECMEM_H
+#define MODAL_SECMEM_H
+
+#include <stddef.h>
+
+/* sodium_init() once; returns -1 if libsodium cannot start. */
+int secmem_init(void);
+/* sodium_malloc; aborts on failure, as an out-of-memory launcher cannot go on. */
+void *xsecure_alloc(size_t len);
+/* Wipes len bytes and releases; NULL is fine. */
+void secure_free(void *p, size_t len);
+
+#endif

@@ -1,0 +1,108 @@
+/* vault.h — the vault: named secret bundles in the environments of a workspace,
+ * encrypted at rest. One interface; the URL picks the implementation
+ * (file: is the embedded store). */
+#ifndef MODAL_VAULT_H
+#define MODAL_VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "names.h"
+
+struct vault;
+
+/* One KEY=VALUE of a bundle. Values are arbitrary bytes (no NUL). */
+struct vault_item {
+	const char *key;
+	const unsigned char *value;
+	size_t value_len;
+};
+
+struct vault_bundle {
+	const char *name;     /* the secret's name */
+	uint64_t version;
+	size_t nitems;
+	struct vault_item *items;
+};
+
+/* What one launch fetched. Every pointer in it points into one sodium_malloc'ed
+ * arena, wiped and released by vault_fetch_free. */
+struct vault_fetch {
+	size_t nbundles;
+	struct vault_bundle *bundles;          /* in the order requested */
+	char environment[NAME_MAX_LEN + 1];
+	unsigned char fingerprint_key[32];     /* the vault's key for --check fingerprints */
+	void *arena;
+	size_t arena_len;
+};
+
+struct vault_secret_meta {
+	char secret_id[48];
+	char name[NAME_MAX_LEN + 1];
+	char environment[NAME_MAX_LEN + 1];
+	int64_t created_at;                    /* unix seconds */
+	int64_t updated_at;
+	uint64_t version;
+	size_t nkeys;
+	char **keys;                           /* key names only, never values */
+};
+
+struct vault_env {
+	char name[NAME_MAX_LEN + 1];
+	char webhook_suffix[NAME_MAX_LEN + 1];
+	char workspace_id[48];
+	int64_t created_at;
+	int is_default;
+};
+
+struct vault_workspace {
+	char workspace_id[48];
+	char slug[NAME_MAX_LEN + 1];
+	char name[NAME_MAX_LEN + 1];
+	char plan[16];
+	char default_env[NAME_MAX_LEN + 1];
+};
+
+/* "file:$XDG_DATA_HOME/modal-vault" (or ~/.local/share/modal-vault). */
+int vault_default_url(char *buf, size_t len, struct mr_err *e);
+
+/* Creates a new embedded vault at a file: URL: directory 0700, master key 0600,
+ * database, workspace and its default environment "main". Refuses to touch an
+ * existing vault. */
+int vault_init(const char *url, const char *workspace_name,
+	       struct vault_workspace *ws, struct mr_err *e);
+
+int vault_open(const char *url, struct vault **out, struct mr_err *e);
+void vault_close(struct vault *v);
+
+/* The launcher's fetch: every named bundle of env (NULL: the default) at once. */
+int vault_fetch(struct vault *v, const char *env, const char *const *names,
+		size_t nnames, struct vault_fetch *out, struct mr_err *e);
+void vault_fetch_free(struct vault_fetch *f);
+
+/* Creates secret name in env (NULL: default). With replace, an existing secret
+ * gets a new version holding exactly items; without it, MR_E_EXISTS. */
+int vault_secret_put(struct vault *v, const char *env, const char *name,
+		     const struct vault_item *items, size_t nitems, int replace,
+		     struct vault_secret_meta *out, struct mr_err *e);
+int vault_secret_get(struct vault *v, const char *env, const char *name,
+		     struct vault_secret_meta *out, struct mr_err *e);
+int vault_secret_list(struct vault *v, const char *env,
+		      struct vault_secret_meta **out, size_t *n, struct mr_err *e);
+int vault_secret_delete(struct vault *v, const char *env, const char *name,
+			struct mr_err *e);
+void vault_secret_meta_clear(struct vault_secret_meta *m);
+void vault_secret_meta_free(struct vault_secret_meta *m, size_t n);
+
+int vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
+		     struct vault_env *out, struct mr_err *e);
+int vault_env_list(struct vault *v, struct vault_env **out, size_t *n,
+		   struct mr_err *e);
+/* Refused (MR_E_CONFLICT) for the default environment and while it holds secrets. */
+int vault_env_delete(struct vault *v, const char *name, struct mr_err *e);
+
+int vault_workspace_current(struct vault *v, struct vault_workspace *out,
+			    struct mr_err *e);
+
+#endif
