@@ -32,7 +32,10 @@ mr_wrap(struct mr_err *e, const char *fmt, ...)
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", prefix, old);
+	/* Truncation is fine: the message is for a person, the kind is kept. */
+	if (snprintf(e->msg, sizeof(e->msg), "%s: %.*s", prefix,
+		     (int)(sizeof(e->msg) - strlen(prefix) - 3), old) < 0)
+		e->msg[0] = '\0';
 	return -1;
 }
 

@@ -81,6 +81,9 @@ read_file_secret(const char *path, size_t max, int require_private,
 			     (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
+	/* Size the locked buffer by the file, not by the limit: mlock is scarce. */
+	if (S_ISREG(st.st_mode) && st.st_size >= 0 && (size_t)st.st_size < max)
+		max = (size_t)st.st_size + 1;
 	rc = read_fd_secret(fd, max, buf, len, path, e);
 out:
 	close(fd);

@@ -10,14 +10,15 @@
  * open later can become someone's stdout. Returns -1 if that fails. */
 int fds_ensure_std(void);
 
-/* Reads all of fd into sodium_malloc'ed memory of size max + 1 (NUL-terminated).
- * More than max bytes is MR_E_TOOLARGE. *buf is freed with secure_free(*buf, max + 1). */
+/* Reads all of fd into sodium_malloc'ed memory, NUL-terminated. More than max
+ * bytes is MR_E_TOOLARGE. *buf is released with secure_free(*buf, *len + 1). */
 int read_fd_secret(int fd, size_t max, unsigned char **buf, size_t *len,
 		   const char *what, struct mr_err *e);
 
 /* Opens path O_RDONLY|O_CLOEXEC|O_NOFOLLOW and reads it as read_fd_secret.
  * With require_private, the opened file must be a regular file owned by the
- * effective user with no group or other permission bits (checked with fstat). */
+ * effective user with no group or other permission bits (checked with fstat).
+ * A regular file's buffer is sized from its length, not from max. */
 int read_file_secret(const char *path, size_t max, int require_private,
 		     unsigned char **buf, size_t *len, struct mr_err *e);
 

@@ -1,0 +1,136 @@
+/* cmd_admin.c — modal-vault init, environment create|list|delete, workspace current. */
+#include "cli.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The workspace of a new vault is named after its owner, as a personal one. */
+static const char *
+default_workspace_name(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	snprintf(buf, len, "%s", pw != NULL && name_is_valid(pw->pw_name) ? pw->pw_name : "default");
+	return buf;
+}
+
+int
+cmd_init(struct cli *c)
+{
+	struct vault_workspace ws;
+	char name[NAME_MAX_LEN + 1];
+
+	if (c->name == NULL)
+		c->name = default_workspace_name(name, sizeof(name));
+	if (vault_init(c->url, c->name, &ws, &c->err) != 0)
+		return cli_fail(c);
+	if (c->json)
+		return print_json(json_pack("{s:s, s:s, s:s, s:s}", "url", c->url,
+					    "workspace_id", ws.workspace_id, "name", ws.name,
+					    "default_environment", ws.default_env));
+	printf("Created an embedded vault at %s\n"
+	       "Workspace '%s' (%s), default environment '%s'.\n"
+	       "Next:\n"
+	       "  modal-vault secret create NAME KEY=VALUE...    (KEY=- reads the value from stdin)\n"
+	       "  modal-run --secret NAME -- COMMAND\n",
+	       c->url + 5, ws.name, ws.workspace_id, ws.default_env);
+	return 0;
+}
+
+int
+cmd_env_create(struct cli *c)
+{
+	struct vault *v = NULL;
+	struct vault_env env;
+	int rc = 0;
+
+	if (cli_open(c, &v) != 0 || vault_env_create(v, c->args[0], c->suffix, &env, &c->err) != 0)
+		rc = cli_fail(c);
+	else if (c->json)
+		rc = print_json(env_json(&env));
+	else
+		printf("Created environment '%s'\n", env.name);
+	vault_close(v);
+	return rc;
+}
+
+int
+cmd_env_list(struct cli *c)
+{
+	static const char *const headers[] = { "NAME", "WEBHOOK SUFFIX", "CREATED", "DEFAULT" };
+	struct vault_env *list = NULL;
+	struct vault *v = NULL;
+	char (*created)[32] = NULL;
+	const char **cells = NULL;
+	json_t *arr;
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (cli_open(c, &v) != 0 || vault_env_list(v, &list, &n, &c->err) != 0) {
+		rc = cli_fail(c);
+		goto out;
+	}
+	if (c->json) {
+		arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, env_json(&list[i]));
+		rc = print_json(json_pack("{s:o}", "data", arr));
+		goto out;
+	}
+	created = calloc(n + 1, sizeof(*created));
+	cells = calloc((n + 1) * 4, sizeof(*cells));
+	for (i = 0; created != NULL && cells != NULL && i < n; i++) {
+		format_time(list[i].created_at, created[i], sizeof(created[i]));
+		cells[i * 4] = list[i].name;
+		cells[i * 4 + 1] = list[i].webhook_suffix;
+		cells[i * 4 + 2] = created[i];
+		cells[i * 4 + 3] = list[i].is_default ? "yes" : "";
+	}
+	if (created != NULL && cells != NULL)
+		print_table(4, headers, cells, n);
+out:
+	free(created);
+	free(cells);
+	free(list);
+	vault_close(v);
+	return rc;
+}
+
+int
+cmd_env_delete(struct cli *c)
+{
+	struct vault *v = NULL;
+	char question[128];
+	int rc = 0;
+
+	snprintf(question, sizeof(question), "Delete environment '%.64s'?", c->args[0]);
+	if (cli_open(c, &v) != 0 || cli_confirm(c, question) != 0 ||
+	    vault_env_delete(v, c->args[0], &c->err) != 0)
+		rc = cli_fail(c);
+	else
+		printf("Deleted environment '%s'\n", c->args[0]);
+	vault_close(v);
+	return rc;
+}
+
+int
+cmd_workspace_current(struct cli *c)
+{
+	struct vault_workspace ws;
+	struct vault *v = NULL;
+	int rc = 0;
+
+	if (cli_open(c, &v) != 0 || vault_workspace_current(v, &ws, &c->err) != 0)
+		rc = cli_fail(c);
+	else if (c->json)
+		rc = print_json(json_pack("{s:s, s:s, s:s, s:s}", "workspace_id", ws.workspace_id,
+					  "slug", ws.slug, "name", ws.name, "plan", ws.plan));
+	else
+		printf("%s (%s), plan %s, default environment '%s'\n", ws.name,
+		       ws.workspace_id, ws.plan, ws.default_env);
+	vault_close(v);
+	return rc;
+}

@@ -1,0 +1,225 @@
+/* main.c — modal-vault: the admin CLI of the vault (SPEC 10). Parses the
+ * command line against the command table and runs one command. */
+#include "cli.h"
+#include "exitcodes.h"
+#include "fdio.h"
+#include "input.h"
+#include "secmem.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct command commands[] = {
+	{ "init", NULL, O_SERVER | O_NAME | O_JSON, 0, 0, cmd_init,
+	  "init [--name WORKSPACE] [--json]", "create a new embedded vault (file: URL)" },
+	{ "secret", "create", O_SERVER | O_ENV | O_FORCE | O_DOTENV | O_FROM_JSON | O_JSON, 1, -1,
+	  cmd_secret_create,
+	  "secret create NAME [KEY=VALUE|KEY=-]... [--from-dotenv FILE] [--from-json FILE] [-e ENV] [--force] [--json]",
+	  "store a secret (KEY=- reads that value from stdin)" },
+	{ "secret", "list", O_SERVER | O_ENV | O_JSON, 0, 0, cmd_secret_list,
+	  "secret list [-e ENV] [--json]", "list the secrets of an environment" },
+	{ "secret", "get", O_SERVER | O_ENV | O_JSON, 1, 1, cmd_secret_get,
+	  "secret get NAME [-e ENV] [--json]", "show a secret's metadata and key names (never values)" },
+	{ "secret", "delete", O_SERVER | O_ENV | O_YES | O_ALLOW_MISSING, 1, 1, cmd_secret_delete,
+	  "secret delete NAME [-e ENV] [-y] [--allow-missing]", "delete a secret" },
+	{ "environment", "create", O_SERVER | O_SUFFIX | O_JSON, 1, 1, cmd_env_create,
+	  "environment create NAME [--webhook-suffix S] [--json]", "create an environment" },
+	{ "environment", "list", O_SERVER | O_JSON, 0, 0, cmd_env_list,
+	  "environment list [--json]", "list environments" },
+	{ "environment", "delete", O_SERVER | O_YES, 1, 1, cmd_env_delete,
+	  "environment delete NAME [-y]", "delete an empty environment" },
+	{ "workspace", "current", O_SERVER | O_JSON, 0, 0, cmd_workspace_current,
+	  "workspace current [--json]", "show the current workspace" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: modal-vault [--server URL] COMMAND [ARGS]...\n\nCommands:\n", f);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-30s %s\n", commands[i].usage, commands[i].summary);
+	fputs("\nOptions for every command:\n"
+	      "  --server URL   the vault (else MODAL_SERVER_URL, else file:$XDG_DATA_HOME/modal-vault)\n"
+	      "  -h, --help     this help\n"
+	      "The environment is -e ENV, else MODAL_ENVIRONMENT, else the workspace's default.\n"
+	      "Exit status: 0 ok, 64 usage, 65 bad data or not found, 69 unavailable,\n"
+	      "74 I/O error, 77 permission, 78 configuration.\n", f);
+}
+
+static const struct command *
+find_command(int argc, char **argv, int *consumed)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[0], commands[i].group) != 0)
+			continue;
+		if (commands[i].verb == NULL) {
+			*consumed = 1;
+			return &commands[i];
+		}
+		if (argc > 1 && strcmp(argv[1], commands[i].verb) == 0) {
+			*consumed = 2;
+			return &commands[i];
+		}
+	}
+	return NULL;
+}
+
+static int die_usage(const struct command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int
+die_usage(const struct command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("modal-vault: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd != NULL)
+		fprintf(stderr, " (usage: modal-vault %s)\n", cmd->usage);
+	else
+		fputs(" (see modal-vault --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+static int
+add_file(const char **files, int *n, const char *path)
+{
+	if (*n == CLI_MAX_FILES)
+		return -1;
+	files[(*n)++] = path;
+	return 0;
+}
+
+static int
+parse_options(struct cli *c, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "server", required_argument, NULL, 'S' }, { "env", required_argument, NULL, 'e' },
+		{ "environment", required_argument, NULL, 'e' }, { "json", no_argument, NULL, 'j' },
+		{ "yes", no_argument, NULL, 'y' }, { "force", no_argument, NULL, 'f' },
+		{ "allow-missing", no_argument, NULL, 'm' }, { "from-dotenv", required_argument, NULL, 'd' },
+		{ "from-json", required_argument, NULL, 'J' }, { "webhook-suffix", required_argument, NULL, 'w' },
+		{ "name", required_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct { int ch; unsigned opt; } allowed[] = {
+		{ 'S', O_SERVER }, { 'e', O_ENV }, { 'j', O_JSON }, { 'y', O_YES }, { 'f', O_FORCE },
+		{ 'm', O_ALLOW_MISSING }, { 'd', O_DOTENV }, { 'J', O_FROM_JSON }, { 'w', O_SUFFIX },
+		{ 'n', O_NAME },
+	};
+	size_t i;
+	int ch;
+
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, ":e:yh", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			printf("usage: modal-vault %s\n%s\n", c->cmd->usage, c->cmd->summary);
+			exit(0);
+		}
+		if (ch == '?')
+			return die_usage(c->cmd, "unknown option '%s'", argv[optind - 1]);
+		if (ch == ':')
+			return die_usage(c->cmd, "option '%s' needs a value", argv[optind - 1]);
+		for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+			if (allowed[i].ch == ch && !(c->cmd->opts & allowed[i].opt))
+				return die_usage(c->cmd, "option '%s' does not apply here", argv[optind - 1]);
+		switch (ch) {
+		case 'S': c->server = optarg; break;
+		case 'e': c->env = optarg; break;
+		case 'j': c->json = 1; break;
+		case 'y': c->yes = 1; break;
+		case 'f': c->force = 1; break;
+		case 'm': c->allow_missing = 1; break;
+		case 'w': c->suffix = optarg; break;
+		case 'n': c->name = optarg; break;
+		case 'd':
+			if (add_file(c->dotenv, &c->ndotenv, optarg) != 0)
+				return die_usage(c->cmd, "too many files ('%s')", optarg);
+			break;
+		case 'J':
+			if (add_file(c->from_json, &c->nfrom_json, optarg) != 0)
+				return die_usage(c->cmd, "too many files ('%s')", optarg);
+			break;
+		}
+	}
+	c->args = argv + optind;
+	c->nargs = argc - optind;
+	if (c->nargs < c->cmd->min_args)
+		return die_usage(c->cmd, "%s", "missing argument");
+	if (c->cmd->max_args >= 0 && c->nargs > c->cmd->max_args)
+		return die_usage(c->cmd, "unexpected argument '%s'", c->args[c->cmd->max_args]);
+	return 0;
+}
+
+/* Settings: flag > environment > default (SPEC 4). */
+static int
+resolve_settings(struct cli *c)
+{
+	const char *url = c->server != NULL ? c->server : getenv("MODAL_SERVER_URL");
+
+	if (c->env == NULL)
+		c->env = getenv("MODAL_ENVIRONMENT");
+	if (c->env != NULL && *c->env == '\0')
+		c->env = NULL;
+	if (url != NULL && *url != '\0') {
+		if (strlen(url) >= sizeof(c->url))
+			return mr_fail(&c->err, MR_E_CONFIG, "vault URL too long");
+		strcpy(c->url, url);
+		return 0;
+	}
+	return vault_default_url(c->url, sizeof(c->url), &c->err);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = { 0 };
+	int consumed = 0, rc;
+
+	if (fds_ensure_std() != 0)
+		return EXIT_OSERR;
+	signal(SIGPIPE, SIG_IGN);
+	if (secmem_init() != 0) {
+		fputs("modal-vault: libsodium failed to initialise\n", stderr);
+		return EXIT_SOFTWARE;
+	}
+	input_init();
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		puts("modal-vault 0.1.0");
+		return 0;
+	}
+	if (strncmp(argv[1], "--server", 8) == 0) {
+		/* A global --server before the command, in either spelling. */
+		if (argv[1][8] == '=') {
+			c.server = argv[1] + 9;
+			argv += 1, argc -= 1;
+		} else if (argc > 2 && argv[1][8] == '\0') {
+			c.server = argv[2];
+			argv += 2, argc -= 2;
+		}
+	}
+	if (argc < 2 || (c.cmd = find_command(argc - 1, argv + 1, &consumed)) == NULL)
+		return die_usage(NULL, "unknown command '%s'", argc < 2 ? "" : argv[1]);
+	/* getopt sees the command words as its argv[0]. */
+	if ((rc = parse_options(&c, argc - consumed, argv + consumed)) != 0)
+		return rc;
+	if (resolve_settings(&c) != 0)
+		return cli_fail(&c);
+	return c.cmd->run(&c);
+}

@@ -1,0 +1,110 @@
+/* output.c — opening the vault a command names, errors, confirmation, JSON
+ * and tables. */
+#include "cli.h"
+#include "exitcodes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int
+cli_open(struct cli *c, struct vault **v)
+{
+	return vault_open(c->url, v, &c->err);
+}
+
+int
+cli_fail(struct cli *c)
+{
+	fprintf(stderr, "modal-vault: %s\n", c->err.msg);
+	return mr_exit_code(c->err.kind);
+}
+
+/* Destructive commands ask first; without a terminal to ask on, -y is required. */
+int
+cli_confirm(struct cli *c, const char *question)
+{
+	char answer[16];
+
+	if (c->yes)
+		return 0;
+	if (!isatty(STDIN_FILENO))
+		return mr_fail(&c->err, MR_E_USAGE,
+			       "%s: not confirmed (no terminal to ask on): pass -y/--yes", question);
+	fprintf(stderr, "%s [y/N] ", question);
+	if (fgets(answer, sizeof(answer), stdin) == NULL ||
+	    (strcmp(answer, "y\n") != 0 && strcmp(answer, "yes\n") != 0))
+		return mr_fail(&c->err, MR_E_USAGE, "%s: not confirmed, nothing changed", question);
+	return 0;
+}
+
+void
+format_time(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+int
+print_json(json_t *j)
+{
+	int rc = j == NULL ? -1 : json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+
+	json_decref(j);
+	putchar('\n');
+	return rc == 0 ? 0 : EXIT_SOFTWARE;
+}
+
+json_t *
+secret_json(const struct vault_secret_meta *m)
+{
+	char created[32], updated[32];
+	json_t *keys = json_array();
+	size_t i;
+
+	format_time(m->created_at, created, sizeof(created));
+	format_time(m->updated_at, updated, sizeof(updated));
+	for (i = 0; i < m->nkeys; i++)
+		json_array_append_new(keys, json_string(m->keys[i]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "secret_id", m->secret_id,
+			 "name", m->name, "environment", m->environment,
+			 "created_at", created, "updated_at", updated,
+			 "version", (json_int_t)m->version, "keys", keys);
+}
+
+json_t *
+env_json(const struct vault_env *env)
+{
+	char created[32];
+
+	format_time(env->created_at, created, sizeof(created));
+	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", env->name,
+			 "workspace_id", env->workspace_id, "webhook_suffix", env->webhook_suffix,
+			 "created_at", created, "default", env->is_default);
+}
+
+void
+print_table(int ncols, const char *const *headers, const char *const *cells, size_t nrows)
+{
+	size_t width[16] = { 0 }, r;
+	int col;
+
+	for (col = 0; col < ncols && col < 16; col++) {
+		width[col] = strlen(headers[col]);
+		for (r = 0; r < nrows; r++)
+			if (strlen(cells[r * ncols + col]) > width[col])
+				width[col] = strlen(cells[r * ncols + col]);
+	}
+	for (col = 0; col < ncols; col++)
+		printf("%-*s%s", col + 1 < ncols ? (int)width[col] : 0, headers[col],
+		       col + 1 < ncols ? "  " : "\n");
+	for (r = 0; r < nrows; r++)
+		for (col = 0; col < ncols; col++)
+			printf("%-*s%s", col + 1 < ncols ? (int)width[col] : 0,
+			       cells[r * ncols + col], col + 1 < ncols ? "  " : "\n");
+}

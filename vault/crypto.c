@@ -1,0 +1,191 @@
+/* crypto.c — key hierarchy, data keys and authenticated encryption at rest. */
+#include "crypto.h"
+#include "fdio.h"
+#include "secmem.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#define AEAD_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define AEAD_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
+
+_Static_assert(SEAL_OVERHEAD == AEAD_NONCE + AEAD_TAG, "seal layout");
+_Static_assert(WRAPPED_KEY_LEN == AEAD_NONCE + 32 + AEAD_TAG, "wrap layout");
+
+int
+keyring_create_file(const char *path, struct mr_err *e)
+{
+	unsigned char *key = xsecure_alloc(MASTER_KEY_LEN);
+	int rc;
+
+	randombytes_buf(key, MASTER_KEY_LEN);
+	rc = write_file_excl(path, key, MASTER_KEY_LEN, 0600, e);
+	secure_free(key, MASTER_KEY_LEN);
+	return rc;
+}
+
+int
+keyring_load_file(const char *path, struct keyring *kr, struct mr_err *e)
+{
+	unsigned char *buf;
+	size_t len;
+
+	kr->master = NULL;
+	if (read_file_secret(path, MASTER_KEY_LEN, 1, &buf, &len, e) != 0)
+		return mr_wrap(e, "master key");
+	if (len != MASTER_KEY_LEN) {
+		secure_free(buf, len + 1);
+		return mr_fail(e, MR_E_CONFIG, "master key %s: %zu bytes, want %d",
+			       path, len, MASTER_KEY_LEN);
+	}
+	kr->master = xsecure_alloc(MASTER_KEY_LEN);
+	memcpy(kr->master, buf, MASTER_KEY_LEN);
+	secure_free(buf, len + 1);
+	return 0;
+}
+
+void
+keyring_clear(struct keyring *kr)
+{
+	secure_free(kr->master, MASTER_KEY_LEN);
+	kr->master = NULL;
+}
+
+void
+keyring_derive(const struct keyring *kr, uint64_t id, const char ctx[8],
+	       unsigned char out[32])
+{
+	crypto_kdf_derive_from_key(out, 32, id, ctx, kr->master);
+}
+
+/* Associated data: a label and every field, NUL-separated. Names cannot hold
+ * NUL, so two different contexts never give the same bytes. */
+static size_t
+context_ad(const char *label, const struct seal_context *ctx, uint32_t kek_version,
+	   unsigned char *ad, size_t adlen)
+{
+	int n = snprintf((char *)ad, adlen, "%s%c%s%c%s%c%s%c%s%c%llu%c%u", label, 0,
+			 ctx->workspace_id, 0, ctx->environment, 0, ctx->name, 0,
+			 ctx->secret_id, 0, (unsigned long long)ctx->version, 0,
+			 (unsigned)kek_version);
+
+	return n < 0 || (size_t)n >= adlen ? 0 : (size_t)n;
+}
+
+static void
+kek_derive(const struct keyring *kr, uint32_t version, unsigned char kek[32])
+{
+	keyring_derive(kr, version, "mv-kek01", kek);
+}
+
+static int
+key_wrap(const struct keyring *kr, uint32_t kek_version,
+	 const struct seal_context *ctx, const unsigned char *dek,
+	 unsigned char *wrapped)
+{
+	unsigned char ad[512];
+	unsigned char *kek = xsecure_alloc(32);
+	size_t adlen = context_ad("modal-vault/dek/v1", ctx, kek_version, ad, sizeof(ad));
+
+	if (adlen == 0) {
+		secure_free(kek, 32);
+		return -1;
+	}
+	kek_derive(kr, kek_version, kek);
+	randombytes_buf(wrapped, AEAD_NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + AEAD_NONCE, NULL, dek, 32,
+						   ad, adlen, NULL, wrapped, kek);
+	secure_free(kek, 32);
+	return 0;
+}
+
+static int
+key_unwrap(const struct keyring *kr, uint32_t kek_version,
+	   const struct seal_context *ctx, const unsigned char *wrapped,
+	   unsigned char *dek)
+{
+	unsigned char ad[512];
+	unsigned char *kek = xsecure_alloc(32);
+	size_t adlen = context_ad("modal-vault/dek/v1", ctx, kek_version, ad, sizeof(ad));
+	int rc = -1;
+
+	if (adlen != 0) {
+		kek_derive(kr, kek_version, kek);
+		rc = crypto_aead_xchacha20poly1305_ietf_decrypt(dek, NULL, NULL,
+			wrapped + AEAD_NONCE, WRAPPED_KEY_LEN - AEAD_NONCE,
+			ad, adlen, wrapped, kek);
+	}
+	secure_free(kek, 32);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+bundle_seal(const struct keyring *kr, uint32_t kek_version,
+	    const struct seal_context *ctx, const unsigned char *plain,
+	    size_t plain_len, unsigned char *sealed, unsigned char *wrapped)
+{
+	unsigned char ad[512];
+	unsigned char *dek = xsecure_alloc(32);
+	size_t adlen = context_ad("modal-vault/bundle/v1", ctx, 0, ad, sizeof(ad));
+	int rc = -1;
+
+	if (adlen == 0)
+		goto out;
+	crypto_aead_xchacha20poly1305_ietf_keygen(dek);
+	randombytes_buf(sealed, AEAD_NONCE);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(sealed + AEAD_NONCE, NULL, plain,
+						   plain_len, ad, adlen, NULL, sealed, dek);
+	rc = key_wrap(kr, kek_version, ctx, dek, wrapped);
+out:
+	secure_free(dek, 32);
+	return rc;
+}
+
+int
+bundle_open(const struct keyring *kr, uint32_t kek_version,
+	    const struct seal_context *ctx, const unsigned char *sealed,
+	    size_t sealed_len, const unsigned char *wrapped, unsigned char *plain)
+{
+	unsigned char ad[512];
+	unsigned char *dek = xsecure_alloc(32);
+	size_t adlen = context_ad("modal-vault/bundle/v1", ctx, 0, ad, sizeof(ad));
+	int rc = -1;
+
+	if (adlen == 0 || sealed_len < SEAL_OVERHEAD)
+		goto out;
+	if (key_unwrap(kr, kek_version, ctx, wrapped, dek) != 0)
+		goto out;
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
+		sealed + AEAD_NONCE, sealed_len - AEAD_NONCE, ad, adlen, sealed, dek);
+out:
+	secure_free(dek, 32);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+wrapped_key_rewrap(const struct keyring *kr, const struct seal_context *ctx,
+		   uint32_t from_version, uint32_t to_version,
+		   const unsigned char *wrapped, unsigned char *rewrapped)
+{
+	unsigned char *dek = xsecure_alloc(32);
+	int rc = -1;
+
+	if (key_unwrap(kr, from_version, ctx, wrapped, dek) == 0)
+		rc = key_wrap(kr, to_version, ctx, dek, rewrapped);
+	secure_free(dek, 32);
+	return rc;
+}
+
+void
+random_id(const char *prefix, size_t n, char *out)
+{
+	static const char b62[] =
+		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	size_t plen = strlen(prefix), i;
+
+	memcpy(out, prefix, plen);
+	for (i = 0; i < n; i++)
+		out[plen + i] = b62[randombytes_uniform(62)];
+	out[plen + n] = '\0';
+}

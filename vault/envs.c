@@ -1,0 +1,145 @@
+/* envs.c — environments and the workspace of the embedded store. */
+#include "local.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int
+env_from_row(struct vault *v, sqlite3_stmt *st, struct vault_env *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", sqlite3_column_text(st, 0));
+	snprintf(out->webhook_suffix, sizeof(out->webhook_suffix), "%s",
+		 sqlite3_column_text(st, 1));
+	snprintf(out->workspace_id, sizeof(out->workspace_id), "%s", v->ws.workspace_id);
+	out->created_at = sqlite3_column_int64(st, 2);
+	out->is_default = strcmp(out->name, v->ws.default_env) == 0;
+	return 0;
+}
+
+int
+vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
+		 struct vault_env *out, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	char shown[128];
+	int rc;
+
+	if (!name_is_valid(name))
+		return mr_fail(e, MR_E_INVALID,
+			       "invalid environment name '%s': at most %d of [A-Za-z0-9._-], starting alphanumeric",
+			       name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
+	if (webhook_suffix == NULL)
+		webhook_suffix = name;
+	if (*webhook_suffix != '\0' && !name_is_valid(webhook_suffix))
+		return mr_fail(e, MR_E_INVALID, "invalid webhook suffix '%s'",
+			       name_for_msg(webhook_suffix, shown, sizeof(shown)));
+	if (db_prepare(v->db, "INSERT INTO environments VALUES (?, ?, ?, ?)"
+		       " RETURNING name, webhook_suffix, created_at", &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, webhook_suffix, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, time(NULL));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (out != NULL)
+			env_from_row(v, st, out);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(v->db, e, "creating an environment");
+	} else if ((sqlite3_extended_errcode(v->db) & 0xff) == SQLITE_CONSTRAINT) {
+		rc = mr_fail(e, MR_E_EXISTS, "environment '%s' already exists", name);
+	} else {
+		rc = db_fail(v->db, e, "creating an environment");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+vault_env_list(struct vault *v, struct vault_env **out, size_t *n, struct mr_err *e)
+{
+	struct vault_env *list = NULL, *grown;
+	sqlite3_stmt *st;
+	size_t count = 0;
+	int rc;
+
+	if (db_prepare(v->db, "SELECT name, webhook_suffix, created_at FROM environments"
+		       " WHERE workspace_id = ? ORDER BY created_at, name", &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((grown = realloc(list, (count + 1) * sizeof(*list))) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		list = grown;
+		env_from_row(v, st, &list[count++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(list);
+		return db_fail(v->db, e, "listing environments");
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+int
+vault_env_delete(struct vault *v, const char *name, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc, held;
+
+	if (!name_is_valid(name))
+		return mr_fail(e, MR_E_INVALID, "invalid environment name");
+	if (strcmp(name, v->ws.default_env) == 0)
+		return mr_fail(e, MR_E_CONFLICT,
+			       "environment '%s' is the workspace's default and cannot be deleted", name);
+	if (db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
+		return -1;
+	if (db_prepare(v->db, "SELECT (SELECT count(*) FROM secrets WHERE workspace_id = ?1"
+		       " AND environment = ?2), (SELECT count(*) FROM environments"
+		       " WHERE workspace_id = ?1 AND name = ?2)", &st, e) != 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	held = sqlite3_column_int(st, 0);
+	if (rc == SQLITE_ROW && sqlite3_column_int(st, 1) == 0)
+		rc = mr_fail(e, MR_E_NOTFOUND, "environment '%s' not found", name);
+	else if (rc == SQLITE_ROW && held > 0)
+		rc = mr_fail(e, MR_E_CONFLICT,
+			     "environment '%s' still holds %d secret%s: delete them first",
+			     name, held, held == 1 ? "" : "s");
+	else
+		rc = rc == SQLITE_ROW ? 0 : db_fail(v->db, e, "deleting an environment");
+	sqlite3_finalize(st);
+	if (rc != 0)
+		goto fail;
+	if (db_prepare(v->db, "DELETE FROM environments WHERE workspace_id = ? AND name = ?",
+		       &st, e) != 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(v->db, e, "deleting an environment");
+		goto fail;
+	}
+	return db_exec(v->db, "COMMIT", e);
+fail:
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+vault_workspace_current(struct vault *v, struct vault_workspace *out, struct mr_err *e)
+{
+	(void)e;
+	*out = v->ws;
+	return 0;
+}

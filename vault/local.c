@@ -1,0 +1,153 @@
+/* local.c — the embedded store: opening it, and the workspace it holds. */
+#include "local.h"
+#include "secmem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int
+load_workspace(struct vault *v, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (db_prepare(v->db,
+		       "SELECT id, slug, name, plan, default_env,"
+		       " (SELECT v FROM meta WHERE k = 'kek_version')"
+		       " FROM workspaces LIMIT 1", &st, e) != 0)
+		return -1;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		snprintf(v->ws.workspace_id, sizeof(v->ws.workspace_id), "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+		snprintf(v->ws.slug, sizeof(v->ws.slug), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		snprintf(v->ws.name, sizeof(v->ws.name), "%s",
+			 (const char *)sqlite3_column_text(st, 2));
+		snprintf(v->ws.plan, sizeof(v->ws.plan), "%s",
+			 (const char *)sqlite3_column_text(st, 3));
+		snprintf(v->ws.default_env, sizeof(v->ws.default_env), "%s",
+			 (const char *)sqlite3_column_text(st, 4));
+		v->kek_version = (uint32_t)sqlite3_column_int(st, 5);
+		rc = 0;
+		break;
+	case SQLITE_DONE:
+		rc = mr_fail(e, MR_E_CONFIG, "vault %s holds no workspace", v->dir);
+		break;
+	default:
+		rc = db_fail(v->db, e, "reading the workspace");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+db_open(struct vault *v, int create, struct mr_err *e)
+{
+	char path[4096];
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+
+	if (snprintf(path, sizeof(path), "%s/vault.db", v->dir) >= (int)sizeof(path))
+		return mr_fail(e, MR_E_CONFIG, "vault path too long");
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &v->db, flags, NULL) != SQLITE_OK) {
+		if (v->db == NULL)
+			return mr_fail(e, MR_E_INTERNAL, "out of memory");
+		return mr_fail(e, create ? MR_E_IO : MR_E_CONFIG,
+			       "no vault database at %s: %s%s", path,
+			       sqlite3_errmsg(v->db),
+			       create ? "" : " (run 'modal-vault init')");
+	}
+	sqlite3_busy_timeout(v->db, 5000);
+	/* An acknowledged write must survive kill -9 and power loss (SPEC 7). */
+	if (db_exec(v->db, create ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			   " PRAGMA foreign_keys=ON"
+			   : "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", e) != 0)
+		return -1;
+	return schema_migrate(v->db, e);
+}
+
+int
+local_open(const char *dir, int create, struct vault **out, struct mr_err *e)
+{
+	struct vault *v = calloc(1, sizeof(*v));
+	char keypath[4096];
+
+	if (v == NULL || (v->dir = strdup(dir)) == NULL) {
+		free(v);
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	}
+	if (snprintf(keypath, sizeof(keypath), "%s/master.key", dir) >= (int)sizeof(keypath)) {
+		mr_fail(e, MR_E_CONFIG, "vault path too long");
+		goto fail;
+	}
+	if (keyring_load_file(keypath, &v->keys, e) != 0) {
+		if (e->kind == MR_E_NOTFOUND)
+			mr_fail(e, MR_E_CONFIG, "no vault at %s (run 'modal-vault init')", dir);
+		goto fail;
+	}
+	if (db_open(v, create, e) != 0)
+		goto fail;
+	if (!create && load_workspace(v, e) != 0)
+		goto fail;
+	*out = v;
+	return 0;
+fail:
+	vault_close(v);
+	return -1;
+}
+
+int
+local_create_workspace(struct vault *v, const char *name, struct mr_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char id[32];
+	int64_t now = time(NULL);
+
+	random_id("ac-", 22, id);
+	if (db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
+		return -1;
+	if (db_prepare(v->db, "INSERT INTO workspaces VALUES (?, ?, ?, 'starter', 'main', ?)",
+		       &st, e) != 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(v->db, e, "creating the workspace");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (db_prepare(v->db, "INSERT INTO environments VALUES (?, 'main', '', ?)", &st, e) != 0)
+		goto fail;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		db_fail(v->db, e, "creating environment main");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if (db_exec(v->db, "COMMIT", e) != 0)
+		goto fail;
+	return load_workspace(v, e);
+fail:
+	sqlite3_finalize(st);
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+void
+vault_close(struct vault *v)
+{
+	if (v == NULL)
+		return;
+	sqlite3_close(v->db);
+	keyring_clear(&v->keys);
+	free(v->dir);
+	free(v);
+}

@@ -1,0 +1,103 @@
+/* schema.c — the SQLite schema and its versioned migrations. A database newer
+ * than this program is refused rather than guessed at. */
+#include "local.h"
+
+#include <stdio.h>
+
+static const char *const migrations[SCHEMA_VERSION] = {
+	/* 1: workspaces, environments, secrets and their sealed versions. */
+	"CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	"CREATE TABLE workspaces ("
+	"  id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+	"  plan TEXT NOT NULL, default_env TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE environments ("
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id), name TEXT NOT NULL,"
+	"  webhook_suffix TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (workspace_id, name));"
+	"CREATE TABLE secrets ("
+	"  id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL, environment TEXT NOT NULL,"
+	"  name TEXT NOT NULL, version INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  UNIQUE (workspace_id, environment, name),"
+	"  FOREIGN KEY (workspace_id, environment) REFERENCES environments(workspace_id, name));"
+	"CREATE TABLE secret_versions ("
+	"  secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL, keys TEXT NOT NULL, sealed BLOB NOT NULL,"
+	"  wrapped_key BLOB NOT NULL, kek_version INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL, PRIMARY KEY (secret_id, version));"
+	"INSERT INTO meta VALUES ('kek_version', '1');",
+};
+
+int
+db_fail(sqlite3 *db, struct mr_err *e, const char *what)
+{
+	int code = sqlite3_extended_errcode(db);
+	enum mr_kind kind = MR_E_IO;
+
+	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+		kind = MR_E_TIMEOUT;
+	else if ((code & 0xff) == SQLITE_CONSTRAINT)
+		kind = MR_E_CONFLICT;
+	return mr_fail(e, kind, "vault database: %s: %s", what, sqlite3_errmsg(db));
+}
+
+int
+db_exec(sqlite3 *db, const char *sql, struct mr_err *e)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, e, "exec");
+	return 0;
+}
+
+int
+db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct mr_err *e)
+{
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+		return db_fail(db, e, "prepare");
+	return 0;
+}
+
+static int
+schema_version(sqlite3 *db, int *version, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+
+	if (db_prepare(db, "PRAGMA user_version", &st, e) != 0)
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_fail(db, e, "reading the schema version");
+	}
+	*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+schema_migrate(sqlite3 *db, struct mr_err *e)
+{
+	char sql[64];
+	int version, v;
+
+	if (schema_version(db, &version, e) != 0)
+		return -1;
+	if (version == SCHEMA_VERSION)
+		return 0;
+	if (version > SCHEMA_VERSION)
+		return mr_fail(e, MR_E_CONFIG,
+			       "vault database schema %d is newer than this program knows (%d): upgrade modal-vault",
+			       version, SCHEMA_VERSION);
+	/* Re-read under the write lock: another process may have migrated. */
+	if (db_exec(db, "BEGIN IMMEDIATE", e) != 0 || schema_version(db, &version, e) != 0)
+		goto fail;
+	for (v = version; v < SCHEMA_VERSION; v++)
+		if (db_exec(db, migrations[v], e) != 0)
+			goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (db_exec(db, sql, e) != 0 || db_exec(db, "COMMIT", e) != 0)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return mr_wrap(e, "migrating to schema %d", SCHEMA_VERSION);
+}

@@ -1,0 +1,523 @@
+/* secrets.c — secret bundles in the embedded store: sealed writes, metadata
+ * reads, and the launcher's fetch into one locked arena. */
+#include "codec.h"
+#include "local.h"
+#include "secmem.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int
+check_name(const char *what, const char *name, struct mr_err *e)
+{
+	char shown[128];
+
+	if (name_is_valid(name))
+		return 0;
+	return mr_fail(e, MR_E_INVALID,
+		       "invalid %s name '%s': at most %d of [A-Za-z0-9._-], starting alphanumeric",
+		       what, name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
+}
+
+static const char *
+env_or_default(struct vault *v, const char *env)
+{
+	return env != NULL ? env : v->ws.default_env;
+}
+
+static int
+env_must_exist(struct vault *v, const char *env, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (check_name("environment", env, e) != 0)
+		return -1;
+	if (db_prepare(v->db, "SELECT 1 FROM environments WHERE workspace_id = ? AND name = ?",
+		       &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return mr_fail(e, MR_E_NOTFOUND, "environment '%s' not found", env);
+	return db_fail(v->db, e, "looking up the environment");
+}
+
+/* One sealed version as read from the database (ciphertext: not secret). */
+struct sealed_row {
+	char secret_id[48];
+	uint64_t version;
+	uint32_t kek_version;
+	unsigned char *sealed;
+	size_t sealed_len;
+	unsigned char wrapped[WRAPPED_KEY_LEN];
+};
+
+static int
+read_sealed(struct vault *v, sqlite3_stmt *st, const char *env, const char *name,
+	    struct sealed_row *row, struct mr_err *e)
+{
+	const void *blob;
+	int rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return mr_fail(e, MR_E_NOTFOUND, "secret '%s' not found in environment '%s'",
+			       name, env);
+	if (rc != SQLITE_ROW)
+		return db_fail(v->db, e, "reading a secret");
+	snprintf(row->secret_id, sizeof(row->secret_id), "%s",
+		 (const char *)sqlite3_column_text(st, 0));
+	row->version = (uint64_t)sqlite3_column_int64(st, 1);
+	row->kek_version = (uint32_t)sqlite3_column_int(st, 2);
+	row->sealed_len = (size_t)sqlite3_column_bytes(st, 3);
+	blob = sqlite3_column_blob(st, 4);
+	if (row->sealed_len < SEAL_OVERHEAD + 8 || row->sealed_len > BUNDLE_MAX_BYTES + SEAL_OVERHEAD ||
+	    blob == NULL || sqlite3_column_bytes(st, 4) != WRAPPED_KEY_LEN)
+		return mr_fail(e, MR_E_CRYPTO, "secret '%s': stored record is damaged", name);
+	memcpy(row->wrapped, blob, WRAPPED_KEY_LEN);
+	row->sealed = malloc(row->sealed_len);
+	if (row->sealed == NULL)
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	memcpy(row->sealed, sqlite3_column_blob(st, 3), row->sealed_len);
+	return 0;
+}
+
+static int
+fetch_rows(struct vault *v, const char *env, const char *const *names, size_t n,
+	   struct sealed_row *rows, struct mr_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc = -1;
+
+	/* One read transaction: every bundle comes from the same snapshot. */
+	if (db_exec(v->db, "BEGIN", e) != 0)
+		return -1;
+	if (env_must_exist(v, env, e) != 0)
+		goto out;
+	if (db_prepare(v->db,
+		       "SELECT s.id, s.version, sv.kek_version, sv.sealed, sv.wrapped_key"
+		       " FROM secrets s JOIN secret_versions sv"
+		       " ON sv.secret_id = s.id AND sv.version = s.version"
+		       " WHERE s.workspace_id = ? AND s.environment = ? AND s.name = ?",
+		       &st, e) != 0)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (check_name("secret", names[i], e) != 0 ||
+		    read_sealed(v, st, env, names[i], &rows[i], e) != 0)
+			goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
+/* Most items a plaintext of len bytes can hold (each takes at least 10). */
+static size_t
+items_bound(size_t plain_len)
+{
+	size_t n = (plain_len - 8) / 10;
+
+	return n > BUNDLE_MAX_ITEMS ? BUNDLE_MAX_ITEMS : n;
+}
+
+/* Arena layout: bundles[n] | items of every bundle | plaintexts. */
+static int
+open_into_arena(struct vault *v, const char *env, const char *const *names,
+		size_t n, struct sealed_row *rows, struct vault_fetch *out,
+		struct mr_err *e)
+{
+	size_t i, total = n * sizeof(struct vault_bundle), nitems = 0;
+	unsigned char *plain;
+	struct vault_item *items;
+	struct seal_context ctx;
+
+	for (i = 0; i < n; i++) {
+		nitems += items_bound(rows[i].sealed_len - SEAL_OVERHEAD);
+		total += rows[i].sealed_len - SEAL_OVERHEAD;
+	}
+	total += nitems * sizeof(struct vault_item);
+	out->arena = xsecure_alloc(total);
+	out->arena_len = total;
+	out->bundles = out->arena;
+	items = (struct vault_item *)(out->bundles + n);
+	plain = (unsigned char *)(items + nitems);
+	for (i = 0; i < n; i++) {
+		size_t plen = rows[i].sealed_len - SEAL_OVERHEAD, count;
+
+		ctx = (struct seal_context){ v->ws.workspace_id, env, names[i],
+					     rows[i].secret_id, rows[i].version };
+		if (bundle_open(&v->keys, rows[i].kek_version, &ctx, rows[i].sealed,
+				rows[i].sealed_len, rows[i].wrapped, plain) != 0)
+			return mr_fail(e, MR_E_CRYPTO,
+				       "secret '%s' in '%s' failed authentication: the vault was tampered with or damaged",
+				       names[i], env);
+		if (bundle_count(plain, plen, &count) != 0 || count > items_bound(plen) ||
+		    bundle_decode(plain, plen, items, count) != 0)
+			return mr_fail(e, MR_E_CRYPTO, "secret '%s': malformed bundle", names[i]);
+		out->bundles[i] = (struct vault_bundle){ names[i], rows[i].version, count, items };
+		items += count;
+		plain += plen;
+	}
+	return 0;
+}
+
+int
+vault_fetch(struct vault *v, const char *env, const char *const *names,
+	    size_t nnames, struct vault_fetch *out, struct mr_err *e)
+{
+	struct sealed_row *rows;
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	env = env_or_default(v, env);
+	rows = calloc(nnames ? nnames : 1, sizeof(*rows));
+	if (rows == NULL)
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	if (fetch_rows(v, env, names, nnames, rows, e) != 0)
+		goto out;
+	out->nbundles = nnames;
+	snprintf(out->environment, sizeof(out->environment), "%s", env);
+	keyring_derive(&v->keys, 1, "mv-fprnt", out->fingerprint_key);
+	rc = open_into_arena(v, env, names, nnames, rows, out, e);
+out:
+	for (i = 0; i < nnames; i++)
+		free(rows[i].sealed);
+	free(rows);
+	if (rc != 0)
+		vault_fetch_free(out);
+	return rc;
+}
+
+void
+vault_fetch_free(struct vault_fetch *f)
+{
+	secure_free(f->arena, f->arena_len);
+	sodium_memzero(f, sizeof(*f));
+}
+
+/* Key names joined by newlines, which a key cannot contain. */
+static char *
+keys_join(const struct vault_item *items, size_t n)
+{
+	size_t i, len = 1;
+	char *s, *p;
+
+	for (i = 0; i < n; i++)
+		len += strlen(items[i].key) + 1;
+	if ((s = p = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		p = stpcpy(stpcpy(p, items[i].key), i + 1 < n ? "\n" : "");
+	*p = '\0';
+	return s;
+}
+
+static int
+keys_split(const char *joined, struct vault_secret_meta *m)
+{
+	size_t n = *joined ? 1 : 0, len = strlen(joined), i;
+	char *copy, *p;
+
+	for (p = (char *)joined; *p; p++)
+		n += *p == '\n';
+	m->keys = malloc(n * sizeof(char *) + len + 1);
+	if (m->keys == NULL)
+		return -1;
+	copy = (char *)(m->keys + n);
+	memcpy(copy, joined, len + 1);
+	for (i = 0, p = copy; i < n; i++) {
+		m->keys[i] = p;
+		p += strcspn(p, "\n");
+		*p++ = '\0';
+	}
+	m->nkeys = n;
+	return 0;
+}
+
+#define META_COLUMNS "s.id, s.name, s.environment, s.created_at, s.updated_at, s.version, sv.keys"
+#define META_FROM " FROM secrets s JOIN secret_versions sv ON sv.secret_id = s.id AND sv.version = s.version"
+
+static int
+meta_from_row(sqlite3_stmt *st, struct vault_secret_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->secret_id, sizeof(m->secret_id), "%s", sqlite3_column_text(st, 0));
+	snprintf(m->name, sizeof(m->name), "%s", sqlite3_column_text(st, 1));
+	snprintf(m->environment, sizeof(m->environment), "%s", sqlite3_column_text(st, 2));
+	m->created_at = sqlite3_column_int64(st, 3);
+	m->updated_at = sqlite3_column_int64(st, 4);
+	m->version = (uint64_t)sqlite3_column_int64(st, 5);
+	return keys_split((const char *)sqlite3_column_text(st, 6), m);
+}
+
+int
+vault_secret_get(struct vault *v, const char *env, const char *name,
+		 struct vault_secret_meta *out, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	env = env_or_default(v, env);
+	if (check_name("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
+		return -1;
+	if (db_prepare(v->db, "SELECT " META_COLUMNS META_FROM
+		       " WHERE s.workspace_id = ? AND s.environment = ? AND s.name = ?",
+		       &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = meta_from_row(st, out) == 0 ? 0
+			: mr_fail(e, MR_E_INTERNAL, "out of memory");
+	else if (rc == SQLITE_DONE)
+		rc = mr_fail(e, MR_E_NOTFOUND, "secret '%s' not found in environment '%s'",
+			     name, env);
+	else
+		rc = db_fail(v->db, e, "reading a secret");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **out,
+		  size_t *n, struct mr_err *e)
+{
+	struct vault_secret_meta *list = NULL, *grown;
+	sqlite3_stmt *st;
+	size_t count = 0;
+	int rc;
+
+	env = env_or_default(v, env);
+	if (env_must_exist(v, env, e) != 0)
+		return -1;
+	if (db_prepare(v->db, "SELECT " META_COLUMNS META_FROM
+		       " WHERE s.workspace_id = ? AND s.environment = ? ORDER BY s.name",
+		       &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		grown = realloc(list, (count + 1) * sizeof(*list));
+		if (grown == NULL || meta_from_row(st, &grown[count]) != 0) {
+			list = grown ? grown : list;
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		list = grown;
+		count++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		vault_secret_meta_free(list, count);
+		return rc == SQLITE_NOMEM ? mr_fail(e, MR_E_INTERNAL, "out of memory")
+					  : db_fail(v->db, e, "listing secrets");
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+void
+vault_secret_meta_clear(struct vault_secret_meta *m)
+{
+	free(m->keys);
+	m->keys = NULL;
+	m->nkeys = 0;
+}
+
+void
+vault_secret_meta_free(struct vault_secret_meta *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; m != NULL && i < n; i++)
+		vault_secret_meta_clear(&m[i]);
+	free(m);
+}
+
+/* Inside the write transaction: the id and version the new version gets. */
+static int
+next_version(struct vault *v, const char *env, const char *name, int replace,
+	     char *id, uint64_t *version, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(v->db, "SELECT id, version FROM secrets"
+		       " WHERE workspace_id = ? AND environment = ? AND name = ?", &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && !replace) {
+		rc = mr_fail(e, MR_E_EXISTS, "secret '%s' already exists in environment '%s'",
+			     name, env);
+	} else if (rc == SQLITE_ROW) {
+		snprintf(id, 48, "%s", sqlite3_column_text(st, 0));
+		*version = (uint64_t)sqlite3_column_int64(st, 1) + 1;
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		random_id("st-", 22, id);
+		*version = 1;
+		rc = 0;
+	} else {
+		rc = db_fail(v->db, e, "reading a secret");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+store_version(struct vault *v, const char *env, const char *name, const char *id,
+	      uint64_t version, const char *keys, const unsigned char *sealed,
+	      size_t sealed_len, const unsigned char *wrapped, struct mr_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t now = time(NULL);
+	int rc = -1;
+
+	/* Both statements number their parameters alike, so one set of binds fits. */
+	if (db_prepare(v->db, version == 1
+		       ? "INSERT INTO secrets VALUES (?1, ?2, ?3, ?4, ?6, ?5, ?5)"
+		       : "UPDATE secrets SET version = ?6, updated_at = ?5"
+			 " WHERE id = ?1 AND workspace_id = ?2 AND environment = ?3 AND name = ?4",
+		       &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, (int64_t)version);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	if (db_prepare(v->db, "INSERT INTO secret_versions VALUES (?, ?, ?, ?, ?, ?, ?)", &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)version);
+	sqlite3_bind_text(st, 3, keys, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, wrapped, WRAPPED_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, (int)v->kek_version);
+	sqlite3_bind_int64(st, 7, now);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+out:
+	if (rc != 0)
+		db_fail(v->db, e, "storing a secret");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+vault_secret_put(struct vault *v, const char *env, const char *name,
+		 const struct vault_item *items, size_t nitems, int replace,
+		 struct vault_secret_meta *out, struct mr_err *e)
+{
+	size_t plain_len;
+	unsigned char *plain = NULL, *sealed = NULL, wrapped[WRAPPED_KEY_LEN];
+	char id[48], *keys = NULL;
+	uint64_t version = 0;
+	struct seal_context ctx;
+	int rc = -1;
+
+	env = env_or_default(v, env);
+	if (check_name("secret", name, e) != 0 || check_name("environment", env, e) != 0)
+		return -1;
+	if (bundle_validate(items, nitems, e) != 0)
+		return mr_wrap(e, "secret '%s'", name);
+	plain_len = bundle_encoded_len(items, nitems);
+	plain = xsecure_alloc(plain_len);
+	bundle_encode(items, nitems, plain);
+	sealed = malloc(plain_len + SEAL_OVERHEAD);
+	keys = keys_join(items, nitems);
+	if (sealed == NULL || keys == NULL) {
+		mr_fail(e, MR_E_INTERNAL, "out of memory");
+		goto out;
+	}
+	if (db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
+		goto out;
+	if (env_must_exist(v, env, e) != 0 ||
+	    next_version(v, env, name, replace, id, &version, e) != 0)
+		goto rollback;
+	ctx = (struct seal_context){ v->ws.workspace_id, env, name, id, version };
+	if (bundle_seal(&v->keys, v->kek_version, &ctx, plain, plain_len, sealed, wrapped) != 0) {
+		mr_fail(e, MR_E_INTERNAL, "sealing secret '%s' failed", name);
+		goto rollback;
+	}
+	if (store_version(v, env, name, id, version, keys, sealed,
+			  plain_len + SEAL_OVERHEAD, wrapped, e) != 0 ||
+	    db_exec(v->db, "COMMIT", e) != 0)
+		goto rollback;
+	rc = out != NULL ? vault_secret_get(v, env, name, out, e) : 0;
+	goto out;
+rollback:
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	secure_free(plain, plain_len);
+	free(sealed);
+	free(keys);
+	return rc;
+}
+
+int
+vault_secret_delete(struct vault *v, const char *env, const char *name,
+		    struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	env = env_or_default(v, env);
+	if (check_name("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
+		return -1;
+	if (db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
+		return -1;
+	if (db_prepare(v->db, "DELETE FROM secret_versions WHERE secret_id IN (SELECT id FROM secrets"
+		       " WHERE workspace_id = ?1 AND environment = ?2 AND name = ?3);"
+		       , &st, e) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE || db_prepare(v->db, "DELETE FROM secrets"
+		       " WHERE workspace_id = ?1 AND environment = ?2 AND name = ?3", &st, e) != 0)
+		goto rollback;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto rollback;
+	if (sqlite3_changes(v->db) == 0) {
+		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+		return mr_fail(e, MR_E_NOTFOUND, "secret '%s' not found in environment '%s'",
+			       name, env);
+	}
+	return db_exec(v->db, "COMMIT", e);
+rollback:
+	db_fail(v->db, e, "deleting a secret");
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
