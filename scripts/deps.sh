@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build, the tests and the benchmarks need.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(
+	# build
+	cmake make gcc pkg-config libsodium-dev libyaml-dev libsqlite3-dev libjansson-dev
+	# tests, fuzzing, benchmarks
+	libcmocka-dev clang libclang-rt-14-dev python3 sqlite3 hyperfine procps util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

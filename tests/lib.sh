@@ -1,0 +1,49 @@
+# lib.sh — helpers for black-box tests of the real binaries. Source it; each
+# check prints one line; `finish` prints "N passed, N failed" and sets the exit.
+set -u
+passed=0
+failed=0
+TMP=$(mktemp -d /tmp/modal-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+: "${MODAL_RUN:?set MODAL_RUN to the modal-run binary}"
+: "${MODAL_VAULT:?set MODAL_VAULT to the modal-vault binary}"
+unset MODAL_TOKEN_ID MODAL_TOKEN_SECRET MODAL_ENVIRONMENT MODAL_POLICY MODAL_PROFILE
+
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# expect_exit CODE STDERR_SUBSTRING CMD...: runs CMD, checks its exit code and
+# that stderr contains the substring (empty: anything) on exactly one line.
+expect_exit() {
+	local want=$1 msg=$2 got lines
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null && got=0 || got=$?
+	lines=$(wc -l <"$TMP/err")
+	if [ "$got" != "$want" ]; then
+		not_ok "$* -> exit $got, want $want; stderr: $(head -c 300 "$TMP/err")"
+	elif [ -n "$msg" ] && ! grep -qF -- "$msg" "$TMP/err"; then
+		not_ok "$* -> stderr lacks '$msg': $(head -c 300 "$TMP/err")"
+	elif [ "$want" != 0 ] && [ "$lines" -gt 1 ]; then
+		not_ok "$* -> error is $lines lines, want one: $(head -c 300 "$TMP/err")"
+	else
+		ok "$* -> $want"
+	fi
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# new_vault DIR: a fresh embedded vault; exports MODAL_SERVER_URL.
+new_vault() {
+	export MODAL_SERVER_URL="file:$1"
+	"$MODAL_VAULT" init >/dev/null
+}
+
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+}
