@@ -1,0 +1,180 @@
+/* pattern.c — per-key value patterns: POSIX extended regexes that must match
+ * the whole value. Patterns come from the policy file, so their cost is
+ * bounded before regcomp(3) sees them: glibc expands a{n} into n copies, and
+ * nested counts multiply. */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy_impl.h"
+#include "secmem.h"
+
+#define WEIGHT_CAP (POLICY_MAX_PATTERN_WEIGHT + 1L)
+
+static long
+cap(long w)
+{
+	return w > WEIGHT_CAP ? WEIGHT_CAP : w;
+}
+
+/* Skips a bracket expression starting after its '['. */
+static const char *
+skip_bracket(const char *p)
+{
+	if (*p == '^')
+		p++;
+	if (*p == ']')
+		p++;
+	for (; *p != '\0' && *p != ']'; p++) {
+		if (p[0] == '[' && (p[1] == ':' || p[1] == '=' || p[1] == '.')) {
+			char end = p[1];
+			for (p += 2; *p != '\0' && !(p[0] == end && p[1] == ']'); p++)
+				;
+			if (*p == '\0')
+				return p;
+			p++;
+		}
+	}
+	return *p == ']' ? p + 1 : p;
+}
+
+/* A {m}, {m,} or {m,n} bound: the most copies it asks for, or 0 if p is
+ * not a bound (then regcomp decides what it is). */
+static long
+bound(const char **pp)
+{
+	const char *p = *pp + 1;
+	long m = 0, n = -1;
+
+	if (*p < '0' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++)
+		m = cap(m * 10 + (*p - '0'));
+	if (*p == ',') {
+		p++;
+		if (*p >= '0' && *p <= '9')
+			for (n = 0; *p >= '0' && *p <= '9'; p++)
+				n = cap(n * 10 + (*p - '0'));
+		else
+			n = m + 1;
+	}
+	if (*p != '}')
+		return 0;
+	*pp = p + 1;
+	return n > m ? n : (m > 0 ? m : 1);
+}
+
+static long
+weight_seq(const char **pp, int depth)
+{
+	const char *p = *pp;
+	long sum = 0, w, f;
+
+	if (depth > POLICY_MAX_DEPTH)
+		return WEIGHT_CAP;
+	while (*p != '\0' && *p != ')') {
+		if (*p == '|') {
+			p++;
+			continue;
+		}
+		if (*p == '(') {
+			p++;
+			w = weight_seq(&p, depth + 1);
+			if (*p == ')')
+				p++;
+		} else if (*p == '[') {
+			p = skip_bracket(p + 1);
+			w = 1;
+		} else {
+			p += (p[0] == '\\' && p[1] != '\0') ? 2 : 1;
+			w = 1;
+		}
+		for (;;) {
+			if (*p == '*' || *p == '?')
+				p++;
+			else if (*p == '+')
+				p++, w = cap(w * 2);
+			else if (*p == '{' && (f = bound(&p)) > 0)
+				w = cap(w * f);
+			else
+				break;
+		}
+		sum = cap(sum + w);
+	}
+	*pp = p;
+	return sum;
+}
+
+static bool
+has_backref(const char *p)
+{
+	for (; *p != '\0'; p++) {
+		if (*p == '[') {
+			p = skip_bracket(p + 1) - 1;
+			continue;
+		}
+		if (p[0] == '\\' && p[1] != '\0') {
+			if (p[1] >= '1' && p[1] <= '9')
+				return true;
+			p++;
+		}
+	}
+	return false;
+}
+
+/* 0, or -1 with the reason in err. The pattern must match the whole value,
+ * so it is compiled as ^(pattern)$; it is compiled alone first so that
+ * parentheses in it cannot pair with ours. */
+int
+pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
+{
+	char wrapped[POLICY_MAX_PATTERN + 8];
+	const char *p = pat;
+	int rc;
+
+	if (strlen(pat) > POLICY_MAX_PATTERN) {
+		snprintf(err, errlen, "pattern is longer than %d bytes", POLICY_MAX_PATTERN);
+		return -1;
+	}
+	if (has_backref(pat)) {
+		snprintf(err, errlen, "pattern: back-references are not allowed");
+		return -1;
+	}
+	if (weight_seq(&p, 0) > POLICY_MAX_PATTERN_WEIGHT) {
+		snprintf(err, errlen, "pattern is too complex (repetition counts multiply past %d)",
+			 POLICY_MAX_PATTERN_WEIGHT);
+		return -1;
+	}
+	if ((rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char msg[128];
+		regerror(rc, re, msg, sizeof(msg));
+		snprintf(err, errlen, "pattern is not a valid extended regex: %s", msg);
+		return -1;
+	}
+	regfree(re);
+	snprintf(wrapped, sizeof(wrapped), "^(%s)$", pat);
+	if ((rc = regcomp(re, wrapped, REG_EXTENDED | REG_NOSUB)) != 0) {
+		char msg[128];
+		regerror(rc, re, msg, sizeof(msg));
+		snprintf(err, errlen, "pattern is not a valid extended regex: %s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* 0 on a match. The value is secret: its NUL-terminated copy lives in
+ * guarded memory and is wiped at once. */
+int
+pattern_match(const regex_t *re, const unsigned char *value, size_t len)
+{
+	char *copy;
+	int rc;
+
+	if (secmem_init() == -1)
+		return -1;
+	copy = xsecure_alloc(len + 1);
+	memcpy(copy, value, len);
+	copy[len] = '\0';
+	rc = regexec(re, copy, 0, NULL, 0);
+	secure_free(copy, len + 1);
+	return rc == 0 ? 0 : -1;
+}

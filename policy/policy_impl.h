@@ -1,0 +1,84 @@
+/* policy_impl.h — the loaded policy, private to policy/: load.c fills it in,
+ * check.c decides with it, deny.c holds the built-in denylist. */
+#ifndef MODAL_POLICY_IMPL_H
+#define MODAL_POLICY_IMPL_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "policy.h"
+
+/* Bounds on what a policy may be, so a hostile file costs little to refuse. */
+#define POLICY_MAX_BYTES (1024 * 1024)
+#define POLICY_MAX_DEPTH 16
+#define POLICY_MAX_NODES 100000
+#define POLICY_MAX_DIAGS 100
+#define POLICY_MAX_PATTERN 1024
+/* Copies of atoms a regex may expand to: glibc compiles a{n} as n copies. */
+#define POLICY_MAX_PATTERN_WEIGHT 10000
+#define POLICY_MAX_VALUE_LEN 32768
+
+enum policy_unknown {
+	POLICY_UNKNOWN_UNSET,       /* a secret without its own: the top level's */
+	POLICY_UNKNOWN_REJECT,
+	POLICY_UNKNOWN_DROP,
+};
+
+/* The rule for one key name, or for a glob of key names. */
+struct pol_key {
+	char *name;
+	bool glob;
+	bool required;
+	bool multiline;
+	bool has_pattern;
+	regex_t re;
+	size_t max_length;          /* 0: no limit of its own */
+	enum policy_override override;
+	enum policy_delivery delivery;
+};
+
+/* The rules for one secret name, or for a glob of secret names. */
+struct pol_secret {
+	char *name;
+	bool glob;
+	enum policy_unknown unknown;
+	struct pol_key *keys;       /* in file order: exact names win, then the first glob */
+	size_t nkeys;
+};
+
+struct pol_list {
+	char **v;
+	size_t n;
+};
+
+struct policy {
+	bool has_envs;              /* without it every environment is allowed */
+	struct pol_list envs;
+	bool has_secrets;           /* without it every secret and key is allowed */
+	struct pol_secret *secrets;
+	size_t nsecrets;
+	enum policy_unknown unknown;
+	enum policy_conflict conflict;
+	struct pol_list pass;       /* names and globs of inherited variables */
+	struct pol_list deny;       /* the policy's own, on top of the default */
+	struct pol_list lift;       /* exact names taken out of the default denylist */
+};
+
+/* deny.c */
+/* The default denylist pattern name matches, or NULL. */
+const char *deny_default_match(const char *name);
+/* The pattern (default or the policy's) that denies name, or NULL. */
+const char *deny_match(const struct policy *p, const char *name);
+bool glob_is_valid(const char *glob);
+bool is_glob(const char *s);
+
+/* pattern.c */
+int pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen);
+int pattern_match(const regex_t *re, const unsigned char *value, size_t len);
+
+/* check.c */
+const struct pol_secret *policy_find_secret(const struct policy *p, const char *name);
+const struct pol_key *policy_find_key(const struct pol_secret *s, const char *key);
+
+#endif
