@@ -71,8 +71,15 @@ deny_match(const struct policy *p, const char *name)
 
 /* Globs name environment variables: key characters plus * ? and bracket
  * sets. fnmatch(3) cannot report a malformed glob, so we check it here. */
+static bool
+name_char(unsigned char c, const char *extra)
+{
+	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || (c != '\0' && strchr(extra, c) != NULL);
+}
+
 bool
-glob_is_valid(const char *g)
+glob_is_valid(const char *g, const char *extra)
 {
 	size_t i, start;
 
@@ -80,8 +87,7 @@ glob_is_valid(const char *g)
 		return false;
 	for (i = 0; g[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)g[i];
-		if (c == '*' || c == '?' || c == '_' || (c >= '0' && c <= '9') ||
-		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		if (c == '*' || c == '?' || name_char(c, extra))
 			continue;
 		if (c != '[')
 			return false;
@@ -90,9 +96,7 @@ glob_is_valid(const char *g)
 			start = ++i;
 		for (; g[i] != ']'; i++) {
 			c = (unsigned char)g[i];
-			if (c == '\0' || !(c == '-' || c == '_' ||
-			    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			    (c >= 'A' && c <= 'Z')))
+			if (c != '-' && !name_char(c, extra))
 				return false;
 		}
 		if (i == start)

@@ -28,6 +28,9 @@ int policy_load_file(const char *path, struct policy **out, struct policy_report
 int policy_load_buffer(const char *name, const char *buf, size_t len,
 		       struct policy **out, struct policy_report *rep);
 void policy_report_free(struct policy_report *rep);
+/* One diagnostic as "file:line:column: message" ("file: message" for errors
+ * about the whole file, with line 0); returns buf. */
+const char *policy_diag_format(const struct policy_diag *d, char *buf, size_t len);
 /* The secure default used when no policy is given: every secret, key and
  * environment allowed, but variables that change how programs load or run
  * (LD_*, PATH, PYTHON*, ...) denied. */

@@ -36,6 +36,7 @@ struct pol_key {
 	size_t max_length;          /* 0: no limit of its own */
 	enum policy_override override;
 	enum policy_delivery delivery;
+	unsigned line, column;      /* of its name, for load-time contradictions */
 };
 
 /* The rules for one secret name, or for a glob of secret names. */
@@ -65,12 +66,56 @@ struct policy {
 	struct pol_list lift;       /* exact names taken out of the default denylist */
 };
 
+/* A YAML node with where it starts; mappings hold keys and values
+ * alternately in kids. */
+enum ynode_kind {
+	YNODE_SCALAR,
+	YNODE_SEQ,
+	YNODE_MAP,
+};
+
+struct ynode {
+	enum ynode_kind kind;
+	unsigned line, column;      /* 1-based */
+	bool plain;                 /* scalar written without quotes */
+	char *str;                  /* scalar, NUL-terminated */
+	size_t len;
+	struct ynode **kids;
+	size_t nkids, cap;
+};
+
+/* Where load errors go; at most POLICY_MAX_DIAGS are kept. */
+struct diags {
+	const char *file;
+	struct policy_report *rep;
+	bool nomem;
+};
+
+/* load.c */
+void *xcalloc(size_t n, size_t size);
+char *xstrdup(const char *s);
+void diag_add(struct diags *d, unsigned line, unsigned column, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* tree.c */
+/* Parses one YAML document into *root (NULL for an empty document); -1 after
+ * reporting a syntax error or a limit. */
+int tree_parse(const char *buf, size_t len, struct ynode **root, struct diags *d);
+void tree_free(struct ynode *n);
+const char *ynode_kind_name(const struct ynode *n);
+
+/* schema.c */
+/* Builds p from the document's root, reporting every error found. */
+void schema_build(const struct ynode *root, struct policy *p, struct diags *d);
+
 /* deny.c */
 /* The default denylist pattern name matches, or NULL. */
 const char *deny_default_match(const char *name);
 /* The pattern (default or the policy's) that denies name, or NULL. */
 const char *deny_match(const struct policy *p, const char *name);
-bool glob_is_valid(const char *glob);
+/* extra: characters besides [A-Za-z0-9_] a name may hold ("" for keys,
+ * ".-" for secret names). */
+bool glob_is_valid(const char *glob, const char *extra);
 bool is_glob(const char *s);
 
 /* pattern.c */
