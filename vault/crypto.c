@@ -5,7 +5,11 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define AEAD_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define AEAD_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -28,35 +32,57 @@ keyring_create_file(const char *path, struct mr_err *e)
 int
 keyring_load_file(const char *path, struct keyring *kr, struct mr_err *e)
 {
-	unsigned char *buf;
-	size_t len;
+	struct stat st;
+	ssize_t n;
+	int fd, rc = -1;
 
-	kr->master = NULL;
-	if (read_file_secret(path, MASTER_KEY_LEN, 1, &buf, &len, e) != 0)
-		return mr_wrap(e, "master key");
-	if (len != MASTER_KEY_LEN) {
-		secure_free(buf, len + 1);
-		return mr_fail(e, MR_E_CONFIG, "master key %s: %zu bytes, want %d",
-			       path, len, MASTER_KEY_LEN);
+	kr->k = NULL;
+	kr->kek_version = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0)
+		return mr_fail(e, errno == ENOENT ? MR_E_NOTFOUND : MR_E_CONFIG,
+			       "master key %s: %s", path, strerror(errno));
+	/* Trust what was opened, not the path (a swapped file is not ours). */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		rc = mr_fail(e, MR_E_CONFIG,
+			     "master key %s: must be a regular file owned by uid %u with mode 0600",
+			     path, (unsigned)geteuid());
+		goto out;
 	}
-	kr->master = xsecure_alloc(MASTER_KEY_LEN);
-	memcpy(kr->master, buf, MASTER_KEY_LEN);
-	secure_free(buf, len + 1);
-	return 0;
+	if (st.st_size != MASTER_KEY_LEN) {
+		rc = mr_fail(e, MR_E_CONFIG, "master key %s: %lld bytes, want %d", path,
+			     (long long)st.st_size, MASTER_KEY_LEN);
+		goto out;
+	}
+	kr->k = xsecure_alloc(sizeof(*kr->k));
+	do
+		n = read(fd, kr->k->master, MASTER_KEY_LEN);
+	while (n < 0 && errno == EINTR);
+	if (n != MASTER_KEY_LEN) {
+		rc = mr_fail(e, MR_E_IO, "master key %s: short read", path);
+		keyring_clear(kr);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
 }
 
 void
 keyring_clear(struct keyring *kr)
 {
-	secure_free(kr->master, MASTER_KEY_LEN);
-	kr->master = NULL;
+	secure_free(kr->k, sizeof(*kr->k));
+	kr->k = NULL;
+	kr->kek_version = 0;
 }
 
 void
 keyring_derive(const struct keyring *kr, uint64_t id, const char ctx[8],
 	       unsigned char out[32])
 {
-	crypto_kdf_derive_from_key(out, 32, id, ctx, kr->master);
+	crypto_kdf_derive_from_key(out, 32, id, ctx, kr->k->master);
 }
 
 /* Associated data: a label and every field, NUL-separated. Names cannot hold
@@ -73,60 +99,61 @@ context_ad(const char *label, const struct seal_context *ctx, uint32_t kek_versi
 	return n < 0 || (size_t)n >= adlen ? 0 : (size_t)n;
 }
 
-static void
-kek_derive(const struct keyring *kr, uint32_t version, unsigned char kek[32])
+/* The KEK of a version: the current one is derived once and kept. */
+static const unsigned char *
+kek_for(struct keyring *kr, uint32_t version)
 {
-	keyring_derive(kr, version, "mv-kek01", kek);
+	if (kr->kek_version != version && kr->kek_version == 0) {
+		keyring_derive(kr, version, "mv-kek01", kr->k->kek);
+		kr->kek_version = version;
+	}
+	if (kr->kek_version == version)
+		return kr->k->kek;
+	keyring_derive(kr, version, "mv-kek01", kr->k->scratch_kek);
+	return kr->k->scratch_kek;
 }
 
 static int
-key_wrap(const struct keyring *kr, uint32_t kek_version,
-	 const struct seal_context *ctx, const unsigned char *dek,
-	 unsigned char *wrapped)
+key_wrap(struct keyring *kr, uint32_t kek_version, const struct seal_context *ctx,
+	 const unsigned char *dek, unsigned char *wrapped)
 {
 	unsigned char ad[512];
-	unsigned char *kek = xsecure_alloc(32);
 	size_t adlen = context_ad("modal-vault/dek/v1", ctx, kek_version, ad, sizeof(ad));
 
-	if (adlen == 0) {
-		secure_free(kek, 32);
+	if (adlen == 0)
 		return -1;
-	}
-	kek_derive(kr, kek_version, kek);
 	randombytes_buf(wrapped, AEAD_NONCE);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + AEAD_NONCE, NULL, dek, 32,
-						   ad, adlen, NULL, wrapped, kek);
-	secure_free(kek, 32);
+						   ad, adlen, NULL, wrapped,
+						   kek_for(kr, kek_version));
+	sodium_memzero(kr->k->scratch_kek, 32);
 	return 0;
 }
 
 static int
-key_unwrap(const struct keyring *kr, uint32_t kek_version,
-	   const struct seal_context *ctx, const unsigned char *wrapped,
-	   unsigned char *dek)
+key_unwrap(struct keyring *kr, uint32_t kek_version, const struct seal_context *ctx,
+	   const unsigned char *wrapped, unsigned char *dek)
 {
 	unsigned char ad[512];
-	unsigned char *kek = xsecure_alloc(32);
 	size_t adlen = context_ad("modal-vault/dek/v1", ctx, kek_version, ad, sizeof(ad));
-	int rc = -1;
+	int rc;
 
-	if (adlen != 0) {
-		kek_derive(kr, kek_version, kek);
-		rc = crypto_aead_xchacha20poly1305_ietf_decrypt(dek, NULL, NULL,
-			wrapped + AEAD_NONCE, WRAPPED_KEY_LEN - AEAD_NONCE,
-			ad, adlen, wrapped, kek);
-	}
-	secure_free(kek, 32);
+	if (adlen == 0)
+		return -1;
+	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(dek, NULL, NULL,
+		wrapped + AEAD_NONCE, WRAPPED_KEY_LEN - AEAD_NONCE, ad, adlen, wrapped,
+		kek_for(kr, kek_version));
+	sodium_memzero(kr->k->scratch_kek, 32);
 	return rc == 0 ? 0 : -1;
 }
 
 int
-bundle_seal(const struct keyring *kr, uint32_t kek_version,
+bundle_seal(struct keyring *kr, uint32_t kek_version,
 	    const struct seal_context *ctx, const unsigned char *plain,
 	    size_t plain_len, unsigned char *sealed, unsigned char *wrapped)
 {
 	unsigned char ad[512];
-	unsigned char *dek = xsecure_alloc(32);
+	unsigned char *dek = kr->k->scratch;
 	size_t adlen = context_ad("modal-vault/bundle/v1", ctx, 0, ad, sizeof(ad));
 	int rc = -1;
 
@@ -138,17 +165,17 @@ bundle_seal(const struct keyring *kr, uint32_t kek_version,
 						   plain_len, ad, adlen, NULL, sealed, dek);
 	rc = key_wrap(kr, kek_version, ctx, dek, wrapped);
 out:
-	secure_free(dek, 32);
+	sodium_memzero(dek, 32);
 	return rc;
 }
 
 int
-bundle_open(const struct keyring *kr, uint32_t kek_version,
+bundle_open(struct keyring *kr, uint32_t kek_version,
 	    const struct seal_context *ctx, const unsigned char *sealed,
 	    size_t sealed_len, const unsigned char *wrapped, unsigned char *plain)
 {
 	unsigned char ad[512];
-	unsigned char *dek = xsecure_alloc(32);
+	unsigned char *dek = kr->k->scratch;
 	size_t adlen = context_ad("modal-vault/bundle/v1", ctx, 0, ad, sizeof(ad));
 	int rc = -1;
 
@@ -159,21 +186,21 @@ bundle_open(const struct keyring *kr, uint32_t kek_version,
 	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(plain, NULL, NULL,
 		sealed + AEAD_NONCE, sealed_len - AEAD_NONCE, ad, adlen, sealed, dek);
 out:
-	secure_free(dek, 32);
+	sodium_memzero(dek, 32);
 	return rc == 0 ? 0 : -1;
 }
 
 int
-wrapped_key_rewrap(const struct keyring *kr, const struct seal_context *ctx,
+wrapped_key_rewrap(struct keyring *kr, const struct seal_context *ctx,
 		   uint32_t from_version, uint32_t to_version,
 		   const unsigned char *wrapped, unsigned char *rewrapped)
 {
-	unsigned char *dek = xsecure_alloc(32);
+	unsigned char *dek = kr->k->scratch;
 	int rc = -1;
 
 	if (key_unwrap(kr, from_version, ctx, wrapped, dek) == 0)
 		rc = key_wrap(kr, to_version, ctx, dek, rewrapped);
-	secure_free(dek, 32);
+	sodium_memzero(dek, 32);
 	return rc;
 }
 

@@ -16,8 +16,18 @@
 #define SEAL_OVERHEAD (24 + 16)   /* nonce + tag, stored in front/behind */
 #define WRAPPED_KEY_LEN (24 + 32 + 16)
 
+/* One locked block for all key material of an open vault: every sodium_malloc
+ * costs about ten system calls, and a launch pays for each one. */
+struct keyring_block {
+	unsigned char master[MASTER_KEY_LEN];
+	unsigned char kek[32];          /* for kek_version, derived once */
+	unsigned char scratch[32];      /* data keys, wiped after each use */
+	unsigned char scratch_kek[32];  /* another KEK version (rekey, old rows) */
+};
+
 struct keyring {
-	unsigned char *master;    /* sodium_malloc'ed, MASTER_KEY_LEN */
+	struct keyring_block *k;        /* sodium_malloc'ed */
+	uint32_t kek_version;           /* the version k->kek is for; 0: none yet */
 };
 
 /* What a sealed bundle is bound to. */
@@ -30,6 +40,8 @@ struct seal_context {
 };
 
 int keyring_create_file(const char *path, struct mr_err *e);
+/* Reads the master key straight into locked memory; the file must be a
+ * regular 0600 file of the effective user, exactly MASTER_KEY_LEN bytes. */
 int keyring_load_file(const char *path, struct keyring *kr, struct mr_err *e);
 void keyring_clear(struct keyring *kr);
 /* A 32-byte key for a purpose, derived from the master key. */
@@ -38,17 +50,17 @@ void keyring_derive(const struct keyring *kr, uint64_t id, const char ctx[8],
 
 /* Encrypts plain under a fresh data key; sealed gets plain_len + SEAL_OVERHEAD
  * bytes and wrapped WRAPPED_KEY_LEN bytes. */
-int bundle_seal(const struct keyring *kr, uint32_t kek_version,
+int bundle_seal(struct keyring *kr, uint32_t kek_version,
 		const struct seal_context *ctx, const unsigned char *plain,
 		size_t plain_len, unsigned char *sealed, unsigned char *wrapped);
 /* Decrypts into plain (sealed_len - SEAL_OVERHEAD bytes); -1 if anything was
  * tampered with or belongs to another context. */
-int bundle_open(const struct keyring *kr, uint32_t kek_version,
+int bundle_open(struct keyring *kr, uint32_t kek_version,
 		const struct seal_context *ctx, const unsigned char *sealed,
 		size_t sealed_len, const unsigned char *wrapped,
 		unsigned char *plain) __attribute__((warn_unused_result));
 /* Re-wraps a data key from one KEK version to another (rekey). */
-int wrapped_key_rewrap(const struct keyring *kr, const struct seal_context *ctx,
+int wrapped_key_rewrap(struct keyring *kr, const struct seal_context *ctx,
 		       uint32_t from_version, uint32_t to_version,
 		       const unsigned char *wrapped, unsigned char *rewrapped)
 	__attribute__((warn_unused_result));

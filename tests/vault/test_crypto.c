@@ -20,8 +20,9 @@ setup(void **state)
 {
 	(void)state;
 	assert_int_equal(secmem_init(), 0);
-	kr.master = xsecure_alloc(MASTER_KEY_LEN);
-	randombytes_buf(kr.master, MASTER_KEY_LEN);
+	kr.k = xsecure_alloc(sizeof(*kr.k));
+	kr.kek_version = 0;
+	randombytes_buf(kr.k->master, MASTER_KEY_LEN);
 	return 0;
 }
 
@@ -77,9 +78,12 @@ test_bound_to_context(void **state)
 					     wrapped, out), -1);
 	/* Another KEK version, or another master key, cannot unwrap. */
 	assert_int_equal(bundle_open(&kr, 2, &base, sealed, sizeof(sealed), wrapped, out), -1);
-	kr.master[0] ^= 1;
+	kr.k->master[0] ^= 1;
+	kr.kek_version = 0;   /* forget the cached KEK of the right key */
 	assert_int_equal(bundle_open(&kr, 1, &base, sealed, sizeof(sealed), wrapped, out), -1);
-	kr.master[0] ^= 1;
+	kr.k->master[0] ^= 1;
+	kr.kek_version = 0;
+	assert_int_equal(bundle_open(&kr, 1, &base, sealed, sizeof(sealed), wrapped, out), 0);
 }
 
 static void
