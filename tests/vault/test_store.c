@@ -14,18 +14,17 @@
 
 #include "vault.h"
 
-static char dir[256], url[300];
+static char top[64], dir[256], url[300];
 
 static int
 setup(void **state)
 {
 	struct vault_workspace ws;
 	struct mr_err e = { 0 };
-	char tmpl[] = "/tmp/modal-store-XXXXXX";
-
 	(void)state;
-	assert_non_null(mkdtemp(tmpl));
-	snprintf(dir, sizeof(dir), "%s/vault", tmpl);
+	snprintf(top, sizeof(top), "/tmp/modal-store-XXXXXX");
+	assert_non_null(mkdtemp(top));
+	snprintf(dir, sizeof(dir), "%s/vault", top);
 	snprintf(url, sizeof(url), "file:%s", dir);
 	if (vault_init(url, "test", &ws, &e) != 0)
 		fail_msg("%s", e.msg);
@@ -39,7 +38,7 @@ teardown(void **state)
 	char cmd[400];
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s/..'", dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
