@@ -26,6 +26,13 @@ refuse(char *why, size_t whylen, const char *fmt, ...)
 	return -1;
 }
 
+/* memchr(3) wants a valid pointer even for no bytes; an empty value may be NULL. */
+static bool
+has_byte(const unsigned char *v, size_t len, int c)
+{
+	return len > 0 && memchr(v, c, len) != NULL;
+}
+
 static bool
 matches(const char *pattern, bool glob, const char *name)
 {
@@ -90,21 +97,18 @@ policy_check_secret(const struct policy *p, const char *secret, char *why,
 		      name_for_msg(secret, nb, sizeof(nb)));
 }
 
-/* The value rules of one key: length, line breaks, NUL, pattern. The value
+/* The value rules of one key: length, line breaks, pattern. The value
  * is copied only for regexec(3), which needs a NUL-terminated string. */
 static int
 check_value(const struct pol_key *k, const char *sn, const char *kn,
 	    const unsigned char *value, size_t value_len, char *why, size_t whylen)
 {
-	if (memchr(value, '\0', value_len) != NULL)
-		return refuse(why, whylen, "secret '%s' key '%s': value contains a NUL byte",
-			      sn, kn);
 	if (k->max_length > 0 && value_len > k->max_length)
 		return refuse(why, whylen,
 			      "secret '%s' key '%s': value is longer than max_length %zu",
 			      sn, kn, k->max_length);
-	if (!k->multiline && (memchr(value, '\n', value_len) != NULL ||
-			      memchr(value, '\r', value_len) != NULL))
+	if (!k->multiline && (has_byte(value, value_len, '\n') ||
+			      has_byte(value, value_len, '\r')))
 		return refuse(why, whylen,
 			      "secret '%s' key '%s': value has a line break and multiline is false",
 			      sn, kn);
@@ -156,6 +160,10 @@ policy_check_key(const struct policy *p, const char *secret, const char *key,
 			      "secret '%s' key '%s': not a valid environment variable name", sn, kn);
 	if ((m = deny_match(p, key)) != NULL)
 		return refuse(why, whylen, "secret '%s' key '%s': denied by '%s'", sn, kn, m);
+	/* SPEC 9: a value is any bytes but NUL, whatever the policy says. */
+	if (has_byte(value, value_len, '\0'))
+		return refuse(why, whylen, "secret '%s' key '%s': value contains a NUL byte",
+			      sn, kn);
 	if (!p->has_secrets)
 		return 0;
 	if ((s = policy_find_secret(p, secret)) == NULL)

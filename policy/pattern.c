@@ -172,7 +172,8 @@ pattern_match(const regex_t *re, const unsigned char *value, size_t len)
 	if (secmem_init() == -1)
 		return -1;
 	copy = xsecure_alloc(len + 1);
-	memcpy(copy, value, len);
+	if (len > 0)
+		memcpy(copy, value, len);
 	copy[len] = '\0';
 	rc = regexec(re, copy, 0, NULL, 0);
 	secure_free(copy, len + 1);

@@ -609,6 +609,10 @@ schema_build(const struct ynode *root, struct policy *p, struct diags *d)
 {
 	struct loader L = { d, p };
 
+	if (is_null(root)) {
+		diag_add(d, 1, 1, "policy is empty");
+		return;
+	}
 	if (!want(&L, root, YNODE_MAP, "a policy"))
 		return;
 	walk_fields(&L, root, root, top_fields,
