@@ -45,7 +45,8 @@ bound(const char **pp)
 	const char *p = *pp + 1;
 	long m = 0, n = -1;
 
-	if (*p < '0' || *p > '9')
+	/* glibc reads {,n} as {0,n}. */
+	if ((*p < '0' || *p > '9') && *p != ',')
 		return 0;
 	for (; *p >= '0' && *p <= '9'; p++)
 		m = cap(m * 10 + (*p - '0'));
@@ -78,7 +79,9 @@ weight_seq(const char **pp, int depth)
 		}
 		if (*p == '(') {
 			p++;
+			/* An empty group still costs a node per copy. */
 			w = weight_seq(&p, depth + 1);
+			w = w > 0 ? w : 1;
 			if (*p == ')')
 				p++;
 		} else if (*p == '[') {
@@ -129,6 +132,7 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 {
 	char wrapped[POLICY_MAX_PATTERN + 8];
 	const char *p = pat;
+	long weight = 0;
 	int rc;
 
 	if (strlen(pat) > POLICY_MAX_PATTERN) {
@@ -139,7 +143,15 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 		snprintf(err, errlen, "pattern: back-references are not allowed");
 		return -1;
 	}
-	if (weight_seq(&p, 0) > POLICY_MAX_PATTERN_WEIGHT) {
+	/* glibc takes an unmatched ')' as a literal: count on past it. */
+	for (;;) {
+		weight = cap(weight + weight_seq(&p, 0));
+		if (*p == '\0')
+			break;
+		p++;
+		weight = cap(weight + 1);
+	}
+	if (weight > POLICY_MAX_PATTERN_WEIGHT) {
 		snprintf(err, errlen, "pattern is too complex (repetition counts multiply past %d)",
 			 POLICY_MAX_PATTERN_WEIGHT);
 		return -1;
