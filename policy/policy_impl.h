@@ -16,7 +16,7 @@
 #define POLICY_MAX_DIAGS 100
 #define POLICY_MAX_PATTERN 1024
 /* Copies of atoms a regex may expand to: glibc compiles a{n} as n copies. */
-#define POLICY_MAX_PATTERN_WEIGHT 10000
+#define POLICY_MAX_PATTERN_WEIGHT 1000
 #define POLICY_MAX_VALUE_LEN 32768
 
 enum policy_unknown {
