@@ -1,7 +1,7 @@
 /* pattern.c — per-key value patterns: POSIX extended regexes that must match
  * the whole value. Patterns come from the policy file, so their cost is
- * bounded before regcomp(3) sees them: glibc expands a{n} into n copies, and
- * nested counts multiply. */
+ * bounded before regcomp(3) sees them: glibc expands a{n} into n copies,
+ * nested counts multiply, and repeated empty matches explode. */
 #include <stdio.h>
 #include <string.h>
 
@@ -64,35 +64,82 @@ bound(const char **pp)
 	return n > m ? n : (m > 0 ? m : 1);
 }
 
+/* What scanning a pattern found. glibc's compile time explodes on an
+ * expression that can match nothing repeated by *, + or {} (epsilon
+ * closures: (()+)+ nested a few times takes minutes), so that is refused,
+ * as is a ')' glibc would take as a literal where we would not. */
+struct scan {
+	bool empty_repeat;
+};
+
+/* GNU zero-width escapes: word boundaries and buffer anchors. */
+static bool
+zero_width_escape(char c)
+{
+	return c != '\0' && strchr("bB<>`'", c) != NULL;
+}
+
+/* Weight of one atom at *pp (advanced past it) and whether it can match
+ * the empty string. */
+static long weight_alt(const char **pp, int depth, bool *nullable, struct scan *sc);
+
 static long
-weight_seq(const char **pp, int depth)
+weight_atom(const char **pp, int depth, bool *nullable, struct scan *sc)
+{
+	const char *p = *pp;
+	long w = 1;
+
+	*nullable = false;
+	if (*p == '(') {
+		p++;
+		w = weight_alt(&p, depth + 1, nullable, sc);
+		/* An empty group still costs a node per copy. */
+		w = w > 0 ? w : 1;
+		if (*p == ')')
+			p++;
+	} else if (*p == '[') {
+		p = skip_bracket(p + 1);
+	} else if (*p == '^' || *p == '$') {
+		*nullable = true;
+		p++;
+	} else if (p[0] == '\\' && p[1] != '\0') {
+		*nullable = zero_width_escape(p[1]);
+		p += 2;
+	} else {
+		p++;
+	}
+	*pp = p;
+	return w;
+}
+
+/* Alternatives up to ')' or the end: weights add up; nullable if any
+ * alternative is. */
+static long
+weight_alt(const char **pp, int depth, bool *nullable, struct scan *sc)
 {
 	const char *p = *pp;
 	long sum = 0, w, f;
+	bool seq_null = true, atom_null;
 
+	*nullable = false;
 	if (depth > POLICY_MAX_DEPTH)
 		return WEIGHT_CAP;
 	while (*p != '\0' && *p != ')') {
 		if (*p == '|') {
+			*nullable = *nullable || seq_null;
+			seq_null = true;
 			p++;
 			continue;
 		}
-		if (*p == '(') {
-			p++;
-			/* An empty group still costs a node per copy. */
-			w = weight_seq(&p, depth + 1);
-			w = w > 0 ? w : 1;
-			if (*p == ')')
-				p++;
-		} else if (*p == '[') {
-			p = skip_bracket(p + 1);
-			w = 1;
-		} else {
-			p += (p[0] == '\\' && p[1] != '\0') ? 2 : 1;
-			w = 1;
-		}
+		w = weight_atom(&p, depth, &atom_null, sc);
 		for (;;) {
-			if (*p == '*' || *p == '?')
+			const char *q = p;
+			if (*p == '?') {
+				p++;
+				atom_null = true;
+				continue;
+			}
+			if (*p == '*')
 				p++;
 			else if (*p == '+')
 				p++, w = cap(w * 2);
@@ -100,9 +147,15 @@ weight_seq(const char **pp, int depth)
 				w = cap(w * f);
 			else
 				break;
+			if (atom_null)
+				sc->empty_repeat = true;
+			atom_null = atom_null || *q == '*' || (*q == '{' && q[1] == ',') ||
+			    (*q == '{' && q[1] == '0');
 		}
+		seq_null = seq_null && atom_null;
 		sum = cap(sum + w);
 	}
+	*nullable = *nullable || seq_null;
 	*pp = p;
 	return sum;
 }
@@ -131,8 +184,10 @@ int
 pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 {
 	char wrapped[POLICY_MAX_PATTERN + 8];
+	struct scan sc = { false };
 	const char *p = pat;
-	long weight = 0;
+	bool nullable;
+	long weight;
 	int rc;
 
 	if (strlen(pat) > POLICY_MAX_PATTERN) {
@@ -143,13 +198,15 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 		snprintf(err, errlen, "pattern: back-references are not allowed");
 		return -1;
 	}
-	/* glibc takes an unmatched ')' as a literal: count on past it. */
-	for (;;) {
-		weight = cap(weight + weight_seq(&p, 0));
-		if (*p == '\0')
-			break;
-		p++;
-		weight = cap(weight + 1);
+	weight = weight_alt(&p, 0, &nullable, &sc);
+	if (*p == ')') {
+		snprintf(err, errlen, "pattern has an unmatched ')' (write \\) for a literal one)");
+		return -1;
+	}
+	if (sc.empty_repeat) {
+		snprintf(err, errlen,
+			 "pattern repeats an expression that can match nothing (as in (a*)+)");
+		return -1;
 	}
 	if (weight > POLICY_MAX_PATTERN_WEIGHT) {
 		snprintf(err, errlen, "pattern is too complex (repetition counts multiply past %d)",
