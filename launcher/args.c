@@ -1,0 +1,188 @@
+/* args.c — modal-run's command line: flags first, then the MODAL_* variables,
+ * then defaults (SPEC 4). Every mistake is a usage error naming the flag. */
+#include "launcher.h"
+#include "names.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+launch_usage(void)
+{
+	fputs("usage: modal-run [OPTIONS] -- COMMAND [ARGS]...\n"
+	      "       modal-run policy check FILE\n"
+	      "\n"
+	      "Fetches secret bundles from the vault, checks them against the policy, and\n"
+	      "executes COMMAND (same PID) with their keys in its environment.\n"
+	      "\n"
+	      "  -s, --secret NAME        a bundle to inject; repeat, applied left to right\n"
+	      "  -e, --env ENV            the environment (MODAL_ENVIRONMENT; default: the vault's)\n"
+	      "      --server URL         the vault (MODAL_SERVER_URL; default file:$XDG_DATA_HOME/modal-vault)\n"
+	      "      --policy FILE        the YAML policy (MODAL_POLICY; default: built-in secure default)\n"
+	      "      --clean-env          start the child from an empty environment\n"
+	      "      --keep VAR           with --clean-env, pass VAR through; repeatable\n"
+	      "      --preserve-env[=K1,K2|true]\n"
+	      "                           keep these inherited variables over a secret's (all: true)\n"
+	      "      --on-conflict=error|first-wins|last-wins\n"
+	      "                           a key in two secrets (default: error, or the policy's)\n"
+	      "      --check              do everything but exec; print each key, its bundle and a\n"
+	      "                           keyed fingerprint (never the value)\n"
+	      "      --reset-signals      give the child default signal dispositions and mask\n"
+	      "  -h, --help               this help\n"
+	      "      --version            the version\n"
+	      "\n"
+	      "The child never sees MODAL_TOKEN_SECRET or MODAL_TOKEN_ID.\n"
+	      "Exit status: COMMAND's own once it runs; 126 not executable, 127 not found;\n"
+	      "64 usage, 65 bad data/policy/missing secret, 69 vault unavailable, 74 I/O,\n"
+	      "75 try again, 77 permission, 78 configuration. See modal-run(1).\n", stdout);
+}
+
+static int
+usage_error(struct mr_err *e, const char *flag, const char *what, const char *arg)
+{
+	char shown[128];
+
+	return mr_fail(e, MR_E_USAGE, "%s: %s '%s' (see modal-run --help)", flag, what,
+		       name_for_msg(arg, shown, sizeof(shown)));
+}
+
+static int
+add_name(const char **list, size_t *n, size_t max, const char *flag, const char *name,
+	 int is_key, struct mr_err *e)
+{
+	if (is_key ? !key_is_valid(name) : !name_is_valid(name))
+		return usage_error(e, flag, is_key ? "invalid variable name" : "invalid name", name);
+	if (*n == max)
+		return usage_error(e, flag, "too many, at", name);
+	list[(*n)++] = name;
+	return 0;
+}
+
+static int
+parse_preserve(struct launch_opts *o, const char *arg, struct mr_err *e)
+{
+	char *tok, *save = NULL;
+
+	if (arg == NULL || strcmp(arg, "true") == 0) {
+		o->preserve_all = 1;
+		return 0;
+	}
+	if (strcmp(arg, "false") == 0)
+		return 0;
+	free(o->preserve_buf);
+	if ((o->preserve_buf = strdup(arg)) == NULL)
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	for (tok = strtok_r(o->preserve_buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save))
+		if (add_name(o->preserve, &o->npreserve, LAUNCH_MAX_NAMES, "--preserve-env",
+			     tok, 1, e) != 0)
+			return -1;
+	if (o->npreserve == 0)
+		return usage_error(e, "--preserve-env", "expected K1,K2 or true, not", arg);
+	return 0;
+}
+
+static int
+parse_conflict(struct launch_opts *o, const char *arg, struct mr_err *e)
+{
+	if (strcmp(arg, "error") == 0)
+		o->on_conflict = CONFLICT_ERROR;
+	else if (strcmp(arg, "first-wins") == 0)
+		o->on_conflict = CONFLICT_FIRST_WINS;
+	else if (strcmp(arg, "last-wins") == 0)
+		o->on_conflict = CONFLICT_LAST_WINS;
+	else
+		return usage_error(e, "--on-conflict", "expected error, first-wins or last-wins, not", arg);
+	return 0;
+}
+
+/* An empty variable counts as unset, as for most tools. */
+static const char *
+setting(const char *flag_value, const char *variable)
+{
+	const char *v = flag_value != NULL ? flag_value : getenv(variable);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+enum { OPT_SERVER = 256, OPT_POLICY, OPT_CLEAN, OPT_KEEP, OPT_PRESERVE, OPT_CONFLICT,
+       OPT_CHECK, OPT_RESET, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "secret", required_argument, NULL, 's' }, { "env", required_argument, NULL, 'e' },
+	{ "environment", required_argument, NULL, 'e' },
+	{ "server", required_argument, NULL, OPT_SERVER }, { "policy", required_argument, NULL, OPT_POLICY },
+	{ "clean-env", no_argument, NULL, OPT_CLEAN }, { "keep", required_argument, NULL, OPT_KEEP },
+	{ "preserve-env", optional_argument, NULL, OPT_PRESERVE },
+	{ "on-conflict", required_argument, NULL, OPT_CONFLICT },
+	{ "check", no_argument, NULL, OPT_CHECK }, { "reset-signals", no_argument, NULL, OPT_RESET },
+	{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+parse_one(struct launch_opts *o, int ch, char **argv, struct mr_err *e)
+{
+	switch (ch) {
+	case 's':
+		return add_name(o->secrets, &o->nsecrets, LAUNCH_MAX_SECRETS, "--secret", optarg, 0, e);
+	case 'e':
+		if (!name_is_valid(optarg))
+			return usage_error(e, "--env", "invalid environment name", optarg);
+		o->env = optarg;
+		return 0;
+	case OPT_SERVER: o->server = optarg; return 0;
+	case OPT_POLICY: o->policy_path = optarg; return 0;
+	case OPT_CLEAN: o->clean_env = 1; return 0;
+	case OPT_KEEP:
+		return add_name(o->keep, &o->nkeep, LAUNCH_MAX_NAMES, "--keep", optarg, 1, e);
+	case OPT_PRESERVE: return parse_preserve(o, optarg, e);
+	case OPT_CONFLICT: return parse_conflict(o, optarg, e);
+	case OPT_CHECK: o->check = 1; return 0;
+	case OPT_RESET: o->reset_signals = 1; return 0;
+	case ':':
+		return usage_error(e, argv[optind - 1], "needs a value:", "");
+	default:
+		return mr_fail(e, MR_E_USAGE, "unknown option '%s' (see modal-run --help)",
+			       argv[optind - 1]);
+	}
+}
+
+int
+launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	opterr = 0;
+	optind = 1;
+	/* "+": stop at the command, whose own flags are not ours. */
+	while ((ch = getopt_long(argc, argv, "+:s:e:h", longopts, NULL)) != -1) {
+		if (ch == 'h' || ch == OPT_VERSION) {
+			ch == 'h' ? launch_usage() : (void)puts("modal-run 0.1.0");
+			exit(0);
+		}
+		if (parse_one(o, ch, argv, e) != 0)
+			return -1;
+	}
+	if (optind >= argc)
+		return mr_fail(e, MR_E_USAGE, "no command given: modal-run [OPTIONS] -- COMMAND [ARGS]...");
+	o->argv = argv + optind;
+	if (o->nkeep > 0 && !o->clean_env)
+		return mr_fail(e, MR_E_USAGE, "--keep only applies with --clean-env");
+	o->server = setting(o->server, "MODAL_SERVER_URL");
+	o->policy_path = setting(o->policy_path, "MODAL_POLICY");
+	if (o->env == NULL && (o->env = setting(NULL, "MODAL_ENVIRONMENT")) != NULL &&
+	    !name_is_valid(o->env))
+		return usage_error(e, "MODAL_ENVIRONMENT", "invalid environment name", o->env);
+	return 0;
+}
+
+void
+launch_opts_free(struct launch_opts *o)
+{
+	free(o->preserve_buf);
+	o->preserve_buf = NULL;
+}

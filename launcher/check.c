@@ -1,0 +1,45 @@
+/* check.c — --check: what a launch would set, with a keyed fingerprint of each
+ * value so two deployments can be compared without showing either. */
+#include "launcher.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FINGERPRINT_LEN 16
+
+/* BLAKE2b keyed with the vault's fingerprint key over "KEY\0value": equal for
+ * equal values from the same vault, useless for guessing a value without it. */
+static void
+fingerprint(const struct check_line *l, const unsigned char *key, char hex[2 * FINGERPRINT_LEN + 1])
+{
+	crypto_generichash_state st;
+	unsigned char out[FINGERPRINT_LEN];
+
+	crypto_generichash_init(&st, key, 32, sizeof(out));
+	crypto_generichash_update(&st, (const unsigned char *)l->key, strlen(l->key) + 1);
+	crypto_generichash_update(&st, l->value, l->value_len);
+	crypto_generichash_final(&st, out, sizeof(out));
+	sodium_bin2hex(hex, 2 * FINGERPRINT_LEN + 1, out, sizeof(out));
+	sodium_memzero(&st, sizeof(st));
+}
+
+void
+check_print(const struct child_env *ce, const struct vault_fetch *f)
+{
+	char hex[2 * FINGERPRINT_LEN + 1];
+	size_t i, width = 3;
+
+	for (i = 0; i < ce->nlines; i++)
+		if (strlen(ce->lines[i].key) + 5 > width)
+			width = strlen(ce->lines[i].key) + 5;
+	printf("environment %s: %zu key%s from %zu secret%s\n", f->environment, ce->nlines,
+	       ce->nlines == 1 ? "" : "s", f->nbundles, f->nbundles == 1 ? "" : "s");
+	for (i = 0; i < ce->nlines; i++) {
+		fingerprint(&ce->lines[i], f->fingerprint_key, hex);
+		printf("%-*s %-20s blake2b:%s%s%s%s\n", (int)width, ce->lines[i].key,
+		       ce->lines[i].bundle, hex, ce->lines[i].file ? "  (delivered as file: $" : "",
+		       ce->lines[i].file ? ce->lines[i].key : "", ce->lines[i].file ? "_FILE)" : "");
+	}
+	fflush(stdout);
+}

@@ -1,0 +1,132 @@
+/* launch.c — one launch, start to exec: policy, fetch, child environment,
+ * wiping, hygiene, exec. Returns the exit status when it does not exec. */
+#include "launcher.h"
+#include "exitcodes.h"
+#include "secmem.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static int
+fail(const struct mr_err *e)
+{
+	fprintf(stderr, "modal-run: %s\n", e->msg);
+	return mr_exit_code(e->kind);
+}
+
+/* Loads the policy (or the built-in default), printing every load error. */
+static int
+policy_open(const char *path, struct policy **pol)
+{
+	struct policy_report rep = { 0 };
+	char line[1024];
+	size_t i;
+	int code;
+
+	if (path == NULL)
+		return policy_default(pol) == 0 ? 0 : EXIT_SOFTWARE;
+	if (policy_load_file(path, pol, &rep) == 0)
+		return 0;
+	/* A policy that cannot be read is configuration; one that is wrong is data. */
+	code = rep.ndiags > 0 && rep.diags[0].line == 0 ? EXIT_CONFIG : EXIT_DATA;
+	for (i = 0; i < rep.ndiags; i++)
+		fprintf(stderr, "modal-run: %s\n",
+			policy_diag_format(&rep.diags[i], line, sizeof(line)));
+	policy_report_free(&rep);
+	return code;
+}
+
+int
+policy_check_command(const char *path)
+{
+	struct policy *pol = NULL;
+	int code = policy_open(path, &pol);
+
+	if (code == 0)
+		printf("%s: ok\n", path);
+	policy_free(pol);
+	return code;
+}
+
+static int
+check_names(const struct policy *pol, const struct launch_opts *o, const char *env,
+	    struct mr_err *e)
+{
+	char why[512];
+	size_t i;
+
+	if (env != NULL && policy_check_environment(pol, env, why, sizeof(why)) != 0)
+		return mr_fail(e, MR_E_POLICY, "policy: %s", why);
+	for (i = 0; i < o->nsecrets; i++)
+		if (policy_check_secret(pol, o->secrets[i], why, sizeof(why)) != 0)
+			return mr_fail(e, MR_E_POLICY, "policy: %s", why);
+	return 0;
+}
+
+static int
+fetch(const struct launch_opts *o, struct vault_fetch *f, struct mr_err *e)
+{
+	char url[4096];
+	struct vault *v = NULL;
+	int rc;
+
+	if (o->server == NULL && vault_default_url(url, sizeof(url), e) != 0)
+		return -1;
+	if (vault_open(o->server != NULL ? o->server : url, &v, e) != 0)
+		return -1;
+	rc = vault_fetch(v, o->env, o->secrets, o->nsecrets, f, e);
+	vault_close(v);
+	return rc;
+}
+
+int
+launch(struct launch_opts *o, const struct inherited *in)
+{
+	struct policy *pol = NULL;
+	struct vault_fetch f = { 0 };
+	struct child_env ce = { 0 };
+	struct mr_err e = { 0 };
+	char why[512];
+	int code;
+
+	if ((code = policy_open(o->policy_path, &pol)) != 0)
+		return code;
+	if (check_names(pol, o, o->env, &e) != 0 || fetch(o, &f, &e) != 0)
+		goto fail;
+	/* The vault chose the default environment: the policy sees it too. */
+	if (o->env == NULL && policy_check_environment(pol, f.environment, why, sizeof(why)) != 0) {
+		mr_fail(&e, MR_E_POLICY, "policy: %s", why);
+		goto fail;
+	}
+	if (child_env_build(&ce, environ, &f, pol, o, &e) != 0 ||
+	    child_env_check_size(&ce, o->argv, &e) != 0)
+		goto fail;
+	if (o->check) {
+		check_print(&ce, &f);
+		code = 0;
+		goto out;
+	}
+	/* Every value is copied into the child's environment: wipe the bundles. */
+	vault_fetch_free(&f);
+	policy_free(pol);
+	pol = NULL;
+	if (getpid() == 1)
+		return pid1_run(o->argv, &ce, in, o->reset_signals);
+	if (hygiene_before_exec(in, &ce, o->reset_signals) != 0) {
+		mr_fail(&e, MR_E_INTERNAL, "preparing the target's descriptors and signals failed");
+		goto fail;
+	}
+	code = exec_target(o->argv, ce.envp, &e);
+	fprintf(stderr, "modal-run: %s\n", e.msg);
+	goto out;
+fail:
+	code = fail(&e);
+out:
+	child_env_free(&ce);
+	vault_fetch_free(&f);
+	policy_free(pol);
+	return code;
+}

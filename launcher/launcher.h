@@ -1,0 +1,84 @@
+/* launcher.h — modal-run: from arguments to execve. The steps are separate so
+ * tests can drive each one; main() only chains them. */
+#ifndef MODAL_LAUNCHER_H
+#define MODAL_LAUNCHER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "policy.h"
+#include "vault.h"
+
+#define LAUNCH_MAX_SECRETS 64
+#define LAUNCH_MAX_NAMES 256
+
+enum launch_conflict {
+	CONFLICT_UNSET, CONFLICT_ERROR, CONFLICT_FIRST_WINS, CONFLICT_LAST_WINS,
+};
+
+struct launch_opts {
+	const char *secrets[LAUNCH_MAX_SECRETS];
+	size_t nsecrets;
+	const char *env;               /* NULL: the vault's default */
+	const char *server;
+	const char *policy_path;       /* NULL: the built-in default */
+	const char *keep[LAUNCH_MAX_NAMES];
+	size_t nkeep;
+	const char *preserve[LAUNCH_MAX_NAMES];
+	size_t npreserve;
+	int preserve_all, clean_env, check, reset_signals;
+	enum launch_conflict on_conflict;
+	char *preserve_buf;            /* copies of --preserve-env lists */
+	char **argv;                   /* the command and its arguments */
+};
+
+/* args.c: argv → opts (flags, then MODAL_* variables, then defaults). */
+int launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e);
+void launch_opts_free(struct launch_opts *o);
+void launch_usage(void);
+
+/* The child's environment: a NULL-terminated array whose secret strings live
+ * in one sodium_malloc'ed arena (wiped by child_env_free). */
+struct child_env {
+	char **envp;
+	size_t n, cap;
+	char *arena;
+	size_t arena_len, arena_used;
+	int memfds[LAUNCH_MAX_NAMES];     /* sealed files for delivery: file */
+	size_t nmemfds;
+	/* For --check: which bundle each secret entry came from. */
+	struct check_line { const char *key; const char *bundle; const unsigned char *value;
+			    size_t value_len; int file; } *lines;
+	size_t nlines;
+};
+
+/* envp.c: decides, once, what the child gets from environ and the bundles. */
+int child_env_build(struct child_env *ce, char *const *environ_in,
+		    const struct vault_fetch *f, const struct policy *pol,
+		    const struct launch_opts *o, struct mr_err *e);
+void child_env_free(struct child_env *ce);
+/* argv and envp against the kernel's limits: a clear error instead of E2BIG. */
+int child_env_check_size(const struct child_env *ce, char *const *argv, struct mr_err *e);
+
+/* check.c: prints what --check found (key, bundle, keyed fingerprint). */
+void check_print(const struct child_env *ce, const struct vault_fetch *f);
+
+/* hygiene.c: the process state the target must get exactly as we got it. */
+struct inherited {
+	sigset_t mask;
+	unsigned char fds[128];        /* bitmap of descriptors open at start, 0..1023 */
+	int fd_overflow;               /* one at 1024 or above was open: keep those */
+};
+int hygiene_start(struct inherited *in);
+/* Signal mask as given (or defaults with reset), our descriptors close-on-exec. */
+int hygiene_before_exec(const struct inherited *in, const struct child_env *ce,
+			int reset_signals);
+
+/* exec.c: execve through PATH as execvp does; returns 126/127 on failure. */
+int exec_target(char **argv, char **envp, struct mr_err *e);
+/* pid1.c: as PID 1, fork, forward signals, reap, exit with the target's status. */
+int pid1_run(char **argv, struct child_env *ce, const struct inherited *in,
+	     int reset_signals);
+
+#endif
