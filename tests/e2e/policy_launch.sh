@@ -26,7 +26,7 @@ mk aws AWS_SESSION_TOKEN=needle-aws
 mk lone LONE=needle-lone
 mk c1 SHARED=needle-one
 mk c2 SHARED=needle-two
-mk ld LD=needle-ld
+mk cert CERT_PEM="$(printf -- "-----BEGIN-----\nneedle-cert\n-----END-----")"
 $V secret create pdb DB_PASSWORD=Abcdefgh12345678 -e prod >/dev/null
 $V secret create ddb DB_PASSWORD=Abcdefgh12345678 -e dev >/dev/null
 
@@ -59,9 +59,9 @@ secrets:
   "c[12]":
     keys:
       SHARED:
-  ld:
+  cert:
     keys:
-      LD: {delivery: file}
+      CERT_PEM: {delivery: file, multiline: true}
   pdb:
     keys:
       DB_PASSWORD:
@@ -92,7 +92,6 @@ violation "secret not in policy" "secret 'lone' is not in the policy's secrets" 
 violation "environment not in policy" "environment 'dev' is not in the policy's environments" "${P[@]}" --secret ddb -e dev
 violation "policy deny list" "secret 'aws' key 'AWS_SESSION_TOKEN': denied by 'AWS_SESSION_*'" "${P[@]}" --secret aws
 violation "policy conflict mode" "SHARED" "${P[@]}" --secret c1 --secret c2
-violation "file delivery name denied" "delivery file would set LD_FILE, denied by 'LD_*'" "${P[@]}" --secret ld
 MODAL_POLICY="$TMP/policy.yaml" violation "MODAL_POLICY is read" "secret 'dbshort' key 'DB_PASSWORD'" --secret dbshort
 # The secure default, with no policy at all.
 violation "default denies LD_PRELOAD" "secret 'ldpre' key 'LD_PRELOAD': denied by 'LD_*'" --secret ldpre
@@ -108,12 +107,16 @@ violation "--check refuses too" "secret 'dbshort' key 'DB_PASSWORD'" "${P[@]}" -
 expect_exit 0 "" "$R" "${P[@]}" --secret db -- true
 expect_exit 0 "" "$R" "${P[@]}" --secret pdb -e prod -- true
 check "a dropped or allowed key reaches the child" bash -c "'$R' --policy '$TMP/policy.yaml' --secret db -- sh -c 'test \"\$DB_HOST\" = db.internal'"
-check "file delivery gives KEY_FILE with the value" bash -c "'$R' --policy '$TMP/policy.yaml' --secret ld -- sh -c 'test \"\$(cat \"\$LD_FILE\")\" = needle-ld && test -z \"\${LD+x}\"'"
+printf -- '-----BEGIN-----\nneedle-cert\n-----END-----' >"$TMP/cert.want"
+check "file delivery gives KEY_FILE with the exact value, not KEY" bash -c "'$R' --policy '$TMP/policy.yaml' --secret cert -- sh -c 'cmp -s \"\$CERT_PEM_FILE\" \"$TMP/cert.want\" && test -z \"\${CERT_PEM+x}\"'"
+check "the delivered file is sealed against writes" bash -c "! '$R' --policy '$TMP/policy.yaml' --secret cert -- sh -c 'echo x >>\"\$CERT_PEM_FILE\"' 2>/dev/null"
 
 # Bad policies are refused before anything is fetched or run.
 printf 'version: 1\nbogus: 1\n' >"$TMP/bad.yaml"; chmod 0600 "$TMP/bad.yaml"
 expect_exit 65 "bad.yaml:2:1:" "$R" --policy "$TMP/bad.yaml" --secret db -- true
 expect_exit 65 "" "$R" policy check "$TMP/bad.yaml"
+printf 'version: 1\nsecrets:\n  x:\n    keys:\n      LD: {delivery: file}\n' >"$TMP/ldfile.yaml"; chmod 0600 "$TMP/ldfile.yaml"
+expect_exit 65 "LD_FILE is denied by 'LD_*'" "$R" --policy "$TMP/ldfile.yaml" --secret db -- true
 expect_exit 0 "" "$R" policy check "$TMP/policy.yaml"
 expect_exit 78 "" "$R" --policy "$TMP/missing.yaml" --secret db -- true
 finish
