@@ -75,7 +75,7 @@ fetch(const struct launch_opts *o, struct vault_fetch *f, struct mr_err *e)
 
 	if (o->server == NULL && vault_default_url(url, sizeof(url), e) != 0)
 		return -1;
-	if (vault_open(o->server != NULL ? o->server : url, &v, e) != 0)
+	if (vault_open_readonly(o->server != NULL ? o->server : url, &v, e) != 0)
 		return -1;
 	rc = vault_fetch(v, o->env, o->secrets, o->nsecrets, f, e);
 	vault_close(v);

@@ -44,10 +44,12 @@ load_workspace(struct vault *v, struct mr_err *e)
 }
 
 static int
-db_open(struct vault *v, int create, struct mr_err *e)
+db_open(struct vault *v, enum local_mode mode, struct mr_err *e)
 {
 	char path[4096];
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	int create = mode == LOCAL_CREATE;
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
+		    (mode == LOCAL_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
 
 	if (snprintf(path, sizeof(path), "%s/vault.db", v->dir) >= (int)sizeof(path))
 		return mr_fail(e, MR_E_CONFIG, "vault path too long");
@@ -65,6 +67,10 @@ db_open(struct vault *v, int create, struct mr_err *e)
 	/* Keep the -wal and -shm files between connections: recreating them costs
 	 * every launch some forty system calls. They hold only ciphertext. */
 	sqlite3_file_control(v->db, "main", SQLITE_FCNTL_PERSIST_WAL, &(int){ 1 });
+	if (mode == LOCAL_READONLY) {
+		v->readonly = 1;
+		return schema_check(v->db, e);
+	}
 	/* An acknowledged write must survive kill -9 and power loss (SPEC 7). */
 	if (db_exec(v->db, create ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 			   " PRAGMA foreign_keys=ON"
@@ -74,7 +80,7 @@ db_open(struct vault *v, int create, struct mr_err *e)
 }
 
 int
-local_open(const char *dir, int create, struct vault **out, struct mr_err *e)
+local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e)
 {
 	struct vault *v = calloc(1, sizeof(*v));
 	char keypath[4096];
@@ -92,9 +98,9 @@ local_open(const char *dir, int create, struct vault **out, struct mr_err *e)
 			mr_fail(e, MR_E_CONFIG, "no vault at %s (run 'modal-vault init')", dir);
 		goto fail;
 	}
-	if (db_open(v, create, e) != 0)
+	if (db_open(v, mode, e) != 0)
 		goto fail;
-	if (!create && load_workspace(v, e) != 0)
+	if (mode != LOCAL_CREATE && load_workspace(v, e) != 0)
 		goto fail;
 	*out = v;
 	return 0;
@@ -149,6 +155,10 @@ vault_close(struct vault *v)
 {
 	if (v == NULL)
 		return;
+	/* Leave an empty WAL behind: the next launch's first connection would
+	 * otherwise read every stale frame to rebuild its index. */
+	if (v->db != NULL && !v->readonly)
+		sqlite3_exec(v->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	sqlite3_close(v->db);
 	keyring_clear(&v->keys);
 	free(v->dir);

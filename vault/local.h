@@ -16,16 +16,20 @@ struct vault {
 	struct keyring keys;
 	uint32_t kek_version;
 	struct vault_workspace ws;
+	int readonly;
 };
 
 /* schema.c */
 int schema_migrate(sqlite3 *db, struct mr_err *e);
+/* For read-only connections: the schema must be exactly the one we know. */
+int schema_check(sqlite3 *db, struct mr_err *e);
 int db_fail(sqlite3 *db, struct mr_err *e, const char *what);
 int db_exec(sqlite3 *db, const char *sql, struct mr_err *e);
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct mr_err *e);
 
 /* local.c */
-int local_open(const char *dir, int create, struct vault **out, struct mr_err *e);
+enum local_mode { LOCAL_CREATE, LOCAL_READWRITE, LOCAL_READONLY };
+int local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e);
 int local_create_workspace(struct vault *v, const char *name, struct mr_err *e);
 
 #endif

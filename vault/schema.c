@@ -74,6 +74,24 @@ schema_version(sqlite3 *db, int *version, struct mr_err *e)
 }
 
 int
+schema_check(sqlite3 *db, struct mr_err *e)
+{
+	int version;
+
+	if (schema_version(db, &version, e) != 0)
+		return -1;
+	if (version > SCHEMA_VERSION)
+		return mr_fail(e, MR_E_CONFIG,
+			       "vault database schema %d is newer than this program knows (%d): upgrade modal-run",
+			       version, SCHEMA_VERSION);
+	if (version < SCHEMA_VERSION)
+		return mr_fail(e, MR_E_CONFIG,
+			       "vault database schema %d is older than this program's (%d): run any modal-vault command to migrate it",
+			       version, SCHEMA_VERSION);
+	return 0;
+}
+
+int
 schema_migrate(sqlite3 *db, struct mr_err *e)
 {
 	char sql[64];

@@ -68,8 +68,8 @@ url_kind_supported(const char *url, struct mr_err *e)
 		       "vault URL '%s': expected file:PATH, http(s)://HOST or unix:PATH", url);
 }
 
-int
-vault_open(const char *url, struct vault **out, struct mr_err *e)
+static int
+open_mode(const char *url, enum local_mode mode, struct vault **out, struct mr_err *e)
 {
 	char dir[PATH_MAX];
 
@@ -77,7 +77,19 @@ vault_open(const char *url, struct vault **out, struct mr_err *e)
 		return -1;
 	if (secmem_init() != 0)
 		return mr_fail(e, MR_E_INTERNAL, "libsodium failed to initialise");
-	return local_open(dir, 0, out, e);
+	return local_open(dir, mode, out, e);
+}
+
+int
+vault_open(const char *url, struct vault **out, struct mr_err *e)
+{
+	return open_mode(url, LOCAL_READWRITE, out, e);
+}
+
+int
+vault_open_readonly(const char *url, struct vault **out, struct mr_err *e)
+{
+	return open_mode(url, LOCAL_READONLY, out, e);
 }
 
 /* mkdir -p for the parents, 0700 for what we create. */
@@ -138,7 +150,7 @@ vault_init(const char *url, const char *workspace_name, struct vault_workspace *
 	snprintf(keypath, sizeof(keypath), "%s/master.key", dir);
 	/* The database, its WAL and shm files are the owner's alone. */
 	mask = umask(077);
-	if (keyring_create_file(keypath, e) == 0 && local_open(dir, 1, &v, e) == 0 &&
+	if (keyring_create_file(keypath, e) == 0 && local_open(dir, LOCAL_CREATE, &v, e) == 0 &&
 	    local_create_workspace(v, workspace_name, e) == 0) {
 		*ws = v->ws;
 		rc = 0;

@@ -74,6 +74,9 @@ int vault_init(const char *url, const char *workspace_name,
 	       struct vault_workspace *ws, struct mr_err *e);
 
 int vault_open(const char *url, struct vault **out, struct mr_err *e);
+/* For launches: a read-only connection, which never writes or checkpoints
+ * the store; only vault_fetch and the metadata reads work on it. */
+int vault_open_readonly(const char *url, struct vault **out, struct mr_err *e);
 void vault_close(struct vault *v);
 
 /* The launcher's fetch: every named bundle of env (NULL: the default) at once. */
