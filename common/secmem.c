@@ -11,10 +11,19 @@ secmem_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
+/* sodium_malloc puts the buffer's end against a guard page, so its start is
+ * only as aligned as its size: round sizes up so structures placed at the
+ * start of a buffer are aligned. */
+static size_t
+aligned_len(size_t len)
+{
+	return len == 0 ? 16 : (len + 15) & ~(size_t)15;
+}
+
 void *
 xsecure_alloc(size_t len)
 {
-	void *p = sodium_malloc(len == 0 ? 1 : len);
+	void *p = sodium_malloc(aligned_len(len));
 
 	if (p == NULL) {
 		fputs("out of secure memory\n", stderr);
@@ -28,6 +37,6 @@ secure_free(void *p, size_t len)
 {
 	if (p == NULL)
 		return;
-	sodium_memzero(p, len);
+	sodium_memzero(p, aligned_len(len));
 	sodium_free(p);
 }
