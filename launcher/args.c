@@ -60,10 +60,14 @@ add_name(const char **list, size_t *n, size_t max, const char *flag, const char 
 	return 0;
 }
 
+/* Cumulative, as --keep: each name is its own copy, so a second
+ * --preserve-env cannot free the names of the first. */
 static int
 parse_preserve(struct launch_opts *o, const char *arg, struct mr_err *e)
 {
-	char *tok, *save = NULL;
+	const char *p, *end;
+	size_t before = o->npreserve;
+	char *name;
 
 	if (arg == NULL || strcmp(arg, "true") == 0) {
 		o->preserve_all = 1;
@@ -71,15 +75,19 @@ parse_preserve(struct launch_opts *o, const char *arg, struct mr_err *e)
 	}
 	if (strcmp(arg, "false") == 0)
 		return 0;
-	free(o->preserve_buf);
-	if ((o->preserve_buf = strdup(arg)) == NULL)
-		return mr_fail(e, MR_E_INTERNAL, "out of memory");
-	for (tok = strtok_r(o->preserve_buf, ",", &save); tok != NULL;
-	     tok = strtok_r(NULL, ",", &save))
+	for (p = arg; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = strchrnul(p, ',');
+		if (end == p)
+			continue;
+		if ((name = strndup(p, (size_t)(end - p))) == NULL)
+			return mr_fail(e, MR_E_INTERNAL, "out of memory");
 		if (add_name(o->preserve, &o->npreserve, LAUNCH_MAX_NAMES, "--preserve-env",
-			     tok, 1, e) != 0)
+			     name, 1, e) != 0) {
+			free(name);
 			return -1;
-	if (o->npreserve == 0)
+		}
+	}
+	if (o->npreserve == before)
 		return usage_error(e, "--preserve-env", "expected K1,K2 or true, not", arg);
 	return 0;
 }
@@ -183,6 +191,9 @@ launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e
 void
 launch_opts_free(struct launch_opts *o)
 {
-	free(o->preserve_buf);
-	o->preserve_buf = NULL;
+	size_t i;
+
+	for (i = 0; i < o->npreserve; i++)
+		free((char *)o->preserve[i]);
+	o->npreserve = 0;
 }

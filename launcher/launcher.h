@@ -25,11 +25,10 @@ struct launch_opts {
 	const char *policy_path;       /* NULL: the built-in default */
 	const char *keep[LAUNCH_MAX_NAMES];
 	size_t nkeep;
-	const char *preserve[LAUNCH_MAX_NAMES];
+	const char *preserve[LAUNCH_MAX_NAMES];  /* each a copy, freed by launch_opts_free */
 	size_t npreserve;
 	int preserve_all, clean_env, check, reset_signals;
 	enum launch_conflict on_conflict;
-	char *preserve_buf;            /* copies of --preserve-env lists */
 	char **argv;                   /* the command and its arguments */
 };
 

@@ -32,6 +32,7 @@ main(int argc, char **argv)
 	}
 	if (launch_parse_args(argc, argv, &o, &e) != 0) {
 		fprintf(stderr, "modal-run: %s\n", e.msg);
+		launch_opts_free(&o);
 		return mr_exit_code(e.kind);
 	}
 	if (secmem_init() != 0) {
