@@ -23,6 +23,10 @@ mk bashenv BASH_ENV=/tmp/needle.sh
 mk ifs IFS=needle
 mk tunables GLIBC_TUNABLES=glibc.needle=1
 mk aws AWS_SESSION_TOKEN=needle-aws
+mk perl PERL5LIB=/tmp/needle-perl
+mk ruby RUBYOPT=-rneedle
+mk prompt PROMPT_COMMAND=needle
+mk dyld DYLD_INSERT_LIBRARIES=/tmp/needle.dylib
 mk lone LONE=needle-lone
 mk c1 SHARED=needle-one
 mk c2 SHARED=needle-two
@@ -101,6 +105,11 @@ violation "default denies NODE_OPTIONS" "secret 'nodeo' key 'NODE_OPTIONS': deni
 violation "default denies BASH_ENV" "secret 'bashenv' key 'BASH_ENV': denied by 'BASH_ENV'" --secret bashenv
 violation "default denies IFS" "secret 'ifs' key 'IFS': denied by 'IFS'" --secret ifs
 violation "default denies GLIBC_TUNABLES" "secret 'tunables' key 'GLIBC_TUNABLES': denied by 'GLIBC_TUNABLES'" --secret tunables
+violation "default denies PERL5LIB" "secret 'perl' key 'PERL5LIB': denied by 'PERL5*'" --secret perl
+violation "default denies RUBYOPT" "secret 'ruby' key 'RUBYOPT': denied by 'RUBYOPT'" --secret ruby
+violation "default denies PROMPT_COMMAND" "secret 'prompt' key 'PROMPT_COMMAND': denied by 'PROMPT_COMMAND'" --secret prompt
+violation "default denies DYLD_*" "secret 'dyld' key 'DYLD_INSERT_LIBRARIES': denied by 'DYLD_*'" --secret dyld
+violation "a denied key fails the whole launch" "secret 'pathy' key 'PATH'" --secret db --secret pathy
 violation "--check refuses too" "secret 'dbshort' key 'DB_PASSWORD'" "${P[@]}" --check --secret dbshort
 
 # What the policy allows still launches.
