@@ -22,6 +22,16 @@ check_name(const char *what, const char *name, struct mr_err *e)
 		       what, name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
 }
 
+/* Most statements here are keyed by workspace, environment and name, as ?1 ?2 ?3. */
+static void
+bind_key(sqlite3_stmt *st, const struct vault *v, const char *env, const char *name)
+{
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	if (name != NULL)
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+}
+
 static const char *
 env_or_default(struct vault *v, const char *env)
 {
@@ -39,8 +49,7 @@ env_must_exist(struct vault *v, const char *env, struct mr_err *e)
 	if (db_prepare(v->db, "SELECT 1 FROM environments WHERE workspace_id = ? AND name = ?",
 		       &st, e) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	bind_key(st, v, env, NULL);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
@@ -68,9 +77,7 @@ read_sealed(struct vault *v, sqlite3_stmt *st, const char *env, const char *name
 	int rc;
 
 	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	bind_key(st, v, env, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		return mr_fail(e, MR_E_NOTFOUND, "secret '%s' not found in environment '%s'",
@@ -279,9 +286,7 @@ vault_secret_get(struct vault *v, const char *env, const char *name,
 		       " WHERE s.workspace_id = ? AND s.environment = ? AND s.name = ?",
 		       &st, e) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	bind_key(st, v, env, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		rc = meta_from_row(st, out) == 0 ? 0
@@ -311,8 +316,7 @@ vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **o
 		       " WHERE s.workspace_id = ? AND s.environment = ? ORDER BY s.name",
 		       &st, e) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	bind_key(st, v, env, NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		grown = realloc(list, (count + 1) * sizeof(*list));
 		if (grown == NULL || meta_from_row(st, &grown[count]) != 0) {
@@ -363,9 +367,7 @@ next_version(struct vault *v, const char *env, const char *name, int replace,
 	if (db_prepare(v->db, "SELECT id, version FROM secrets"
 		       " WHERE workspace_id = ? AND environment = ? AND name = ?", &st, e) != 0)
 		return -1;
-	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	bind_key(st, v, env, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && !replace) {
 		rc = mr_fail(e, MR_E_EXISTS, "secret '%s' already exists in environment '%s'",
@@ -495,17 +497,13 @@ vault_secret_delete(struct vault *v, const char *env, const char *name,
 		       " WHERE workspace_id = ?1 AND environment = ?2 AND name = ?3);"
 		       , &st, e) != 0)
 		goto rollback;
-	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	bind_key(st, v, env, name);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE || db_prepare(v->db, "DELETE FROM secrets"
 		       " WHERE workspace_id = ?1 AND environment = ?2 AND name = ?3", &st, e) != 0)
 		goto rollback;
-	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	bind_key(st, v, env, name);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
