@@ -89,6 +89,16 @@ void vault_fetch_free(struct vault_fetch *f);
 int vault_secret_put(struct vault *v, const char *env, const char *name,
 		     const struct vault_item *items, size_t nitems, int replace,
 		     struct vault_secret_meta *out, struct mr_err *e);
+/* Compare-and-set: replaces the items of secret name only if its current
+ * version is expected_version (MR_E_CONFLICT otherwise), so concurrent
+ * updates never lose one. */
+int vault_secret_update(struct vault *v, const char *env, const char *name,
+			const struct vault_item *items, size_t nitems,
+			uint64_t expected_version, struct vault_secret_meta *out,
+			struct mr_err *e);
+/* Every stored version of a secret, newest first (metadata and key names). */
+int vault_secret_versions(struct vault *v, const char *env, const char *name,
+			  struct vault_secret_meta **out, size_t *n, struct mr_err *e);
 int vault_secret_get(struct vault *v, const char *env, const char *name,
 		     struct vault_secret_meta *out, struct mr_err *e);
 int vault_secret_list(struct vault *v, const char *env,
