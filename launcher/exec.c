@@ -46,6 +46,11 @@ exec_target(char **argv, char **envp, struct mr_err *e)
 	char full[PATH_MAX];
 	int err, denied = 0;
 
+	/* An empty name is no file, not every PATH directory (EACCES), as execvp. */
+	if (argv[0][0] == '\0') {
+		err = ENOENT;
+		goto fail;
+	}
 	if (strchr(argv[0], '/') != NULL) {
 		err = try_exec(argv[0], argv, envp);
 		goto fail;
