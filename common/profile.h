@@ -1,0 +1,63 @@
+/* profile.h — the profile file (~/.modal.toml) and the systemd credential
+ * (SPEC 4), the two lowest layers of configuration below flags and
+ * MODAL_* variables, which the programs apply on top. Parsed strictly: the
+ * file carries the token secret and chooses the server and its pinned key,
+ * so anything we do not understand is an error, never a guess. The syntax,
+ * the checks and the credential format are in docs/configuration.md. */
+#ifndef MODAL_PROFILE_H
+#define MODAL_PROFILE_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "names.h"
+
+#define PROFILE_FILE_MAX (1024 * 1024) /* bytes: a profile file is a few lines */
+#define PROFILE_LINE_MAX 4096          /* bytes in one line, newline excluded */
+#define PROFILE_TABLES_MAX 256         /* profiles in one file */
+
+struct profile {
+	char name[NAME_MAX_LEN + 1];   /* the profile chosen; "" if none */
+	/* malloc'ed, NULL when unset; validated (docs/configuration.md) */
+	char *server_url, *token_id, *environment, *policy, *vault_public_key, *cache_dir;
+	/* sodium memory, NUL-terminated, NULL when unset: the file is read
+	 * into sodium memory too, so the secret never sits in ordinary heap */
+	char *token_secret;
+	size_t token_secret_len;
+	char path[PATH_MAX];           /* file read, as in messages; "" if none */
+	/* "" or, for the program to print after "NAME: warning: ", why the file
+	 * is unsafe: a library never prints, a program decides where it goes */
+	char warning[PATH_MAX + 64];
+};
+
+/* All need secmem_init() first and return 0, or -1 with e set: MR_E_CONFIG
+ * for what the user must fix, in one line "FILE:LINE:COLUMN: what" or
+ * "FILE: what" that never holds a value; MR_E_IO when a file cannot be read. */
+
+/* Reads the profile file and chooses a profile. path: --config or
+ * MODAL_CONFIG_PATH, NULL or "" for $HOME/.modal.toml (a missing default
+ * file is an empty profile; a missing named file is an error).
+ * profile_name: --profile or MODAL_PROFILE, NULL or "" to take the active
+ * profile, else [default]. Symlinks are followed (dotfile managers make them); trust is
+ * decided by fstat on the opened file. On failure *out is empty. */
+int profile_load(const char *path, const char *profile_name, struct profile *out,
+		 struct mr_err *e);
+
+/* The parser and profile choice alone, on text of len bytes (no NUL needed),
+ * for tests and the fuzzer. display_path names the file in messages. */
+int profile_parse(const char *text, size_t len, const char *display_path,
+		  const char *profile_name, struct profile *out, struct mr_err *e);
+
+/* Reads creds_dir/modal-token (systemd LoadCredential=, creds_dir from
+ * $CREDENTIALS_DIRECTORY) and replaces out's token_id and token_secret with
+ * it. No creds_dir, or no such file, leaves out as it was. */
+int profile_load_credential(const char *creds_dir, struct profile *out, struct mr_err *e);
+/* Its parser alone, on len bytes, for tests and the fuzzer. */
+int profile_parse_credential(const char *text, size_t len, const char *display_path,
+			     struct profile *out, struct mr_err *e);
+
+/* Frees the fields and wipes the secret; out is empty afterwards. */
+void profile_clear(struct profile *p);
+
+#endif
