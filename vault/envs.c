@@ -6,6 +6,40 @@
 #include <string.h>
 #include <time.h>
 
+int
+name_check(const char *what, const char *name, struct mr_err *e)
+{
+	char shown[128];
+
+	if (name_is_valid(name))
+		return 0;
+	return mr_fail(e, MR_E_INVALID,
+		       "invalid %s name '%s': at most %d of [A-Za-z0-9._-], starting alphanumeric",
+		       what, name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
+}
+
+int
+env_must_exist(struct vault *v, const char *env, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (name_check("environment", env, e) != 0)
+		return -1;
+	if (db_prepare(v->db, "SELECT 1 FROM environments WHERE workspace_id = ? AND name = ?",
+		       &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return mr_fail(e, MR_E_NOTFOUND, "environment '%s' not found", env);
+	return db_fail(v->db, e, "looking up the environment");
+}
+
 static int
 env_from_row(struct vault *v, sqlite3_stmt *st, struct vault_env *out)
 {
@@ -27,10 +61,8 @@ vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
 	char shown[128];
 	int rc;
 
-	if (!name_is_valid(name))
-		return mr_fail(e, MR_E_INVALID,
-			       "invalid environment name '%s': at most %d of [A-Za-z0-9._-], starting alphanumeric",
-			       name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
+	if (name_check("environment", name, e) != 0)
+		return -1;
 	if (webhook_suffix == NULL)
 		webhook_suffix = name;
 	if (*webhook_suffix != '\0' && !name_is_valid(webhook_suffix))
@@ -93,8 +125,8 @@ vault_env_delete(struct vault *v, const char *name, struct mr_err *e)
 	sqlite3_stmt *st;
 	int rc, held;
 
-	if (!name_is_valid(name))
-		return mr_fail(e, MR_E_INVALID, "invalid environment name");
+	if (name_check("environment", name, e) != 0)
+		return -1;
 	if (strcmp(name, v->ws.default_env) == 0)
 		return mr_fail(e, MR_E_CONFLICT,
 			       "environment '%s' is the workspace's default and cannot be deleted", name);

@@ -117,7 +117,7 @@ local_create_workspace(struct vault *v, const char *name, struct mr_err *e)
 	int64_t now = time(NULL);
 
 	random_id("ac-", 22, id);
-	if (db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
+	if (db_begin(v->db, e) != 0)
 		return -1;
 	if (db_prepare(v->db, "INSERT INTO workspaces VALUES (?, ?, ?, 'starter', 'main', ?)",
 		       &st, e) != 0)
@@ -141,12 +141,15 @@ local_create_workspace(struct vault *v, const char *name, struct mr_err *e)
 		goto fail;
 	}
 	sqlite3_finalize(st);
-	if (db_exec(v->db, "COMMIT", e) != 0)
+	st = NULL;
+	/* Whoever holds the master key owns the vault: the first member. */
+	snprintf(v->ws.workspace_id, sizeof(v->ws.workspace_id), "%s", id);
+	if (member_insert(v, "owner", "owner", NULL, e) != 0 || db_commit(v->db, e) != 0)
 		goto fail;
 	return load_workspace(v, e);
 fail:
 	sqlite3_finalize(st);
-	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(v->db);
 	return -1;
 }
 

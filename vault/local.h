@@ -5,10 +5,11 @@
 
 #include <sqlite3.h>
 
+#include "access.h"
 #include "crypto.h"
 #include "vault.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 struct vault {
 	char *dir;
@@ -26,10 +27,30 @@ int schema_check(sqlite3 *db, struct mr_err *e);
 int db_fail(sqlite3 *db, struct mr_err *e, const char *what);
 int db_exec(sqlite3 *db, const char *sql, struct mr_err *e);
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, struct mr_err *e);
+/* Copies a text column into buf (NULL reads as ""). */
+void db_text(sqlite3_stmt *st, int col, char *buf, size_t len);
+/* Every write is one BEGIN IMMEDIATE transaction: taking the write lock up
+ * front means a read inside it cannot go stale before the write. */
+int db_begin(sqlite3 *db, struct mr_err *e);
+int db_commit(sqlite3 *db, struct mr_err *e);
+void db_rollback(sqlite3 *db);
 
 /* local.c */
 enum local_mode { LOCAL_CREATE, LOCAL_READWRITE, LOCAL_READONLY };
 int local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e);
 int local_create_workspace(struct vault *v, const char *name, struct mr_err *e);
+
+/* envs.c */
+/* MR_E_INVALID naming what and the rules unless name is a valid name. */
+int name_check(const char *what, const char *name, struct mr_err *e);
+/* MR_E_NOTFOUND unless environment env exists in the workspace. */
+int env_must_exist(struct vault *v, const char *env, struct mr_err *e);
+
+/* members.c */
+int member_insert(struct vault *v, const char *name, const char *role,
+		  struct vault_member *out, struct mr_err *e);
+/* 0 found, 1 no such member, -1 error. */
+int member_get(struct vault *v, const char *member_id, struct vault_member *out,
+	       struct mr_err *e);
 
 #endif

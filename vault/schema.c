@@ -26,6 +26,37 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"  wrapped_key BLOB NOT NULL, kek_version INTEGER NOT NULL,"
 	"  created_at INTEGER NOT NULL, PRIMARY KEY (secret_id, version));"
 	"INSERT INTO meta VALUES ('kek_version', '1');",
+	/* 2: who may use the vault (access.h): members, API and proxy tokens
+	 * (a keyed hash of the secret, never the secret), proxy tokens'
+	 * environments, the audit log. Every existing workspace gets an owner;
+	 * "us-" + 22 hex digits is a base62 id like random_id's. Tokens keep
+	 * their member's id after the member is removed (they are revoked then),
+	 * so member_id is not a foreign key. */
+	"CREATE TABLE members ("
+	"  id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL REFERENCES workspaces(id),"
+	"  name TEXT NOT NULL, role TEXT NOT NULL CHECK (role IN ('owner', 'manager', 'user')),"
+	"  created_at INTEGER NOT NULL, UNIQUE (workspace_id, name));"
+	"CREATE TABLE tokens ("
+	"  id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('api', 'proxy')),"
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id), member_id TEXT NOT NULL,"
+	"  name TEXT NOT NULL, hash BLOB NOT NULL CHECK (length(hash) = 32),"
+	"  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER NOT NULL DEFAULT 0, revoked_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX tokens_member ON tokens (member_id);"
+	"CREATE TABLE proxy_token_envs ("
+	"  token_id TEXT NOT NULL REFERENCES tokens(id) ON DELETE CASCADE,"
+	"  workspace_id TEXT NOT NULL, environment TEXT NOT NULL,"
+	"  PRIMARY KEY (token_id, environment),"
+	"  FOREIGN KEY (workspace_id, environment)"
+	"    REFERENCES environments(workspace_id, name) ON DELETE CASCADE);"
+	"CREATE INDEX proxy_token_envs_env ON proxy_token_envs (workspace_id, environment);"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,"
+	"  token_id TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL,"
+	"  status INTEGER NOT NULL, client TEXT NOT NULL);"
+	"CREATE INDEX audit_at ON audit (at_ms);"
+	"INSERT INTO members SELECT 'us-' || hex(randomblob(11)), id, 'owner', 'owner', created_at"
+	"  FROM workspaces;",
 };
 
 int
@@ -118,4 +149,31 @@ schema_migrate(sqlite3 *db, struct mr_err *e)
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return mr_wrap(e, "migrating to schema %d", SCHEMA_VERSION);
+}
+
+void
+db_text(sqlite3_stmt *st, int col, char *buf, size_t len)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	snprintf(buf, len, "%s", s != NULL ? (const char *)s : "");
+}
+
+int
+db_begin(sqlite3 *db, struct mr_err *e)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", e);
+}
+
+int
+db_commit(sqlite3 *db, struct mr_err *e)
+{
+	return db_exec(db, "COMMIT", e);
+}
+
+void
+db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }

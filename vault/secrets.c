@@ -10,18 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-static int
-check_name(const char *what, const char *name, struct mr_err *e)
-{
-	char shown[128];
-
-	if (name_is_valid(name))
-		return 0;
-	return mr_fail(e, MR_E_INVALID,
-		       "invalid %s name '%s': at most %d of [A-Za-z0-9._-], starting alphanumeric",
-		       what, name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
-}
-
 /* Most statements here are keyed by workspace, environment and name, as ?1 ?2 ?3. */
 static void
 bind_key(sqlite3_stmt *st, const struct vault *v, const char *env, const char *name)
@@ -36,27 +24,6 @@ static const char *
 env_or_default(struct vault *v, const char *env)
 {
 	return env != NULL ? env : v->ws.default_env;
-}
-
-static int
-env_must_exist(struct vault *v, const char *env, struct mr_err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (check_name("environment", env, e) != 0)
-		return -1;
-	if (db_prepare(v->db, "SELECT 1 FROM environments WHERE workspace_id = ? AND name = ?",
-		       &st, e) != 0)
-		return -1;
-	bind_key(st, v, env, NULL);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return mr_fail(e, MR_E_NOTFOUND, "environment '%s' not found", env);
-	return db_fail(v->db, e, "looking up the environment");
 }
 
 /* One sealed version as read from the database (ciphertext: not secret). */
@@ -122,7 +89,7 @@ fetch_rows(struct vault *v, const char *env, const char *const *names, size_t n,
 		       &st, e) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		if (check_name("secret", names[i], e) != 0 ||
+		if (name_check("secret", names[i], e) != 0 ||
 		    read_sealed(v, st, env, names[i], &rows[i], e) != 0)
 			goto out;
 	rc = 0;
@@ -280,7 +247,7 @@ vault_secret_get(struct vault *v, const char *env, const char *name,
 	int rc;
 
 	env = env_or_default(v, env);
-	if (check_name("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
+	if (name_check("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
 		return -1;
 	if (db_prepare(v->db, "SELECT " META_COLUMNS META_FROM
 		       " WHERE s.workspace_id = ? AND s.environment = ? AND s.name = ?",
@@ -300,23 +267,15 @@ vault_secret_get(struct vault *v, const char *env, const char *name,
 	return rc;
 }
 
-int
-vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **out,
-		  size_t *n, struct mr_err *e)
+/* Every row of a prepared metadata query, in order. */
+static int
+meta_collect(struct vault *v, sqlite3_stmt *st, struct vault_secret_meta **out,
+	     size_t *n, const char *what, struct mr_err *e)
 {
 	struct vault_secret_meta *list = NULL, *grown;
-	sqlite3_stmt *st;
 	size_t count = 0;
 	int rc;
 
-	env = env_or_default(v, env);
-	if (env_must_exist(v, env, e) != 0)
-		return -1;
-	if (db_prepare(v->db, "SELECT " META_COLUMNS META_FROM
-		       " WHERE s.workspace_id = ? AND s.environment = ? ORDER BY s.name",
-		       &st, e) != 0)
-		return -1;
-	bind_key(st, v, env, NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		grown = realloc(list, (count + 1) * sizeof(*list));
 		if (grown == NULL || meta_from_row(st, &grown[count]) != 0) {
@@ -327,15 +286,63 @@ vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **o
 		list = grown;
 		count++;
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		vault_secret_meta_free(list, count);
 		return rc == SQLITE_NOMEM ? mr_fail(e, MR_E_INTERNAL, "out of memory")
-					  : db_fail(v->db, e, "listing secrets");
+					  : db_fail(v->db, e, what);
 	}
 	*out = list;
 	*n = count;
 	return 0;
+}
+
+int
+vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **out,
+		  size_t *n, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	env = env_or_default(v, env);
+	if (env_must_exist(v, env, e) != 0)
+		return -1;
+	if (db_prepare(v->db, "SELECT " META_COLUMNS META_FROM
+		       " WHERE s.workspace_id = ? AND s.environment = ? ORDER BY s.name",
+		       &st, e) != 0)
+		return -1;
+	bind_key(st, v, env, NULL);
+	rc = meta_collect(v, st, out, n, "listing secrets", e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+vault_secret_versions(struct vault *v, const char *env, const char *name,
+		      struct vault_secret_meta **out, size_t *n, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	env = env_or_default(v, env);
+	if (name_check("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
+		return -1;
+	/* Each version's own time is both its created_at and updated_at. */
+	if (db_prepare(v->db, "SELECT s.id, s.name, s.environment, sv.created_at, sv.created_at,"
+		       " sv.version, sv.keys FROM secrets s JOIN secret_versions sv"
+		       " ON sv.secret_id = s.id"
+		       " WHERE s.workspace_id = ? AND s.environment = ? AND s.name = ?"
+		       " ORDER BY sv.version DESC", &st, e) != 0)
+		return -1;
+	bind_key(st, v, env, name);
+	rc = meta_collect(v, st, out, n, "listing versions", e);
+	sqlite3_finalize(st);
+	if (rc == 0 && *n == 0) {
+		free(*out);
+		*out = NULL;
+		rc = mr_fail(e, MR_E_NOTFOUND, "secret '%s' not found in environment '%s'",
+			     name, env);
+	}
+	return rc;
 }
 
 void
@@ -356,12 +363,22 @@ vault_secret_meta_free(struct vault_secret_meta *m, size_t n)
 	free(m);
 }
 
+/* How a write treats an existing secret: refuse it, replace it, or replace
+ * it only at an expected version (compare-and-set; 0 expects none). */
+enum put_mode { PUT_CREATE, PUT_REPLACE, PUT_EXPECT };
+
+struct put_want {
+	enum put_mode mode;
+	uint64_t expected;
+};
+
 /* Inside the write transaction: the id and version the new version gets. */
 static int
-next_version(struct vault *v, const char *env, const char *name, int replace,
+next_version(struct vault *v, const char *env, const char *name, struct put_want want,
 	     char *id, uint64_t *version, struct mr_err *e)
 {
 	sqlite3_stmt *st;
+	uint64_t current;
 	int rc;
 
 	if (db_prepare(v->db, "SELECT id, version FROM secrets"
@@ -369,12 +386,21 @@ next_version(struct vault *v, const char *env, const char *name, int replace,
 		return -1;
 	bind_key(st, v, env, name);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && !replace) {
+	current = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 1) : 0;
+	if (rc == SQLITE_ROW && want.mode == PUT_CREATE) {
 		rc = mr_fail(e, MR_E_EXISTS, "secret '%s' already exists in environment '%s'",
 			     name, env);
+	} else if ((rc == SQLITE_ROW || rc == SQLITE_DONE) && want.mode == PUT_EXPECT &&
+		   current != want.expected) {
+		rc = current == 0
+			? mr_fail(e, MR_E_NOTFOUND, "secret '%s' not found in environment '%s'",
+				  name, env)
+			: mr_fail(e, MR_E_CONFLICT, "secret '%s' is at version %llu, not %llu",
+				  name, (unsigned long long)current,
+				  (unsigned long long)want.expected);
 	} else if (rc == SQLITE_ROW) {
-		snprintf(id, 48, "%s", sqlite3_column_text(st, 0));
-		*version = (uint64_t)sqlite3_column_int64(st, 1) + 1;
+		db_text(st, 0, id, 48);
+		*version = current + 1;
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		random_id("st-", 22, id);
@@ -430,10 +456,10 @@ out:
 	return rc;
 }
 
-int
-vault_secret_put(struct vault *v, const char *env, const char *name,
-		 const struct vault_item *items, size_t nitems, int replace,
-		 struct vault_secret_meta *out, struct mr_err *e)
+static int
+secret_write(struct vault *v, const char *env, const char *name,
+	     const struct vault_item *items, size_t nitems, struct put_want want,
+	     struct vault_secret_meta *out, struct mr_err *e)
 {
 	size_t plain_len;
 	unsigned char *plain = NULL, *sealed = NULL, wrapped[WRAPPED_KEY_LEN];
@@ -443,7 +469,7 @@ vault_secret_put(struct vault *v, const char *env, const char *name,
 	int rc = -1;
 
 	env = env_or_default(v, env);
-	if (check_name("secret", name, e) != 0 || check_name("environment", env, e) != 0)
+	if (name_check("secret", name, e) != 0 || name_check("environment", env, e) != 0)
 		return -1;
 	if (bundle_validate(items, nitems, e) != 0)
 		return mr_wrap(e, "secret '%s'", name);
@@ -456,29 +482,56 @@ vault_secret_put(struct vault *v, const char *env, const char *name,
 		mr_fail(e, MR_E_INTERNAL, "out of memory");
 		goto out;
 	}
-	if (db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
+	if (db_begin(v->db, e) != 0)
 		goto out;
 	if (env_must_exist(v, env, e) != 0 ||
-	    next_version(v, env, name, replace, id, &version, e) != 0)
+	    next_version(v, env, name, want, id, &version, e) != 0)
 		goto rollback;
 	ctx = (struct seal_context){ v->ws.workspace_id, env, name, id, version };
 	if (bundle_seal(&v->keys, v->kek_version, &ctx, plain, plain_len, sealed, wrapped) != 0) {
 		mr_fail(e, MR_E_INTERNAL, "sealing secret '%s' failed", name);
 		goto rollback;
 	}
+	/* The metadata is read inside the transaction: it is the version written. */
 	if (store_version(v, env, name, id, version, keys, sealed,
 			  plain_len + SEAL_OVERHEAD, wrapped, e) != 0 ||
-	    db_exec(v->db, "COMMIT", e) != 0)
+	    (out != NULL && vault_secret_get(v, env, name, out, e) != 0))
 		goto rollback;
-	rc = out != NULL ? vault_secret_get(v, env, name, out, e) : 0;
+	if (db_commit(v->db, e) != 0) {
+		if (out != NULL)
+			vault_secret_meta_clear(out);
+		goto rollback;
+	}
+	rc = 0;
 	goto out;
 rollback:
-	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(v->db);
 out:
 	secure_free(plain, plain_len);
 	free(sealed);
 	free(keys);
 	return rc;
+}
+
+int
+vault_secret_put(struct vault *v, const char *env, const char *name,
+		 const struct vault_item *items, size_t nitems, int replace,
+		 struct vault_secret_meta *out, struct mr_err *e)
+{
+	struct put_want want = { replace ? PUT_REPLACE : PUT_CREATE, 0 };
+
+	return secret_write(v, env, name, items, nitems, want, out, e);
+}
+
+int
+vault_secret_update(struct vault *v, const char *env, const char *name,
+		    const struct vault_item *items, size_t nitems,
+		    uint64_t expected_version, struct vault_secret_meta *out,
+		    struct mr_err *e)
+{
+	struct put_want want = { PUT_EXPECT, expected_version };
+
+	return secret_write(v, env, name, items, nitems, want, out, e);
 }
 
 int
@@ -489,7 +542,7 @@ vault_secret_delete(struct vault *v, const char *env, const char *name,
 	int rc;
 
 	env = env_or_default(v, env);
-	if (check_name("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
+	if (name_check("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
 		return -1;
 	if (db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
 		return -1;

@@ -234,12 +234,23 @@ test_newer_schema_refused(void **state)
 	struct vault *v = NULL;
 	struct mr_err e = { 0 };
 
+	char path[400], restore[64];
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
 	(void)state;
+	snprintf(path, sizeof(path), "%s/vault.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(restore, sizeof(restore), "PRAGMA user_version = %d", sqlite3_column_int(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 	tamper("PRAGMA user_version = 99");
 	assert_int_equal(vault_open(url, &v, &e), -1);
 	assert_int_equal(e.kind, MR_E_CONFIG);
 	assert_non_null(strstr(e.msg, "newer than this program knows"));
-	tamper("PRAGMA user_version = 1");
+	tamper(restore);
 }
 
 static void

@@ -1,0 +1,870 @@
+/* test_access.c — access.h on the embedded store: tokens (create, verify and
+ * every way verification must fail, lifetimes, revocation, proxy tokens'
+ * environments, no secret at rest), members and the last-owner rule, the
+ * audit log's filters and cursor, the vault key pair, compare-and-set
+ * updates and version history, and migrating a schema-1 vault. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "codec.h"
+#include "crypto.h"
+#include "secmem.h"
+
+static char top[64], dir[256], url[300];
+
+static void
+make_vault(const char *name, char *vdir, size_t dlen, char *vurl, size_t ulen)
+{
+	struct vault_workspace ws;
+	struct mr_err e = { 0 };
+
+	snprintf(vdir, dlen, "%s/%s", top, name);
+	snprintf(vurl, ulen, "file:%s", vdir);
+	if (vault_init(vurl, "test", &ws, &e) != 0)
+		fail_msg("%s", e.msg);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(top, sizeof(top), "/tmp/modal-access-XXXXXX");
+	assert_non_null(mkdtemp(top));
+	make_vault("vault", dir, sizeof(dir), url, sizeof(url));
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[400];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", top);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct vault *
+open_url(const char *u)
+{
+	struct vault *v = NULL;
+	struct mr_err e = { 0 };
+
+	if (vault_open(u, &v, &e) != 0)
+		fail_msg("%s", e.msg);
+	return v;
+}
+
+/* Runs SQL on the database behind the store's back. */
+static void
+sql(const char *vdir, const char *stmt)
+{
+	char path[400];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/vault.db", vdir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, stmt, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", stmt, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static void
+token_new(struct vault *v, enum vault_token_kind kind, const char *member, int64_t ttl,
+	  struct vault_token *t, char *secret)
+{
+	struct mr_err e = { 0 };
+
+	if (vault_token_create(v, kind, member, "t", ttl, t, secret, &e) != 0)
+		fail_msg("%s", e.msg);
+}
+
+static void
+expect_auth_failure(struct vault *v, enum vault_token_kind kind, const char *id,
+		    const char *secret, size_t len)
+{
+	struct vault_identity who;
+	struct mr_err e = { 0 };
+
+	assert_int_equal(vault_token_verify(v, kind, id, secret, len, &who, &e), -1);
+	assert_int_equal(e.kind, MR_E_AUTH);
+	assert_string_equal(e.msg, "invalid or expired token");
+	assert_int_equal(who.token.token_id[0], '\0');
+	assert_null(who.token.envs);
+}
+
+static int
+is_base62(const char *s, size_t n)
+{
+	return strlen(s) == n &&
+	       strspn(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == n;
+}
+
+static void
+test_token_create_and_verify(void **state)
+{
+	struct vault *v = open_url(url);
+	char *secret = xsecure_alloc(TOKEN_SECRET_LEN + 1);
+	struct vault_identity who;
+	struct vault_member owner;
+	struct vault_token t, got;
+	struct mr_err e = { 0 };
+	int64_t now = time(NULL);
+
+	(void)state;
+	token_new(v, VAULT_TOKEN_API, NULL, 0, &t, secret);
+	assert_memory_equal(t.token_id, "ak-", 3);
+	assert_true(is_base62(t.token_id + 3, 21));
+	assert_memory_equal(secret, "as-", 3);
+	assert_true(is_base62(secret + 3, 42));
+	assert_int_equal(vault_owner(v, &owner, &e), 0);
+	assert_string_equal(t.member_id, owner.member_id);
+	assert_string_equal(t.name, "t");
+	assert_int_equal(t.expires_at - t.created_at, TOKEN_TTL_DEFAULT);
+	assert_int_equal(t.last_used_at, 0);
+	assert_int_equal(t.revoked_at, 0);
+
+	if (vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret, TOKEN_SECRET_LEN,
+			       &who, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_string_equal(who.token.token_id, t.token_id);
+	assert_string_equal(who.member.member_id, owner.member_id);
+	assert_int_equal(who.member.role, VAULT_ROLE_OWNER);
+	assert_true(who.token.last_used_at >= now);
+	assert_int_equal(vault_token_get(v, t.token_id, &got, &e), 0);
+	assert_true(got.last_used_at >= now);
+	vault_token_clear(&got);
+	secure_free(secret, TOKEN_SECRET_LEN + 1);
+	vault_close(v);
+}
+
+static void
+test_token_verify_failures(void **state)
+{
+	struct vault *v = open_url(url);
+	char api[TOKEN_SECRET_LEN + 1], proxy[TOKEN_SECRET_LEN + 1], wrong[TOKEN_SECRET_LEN + 1];
+	struct vault_token a, p;
+
+	(void)state;
+	token_new(v, VAULT_TOKEN_API, NULL, 0, &a, api);
+	token_new(v, VAULT_TOKEN_PROXY, NULL, 0, &p, proxy);
+	memcpy(wrong, api, sizeof(wrong));
+	wrong[10] = wrong[10] == 'x' ? 'y' : 'x';
+	expect_auth_failure(v, VAULT_TOKEN_API, a.token_id, wrong, TOKEN_SECRET_LEN);
+	expect_auth_failure(v, VAULT_TOKEN_API, a.token_id, api, TOKEN_SECRET_LEN - 1);
+	expect_auth_failure(v, VAULT_TOKEN_API, a.token_id, "", 0);
+	expect_auth_failure(v, VAULT_TOKEN_API, a.token_id, NULL, 0);
+	expect_auth_failure(v, VAULT_TOKEN_API, "ak-000000000000000000000", api, TOKEN_SECRET_LEN);
+	expect_auth_failure(v, VAULT_TOKEN_API, "", api, TOKEN_SECRET_LEN);
+	expect_auth_failure(v, VAULT_TOKEN_API, NULL, api, TOKEN_SECRET_LEN);
+	/* The two kinds never stand in for each other. */
+	expect_auth_failure(v, VAULT_TOKEN_PROXY, a.token_id, api, TOKEN_SECRET_LEN);
+	expect_auth_failure(v, VAULT_TOKEN_API, p.token_id, proxy, TOKEN_SECRET_LEN);
+	/* One token's secret under another's id. */
+	expect_auth_failure(v, VAULT_TOKEN_PROXY, p.token_id, api, TOKEN_SECRET_LEN);
+	vault_token_clear(&p);
+	vault_close(v);
+}
+
+static void
+test_token_expired_and_revoked(void **state)
+{
+	struct vault *v = open_url(url);
+	char s1[TOKEN_SECRET_LEN + 1], s2[TOKEN_SECRET_LEN + 1], s3[TOKEN_SECRET_LEN + 1];
+	char stmt[200];
+	struct vault_identity who;
+	struct vault_token t1, t2, p, got;
+	struct mr_err e = { 0 };
+
+	(void)state;
+	token_new(v, VAULT_TOKEN_API, NULL, 3600, &t1, s1);
+	token_new(v, VAULT_TOKEN_API, NULL, 0, &t2, s2);
+	token_new(v, VAULT_TOKEN_PROXY, NULL, 3600, &p, s3);
+	assert_int_equal(t1.expires_at - t1.created_at, 3600);
+	/* Time moves on: an hour and a second later. */
+	snprintf(stmt, sizeof(stmt), "UPDATE tokens SET expires_at = strftime('%%s', 'now') - 1"
+		 " WHERE id IN ('%s', '%s')", t1.token_id, p.token_id);
+	sql(dir, stmt);
+	expect_auth_failure(v, VAULT_TOKEN_API, t1.token_id, s1, TOKEN_SECRET_LEN);
+	expect_auth_failure(v, VAULT_TOKEN_PROXY, p.token_id, s3, TOKEN_SECRET_LEN);
+
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t2.token_id, s2,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	assert_int_equal(vault_token_revoke(v, t2.token_id, &e), 0);
+	expect_auth_failure(v, VAULT_TOKEN_API, t2.token_id, s2, TOKEN_SECRET_LEN);
+	assert_int_equal(vault_token_get(v, t2.token_id, &got, &e), 0);
+	assert_true(got.revoked_at > 0);
+	assert_int_equal(vault_token_revoke(v, t2.token_id, &e), -1);
+	assert_int_equal(e.kind, MR_E_CONFLICT);
+	snprintf(stmt, sizeof(stmt), "token '%s' is already revoked", t2.token_id);
+	assert_string_equal(e.msg, stmt);
+	assert_int_equal(vault_token_revoke(v, "ak-nope", &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	assert_string_equal(e.msg, "token 'ak-nope' not found");
+	/* A hostile id cannot forge a log line through the message. */
+	assert_int_equal(vault_token_revoke(v, "ak-\nFAKE", &e), -1);
+	assert_null(strchr(e.msg, '\n'));
+
+	/* Proxy tokens are deleted, environments and all. */
+	assert_int_equal(vault_token_revoke(v, p.token_id, &e), 0);
+	assert_int_equal(vault_token_get(v, p.token_id, &got, &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	vault_token_clear(&p);
+	vault_close(v);
+}
+
+static void
+test_token_lifetimes_and_names(void **state)
+{
+	struct vault *v = open_url(url);
+	static const int64_t bad[] = { 1, 3599, TOKEN_TTL_MAX + 1, -3600, INT64_MAX };
+	char secret[TOKEN_SECRET_LEN + 1], long_name[80];
+	struct vault_token t, *list;
+	struct mr_err e = { 0 };
+	size_t i, before, after;
+
+	(void)state;
+	assert_int_equal(vault_token_list(v, VAULT_TOKEN_API, NULL, NULL, &list, &before, &e), 0);
+	vault_token_free(list, before);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(secret, 'x', sizeof(secret));
+		assert_int_equal(vault_token_create(v, VAULT_TOKEN_API, NULL, "t", bad[i], &t,
+						    secret, &e), -1);
+		assert_int_equal(e.kind, MR_E_INVALID);
+		assert_string_equal(e.msg, "token lifetime must be between 1 hour and 366 days"
+				    " (3600 to 31622400 seconds)");
+	}
+	token_new(v, VAULT_TOKEN_API, NULL, TOKEN_TTL_MIN, &t, secret);
+	token_new(v, VAULT_TOKEN_API, NULL, TOKEN_TTL_MAX, &t, secret);
+	assert_int_equal(t.expires_at - t.created_at, TOKEN_TTL_MAX);
+	/* Proxy tokens do not expire unless given a lifetime. */
+	token_new(v, VAULT_TOKEN_PROXY, NULL, 0, &t, secret);
+	assert_int_equal(t.expires_at, 0);
+	assert_int_equal(t.nenvs, 1);
+	assert_string_equal(t.envs[0], "main");
+	vault_token_clear(&t);
+
+	memset(long_name, 'n', 65);
+	long_name[65] = '\0';
+	assert_int_equal(vault_token_create(v, VAULT_TOKEN_API, NULL, long_name, 0, &t, secret,
+					    &e), -1);
+	assert_int_equal(e.kind, MR_E_INVALID);
+	assert_non_null(strstr(e.msg, "invalid token name"));
+	assert_int_equal(vault_token_create(v, VAULT_TOKEN_API, "us-nobody", "t", 0, &t, secret,
+					    &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	assert_string_equal(e.msg, "member 'us-nobody' not found");
+	/* The failed create left no row behind and no secret in the buffer. */
+	for (i = 0; i < sizeof(secret); i++)
+		assert_int_equal(secret[i], 0);
+	assert_int_equal(vault_token_create(v, VAULT_TOKEN_API, NULL, NULL, 0, &t, secret, &e), 0);
+	assert_string_equal(t.name, t.token_id);
+	assert_int_equal(vault_token_list(v, VAULT_TOKEN_API, NULL, NULL, &list, &after, &e), 0);
+	assert_int_equal(after, before + 3);
+	vault_token_free(list, after);
+	vault_close(v);
+}
+
+/* Every file of the vault directory, searched for needle. */
+static int
+found_in_vault_files(const char *vdir, const void *needle, size_t len)
+{
+	char path[600];
+	struct dirent *d;
+	unsigned char *buf;
+	DIR *dh = opendir(vdir);
+	FILE *f;
+	long size;
+	int found = 0;
+
+	assert_non_null(dh);
+	while (!found && (d = readdir(dh)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", vdir, d->d_name);
+		if (d->d_name[0] == '.' || (f = fopen(path, "rb")) == NULL)
+			continue;
+		fseek(f, 0, SEEK_END);
+		size = ftell(f);
+		rewind(f);
+		buf = malloc((size_t)size + 1);
+		assert_non_null(buf);
+		assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+		fclose(f);
+		found = memmem(buf, (size_t)size, needle, len) != NULL;
+		free(buf);
+	}
+	closedir(dh);
+	return found;
+}
+
+static void
+test_secret_never_at_rest(void **state)
+{
+	char secrets[6][TOKEN_SECRET_LEN + 1], wal[400];
+	struct vault *v = open_url(url);
+	struct vault_token t;
+	struct stat st;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		token_new(v, i % 2 ? VAULT_TOKEN_PROXY : VAULT_TOKEN_API, NULL, 0, &t, secrets[i]);
+		vault_token_clear(&t);
+	}
+	/* While the vault is open the new pages are in the WAL. */
+	snprintf(wal, sizeof(wal), "%s/vault.db-wal", dir);
+	assert_int_equal(stat(wal, &st), 0);
+	assert_true(st.st_size > 0);
+	for (i = 0; i < 6; i++) {
+		assert_false(found_in_vault_files(dir, secrets[i], TOKEN_SECRET_LEN));
+		assert_false(found_in_vault_files(dir, secrets[i] + 3, 42));
+		assert_false(found_in_vault_files(dir, secrets[i] + 3, 16));
+	}
+	vault_close(v);
+	for (i = 0; i < 6; i++)
+		assert_false(found_in_vault_files(dir, secrets[i] + 3, 16));
+}
+
+static void
+test_readonly_verify(void **state)
+{
+	char secret[TOKEN_SECRET_LEN + 1];
+	struct vault *v = open_url(url), *ro = NULL;
+	struct vault_identity who;
+	struct vault_token t, got;
+	struct mr_err e = { 0 };
+
+	(void)state;
+	token_new(v, VAULT_TOKEN_API, NULL, 0, &t, secret);
+	vault_close(v);
+	assert_int_equal(vault_open_readonly(url, &ro, &e), 0);
+	assert_int_equal(vault_token_verify(ro, VAULT_TOKEN_API, t.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	vault_close(ro);
+	v = open_url(url);
+	assert_int_equal(vault_token_get(v, t.token_id, &got, &e), 0);
+	/* A read-only connection never writes, not even last_used_at. */
+	assert_int_equal(got.last_used_at, 0);
+	vault_close(v);
+}
+
+static void
+test_members_and_last_owner(void **state)
+{
+	struct vault *v = open_url(url);
+	char secret[TOKEN_SECRET_LEN + 1], expect[200];
+	struct vault_member owner, m, second, *list;
+	struct vault_identity who;
+	struct vault_token t, got;
+	struct mr_err e = { 0 };
+	size_t n;
+
+	(void)state;
+	assert_int_equal(vault_owner(v, &owner, &e), 0);
+	assert_string_equal(owner.name, "owner");
+	assert_memory_equal(owner.member_id, "us-", 3);
+	assert_int_equal(vault_member_list(v, &list, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(list);
+
+	snprintf(expect, sizeof(expect),
+		 "member '%s' is the workspace's last owner: make another member owner first",
+		 owner.member_id);
+	assert_int_equal(vault_member_set_role(v, owner.member_id, VAULT_ROLE_MANAGER, &e), -1);
+	assert_int_equal(e.kind, MR_E_CONFLICT);
+	assert_string_equal(e.msg, expect);
+	assert_int_equal(vault_member_remove(v, owner.member_id, &e), -1);
+	assert_int_equal(e.kind, MR_E_CONFLICT);
+	assert_int_equal(vault_member_set_role(v, owner.member_id, VAULT_ROLE_OWNER, &e), 0);
+
+	assert_int_equal(vault_member_add(v, "ann@example.com", VAULT_ROLE_USER, &m, &e), 0);
+	assert_int_equal(m.role, VAULT_ROLE_USER);
+	assert_int_equal(vault_member_add(v, "ann@example.com", VAULT_ROLE_USER, &m, &e), -1);
+	assert_int_equal(e.kind, MR_E_EXISTS);
+	assert_int_equal(vault_member_add(v, "bad name", VAULT_ROLE_USER, &m, &e), -1);
+	assert_int_equal(e.kind, MR_E_INVALID);
+	assert_int_equal(vault_member_add(v, "x", (enum vault_role)7, &m, &e), -1);
+	assert_int_equal(e.kind, MR_E_INVALID);
+	assert_int_equal(vault_member_set_role(v, "us-nope", VAULT_ROLE_USER, &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	assert_string_equal(e.msg, "member 'us-nope' not found");
+	assert_int_equal(vault_member_remove(v, "us-nope", &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+
+	/* With a second owner the first may step down. */
+	assert_int_equal(vault_member_add(v, "bob", VAULT_ROLE_MANAGER, &second, &e), 0);
+	assert_int_equal(vault_member_set_role(v, second.member_id, VAULT_ROLE_OWNER, &e), 0);
+	assert_int_equal(vault_member_set_role(v, owner.member_id, VAULT_ROLE_MANAGER, &e), 0);
+	assert_int_equal(vault_member_remove(v, second.member_id, &e), -1);
+	assert_int_equal(e.kind, MR_E_CONFLICT);
+	assert_int_equal(vault_member_set_role(v, owner.member_id, VAULT_ROLE_OWNER, &e), 0);
+
+	/* A token inherits its member's role, and dies with the member. */
+	token_new(v, VAULT_TOKEN_API, m.member_id, 0, &t, secret);
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	assert_int_equal(who.member.role, VAULT_ROLE_USER);
+	assert_int_equal(vault_member_set_role(v, m.member_id, VAULT_ROLE_MANAGER, &e), 0);
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	assert_int_equal(who.member.role, VAULT_ROLE_MANAGER);
+	assert_int_equal(vault_member_remove(v, m.member_id, &e), 0);
+	expect_auth_failure(v, VAULT_TOKEN_API, t.token_id, secret, TOKEN_SECRET_LEN);
+	assert_int_equal(vault_token_get(v, t.token_id, &got, &e), 0);
+	assert_true(got.revoked_at > 0);
+	assert_int_equal(vault_member_remove(v, second.member_id, &e), 0);
+	vault_close(v);
+}
+
+static void
+test_roles(void **state)
+{
+	enum vault_role r;
+
+	(void)state;
+	assert_string_equal(vault_role_name(VAULT_ROLE_OWNER), "owner");
+	assert_string_equal(vault_role_name(VAULT_ROLE_MANAGER), "manager");
+	assert_string_equal(vault_role_name(VAULT_ROLE_USER), "user");
+	assert_int_equal(vault_role_parse("manager", &r), 0);
+	assert_int_equal(r, VAULT_ROLE_MANAGER);
+	assert_int_equal(vault_role_parse("admin", &r), -1);
+	assert_int_equal(vault_role_parse("Owner", &r), -1);
+	assert_int_equal(vault_role_parse(NULL, &r), -1);
+	assert_true(VAULT_ROLE_OWNER > VAULT_ROLE_MANAGER && VAULT_ROLE_MANAGER > VAULT_ROLE_USER);
+}
+
+static void
+test_proxy_token_environments(void **state)
+{
+	struct vault *v = open_url(url);
+	char secret[TOKEN_SECRET_LEN + 1], api_secret[TOKEN_SECRET_LEN + 1];
+	struct vault_token p, a, got, *list;
+	struct vault_identity who;
+	struct vault_env env;
+	struct mr_err e = { 0 };
+	size_t n, i;
+	int seen = 0;
+
+	(void)state;
+	token_new(v, VAULT_TOKEN_PROXY, NULL, 0, &p, secret);
+	token_new(v, VAULT_TOKEN_API, NULL, 0, &a, api_secret);
+	assert_int_equal(vault_env_create(v, "stage", NULL, &env, &e), 0);
+	assert_int_equal(vault_token_allow_env(v, p.token_id, "stage", 1, &e), 0);
+	assert_int_equal(vault_token_allow_env(v, p.token_id, "stage", 1, &e), 0);
+	assert_int_equal(vault_token_allow_env(v, p.token_id, "main", 0, &e), 0);
+	assert_int_equal(vault_token_allow_env(v, p.token_id, "main", 0, &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	assert_non_null(strstr(e.msg, "is not allowed in environment 'main'"));
+	assert_int_equal(vault_token_allow_env(v, p.token_id, "nowhere", 1, &e), -1);
+	assert_string_equal(e.msg, "environment 'nowhere' not found");
+	assert_int_equal(vault_token_allow_env(v, a.token_id, "stage", 1, &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	assert_non_null(strstr(e.msg, "proxy token 'ak-"));
+
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_PROXY, p.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	assert_int_equal(who.token.nenvs, 1);
+	assert_string_equal(who.token.envs[0], "stage");
+	assert_int_equal(who.member.member_id[0], '\0');
+	vault_token_clear(&who.token);
+
+	assert_int_equal(vault_token_list(v, VAULT_TOKEN_PROXY, NULL, "stage", &list, &n, &e), 0);
+	for (i = 0; i < n; i++)
+		seen += strcmp(list[i].token_id, p.token_id) == 0;
+	assert_int_equal(seen, 1);
+	vault_token_free(list, n);
+	assert_int_equal(vault_token_list(v, VAULT_TOKEN_PROXY, NULL, "nowhere", &list, &n, &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+
+	/* Deleting an environment takes its allowances with it. */
+	assert_int_equal(vault_env_delete(v, "stage", &e), 0);
+	vault_token_clear(&p);
+	assert_int_equal(vault_token_get(v, p.token_id, &got, &e), 0);
+	assert_int_equal(got.nenvs, 0);
+	vault_token_clear(&got);
+	vault_close(v);
+}
+
+static void
+put(struct vault *v, const char *name, const char *key, const char *val, int replace)
+{
+	struct vault_item item = { key, (const unsigned char *)val, strlen(val) };
+	struct mr_err e = { 0 };
+
+	if (vault_secret_put(v, NULL, name, &item, 1, replace, NULL, &e) != 0)
+		fail_msg("%s", e.msg);
+}
+
+static void
+expect_fetched(struct vault *v, const char *name, const char *key, const char *val)
+{
+	struct vault_fetch f;
+	struct mr_err e = { 0 };
+
+	if (vault_fetch(v, NULL, &name, 1, &f, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(f.bundles[0].nitems, 1);
+	assert_string_equal(f.bundles[0].items[0].key, key);
+	assert_int_equal(f.bundles[0].items[0].value_len, strlen(val));
+	assert_memory_equal(f.bundles[0].items[0].value, val, strlen(val));
+	vault_fetch_free(&f);
+}
+
+static void
+test_compare_and_set(void **state)
+{
+	struct vault *v = open_url(url);
+	struct vault_item two = { "B", (const unsigned char *)"two", 3 };
+	struct vault_item three = { "C", (const unsigned char *)"three", 5 };
+	struct vault_secret_meta m;
+	struct mr_err e = { 0 };
+
+	(void)state;
+	put(v, "cas", "A", "one", 0);
+	assert_int_equal(vault_secret_update(v, NULL, "cas", &two, 1, 1, &m, &e), 0);
+	assert_int_equal(m.version, 2);
+	assert_int_equal(m.nkeys, 1);
+	assert_string_equal(m.keys[0], "B");
+	vault_secret_meta_clear(&m);
+	/* A writer that read version 1 loses, and changes nothing. */
+	assert_int_equal(vault_secret_update(v, NULL, "cas", &three, 1, 1, &m, &e), -1);
+	assert_int_equal(e.kind, MR_E_CONFLICT);
+	assert_string_equal(e.msg, "secret 'cas' is at version 2, not 1");
+	assert_int_equal(vault_secret_update(v, NULL, "cas", &three, 1, 0, &m, &e), -1);
+	assert_int_equal(e.kind, MR_E_CONFLICT);
+	expect_fetched(v, "cas", "B", "two");
+	assert_int_equal(vault_secret_get(v, NULL, "cas", &m, &e), 0);
+	assert_int_equal(m.version, 2);
+	vault_secret_meta_clear(&m);
+	/* A secret that does not exist: version 0 creates it, any other is not found. */
+	assert_int_equal(vault_secret_update(v, NULL, "fresh", &three, 1, 3, &m, &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	assert_string_equal(e.msg, "secret 'fresh' not found in environment 'main'");
+	assert_int_equal(vault_secret_update(v, NULL, "fresh", &three, 1, 0, NULL, &e), 0);
+	expect_fetched(v, "fresh", "C", "three");
+	assert_int_equal(vault_secret_update(v, "nowhere", "cas", &three, 1, 2, &m, &e), -1);
+	assert_string_equal(e.msg, "environment 'nowhere' not found");
+	vault_close(v);
+}
+
+static void
+test_versions(void **state)
+{
+	struct vault *v = open_url(url);
+	struct vault_secret_meta *list;
+	struct mr_err e = { 0 };
+	size_t n;
+
+	(void)state;
+	put(v, "hist", "K1", "v1", 0);
+	put(v, "hist", "K2", "v2", 1);
+	put(v, "hist", "K3", "v3", 1);
+	assert_int_equal(vault_secret_versions(v, NULL, "hist", &list, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(list[0].version, 3);
+	assert_string_equal(list[0].keys[0], "K3");
+	assert_int_equal(list[2].version, 1);
+	assert_string_equal(list[2].keys[0], "K1");
+	assert_string_equal(list[1].name, "hist");
+	assert_string_equal(list[1].environment, "main");
+	vault_secret_meta_free(list, n);
+	/* History is kept; the fetch reads the current version only. */
+	expect_fetched(v, "hist", "K3", "v3");
+	assert_int_equal(vault_secret_versions(v, NULL, "nope", &list, &n, &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	assert_int_equal(vault_secret_delete(v, NULL, "hist", &e), 0);
+	assert_int_equal(vault_secret_versions(v, NULL, "hist", &list, &n, &e), -1);
+	vault_close(v);
+}
+
+static void
+append(struct vault *v, int64_t at_ms, const char *token, const char *action)
+{
+	struct vault_audit_record r = { .at_ms = at_ms, .status = 200 };
+	struct mr_err e = { 0 };
+
+	snprintf(r.token_id, sizeof(r.token_id), "%s", token);
+	snprintf(r.action, sizeof(r.action), "%s", action);
+	snprintf(r.resource, sizeof(r.resource), "secret:main/x");
+	snprintf(r.client, sizeof(r.client), "127.0.0.1");
+	if (vault_audit_append(v, &r, &e) != 0)
+		fail_msg("%s", e.msg);
+}
+
+static size_t
+count(struct vault *v, struct vault_audit_filter f)
+{
+	struct vault_audit_record *out;
+	struct mr_err e = { 0 };
+	size_t n;
+
+	if (vault_audit_list(v, &f, &out, &n, &e) != 0)
+		fail_msg("%s", e.msg);
+	free(out);
+	return n;
+}
+
+static void
+test_audit(void **state)
+{
+	char vdir[256], vurl[300];
+	struct vault *v;
+	struct vault_audit_filter f = { .limit = 1000 };
+	struct vault_audit_record *page, r = { 0 };
+	struct mr_err e = { 0 };
+	int64_t last = 0, seen = 0;
+	size_t n;
+
+	(void)state;
+	make_vault("audit", vdir, sizeof(vdir), vurl, sizeof(vurl));
+	v = open_url(vurl);
+	append(v, 1000, "ak-a", "secret.create");
+	append(v, 2000, "ak-a", "secret.update");
+	append(v, 3000, "ak-b", "secret.delete");
+	append(v, 4000, "ak-b", "token.create");
+	append(v, 5000, "", "secrets.list");
+	append(v, 6000, "ak-a", "environment.create");
+	append(v, 7000, "ak-b", "secret_x.create");
+	assert_int_equal(count(v, f), 7);
+	f.action = "secret.create";
+	assert_int_equal(count(v, f), 1);
+	/* A prefix matches whole dotted words: not "secrets.", not "secret_x.". */
+	f.action = "secret.*";
+	assert_int_equal(count(v, f), 3);
+	f.token_id = "ak-b";
+	assert_int_equal(count(v, f), 1);
+	f.action = NULL;
+	assert_int_equal(count(v, f), 3);
+	f.token_id = "";
+	assert_int_equal(count(v, f), 1);
+	f.token_id = NULL;
+	f.since_ms = 2000;
+	f.until_ms = 4000;
+	assert_int_equal(count(v, f), 2);
+	f.since_ms = f.until_ms = 0;
+
+	/* Pages of 3 by cursor: every record once, oldest first. */
+	f.limit = 3;
+	do {
+		f.after_id = last;
+		assert_int_equal(vault_audit_list(v, &f, &page, &n, &e), 0);
+		for (size_t i = 0; i < n; i++) {
+			assert_true(page[i].id > last);
+			last = page[i].id;
+			seen++;
+		}
+		if (n > 0)
+			assert_string_equal(page[0].client, "127.0.0.1");
+		free(page);
+	} while (n == f.limit);
+	assert_int_equal(seen, 7);
+
+	f.limit = 0;
+	assert_int_equal(vault_audit_list(v, &f, &page, &n, &e), -1);
+	assert_int_equal(e.kind, MR_E_INVALID);
+	f.limit = 1001;
+	assert_int_equal(vault_audit_list(v, &f, &page, &n, &e), -1);
+	f.limit = 10;
+	f.action = "secret*";
+	assert_int_equal(vault_audit_list(v, &f, &page, &n, &e), -1);
+	assert_int_equal(e.kind, MR_E_INVALID);
+	f.action = "%";
+	assert_int_equal(vault_audit_list(v, &f, &page, &n, &e), -1);
+	f.action = ".*";
+	assert_int_equal(vault_audit_list(v, &f, &page, &n, &e), -1);
+
+	snprintf(r.action, sizeof(r.action), "Bad Action");
+	assert_int_equal(vault_audit_append(v, &r, &e), -1);
+	assert_int_equal(e.kind, MR_E_INVALID);
+	/* at_ms 0 is now. */
+	snprintf(r.action, sizeof(r.action), "token.revoke");
+	snprintf(r.client, sizeof(r.client), "local");
+	assert_int_equal(vault_audit_append(v, &r, &e), 0);
+	f = (struct vault_audit_filter){ .limit = 1, .action = "token.revoke" };
+	assert_int_equal(vault_audit_list(v, &f, &page, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_true(page[0].at_ms > (int64_t)time(NULL) * 1000 - 60000);
+	free(page);
+	vault_close(v);
+}
+
+static void
+test_box_keypair(void **state)
+{
+	char vdir[256], vurl[300];
+	unsigned char pk1[32], pk2[32], pk3[32], *sk, check[32];
+	struct vault *v = open_url(url), *other;
+	struct mr_err e = { 0 };
+
+	(void)state;
+	sk = xsecure_alloc(crypto_box_SECRETKEYBYTES);
+	assert_int_equal(vault_box_keypair(v, pk1, sk, &e), 0);
+	assert_int_equal(crypto_scalarmult_base(check, sk), 0);
+	assert_memory_equal(check, pk1, 32);
+	vault_close(v);
+	v = open_url(url);
+	assert_int_equal(vault_box_keypair(v, pk2, NULL, &e), 0);
+	assert_memory_equal(pk1, pk2, 32);
+	make_vault("other", vdir, sizeof(vdir), vurl, sizeof(vurl));
+	other = open_url(vurl);
+	assert_int_equal(vault_box_keypair(other, pk3, NULL, &e), 0);
+	assert_memory_not_equal(pk1, pk3, 32);
+	secure_free(sk, crypto_box_SECRETKEYBYTES);
+	vault_close(other);
+	vault_close(v);
+}
+
+/* Schema 1 exactly as the first release created it: the migration must carry
+ * such a vault forward whatever the current schema looks like. */
+static const char schema1[] =
+	"CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	"CREATE TABLE workspaces ("
+	"  id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, name TEXT NOT NULL,"
+	"  plan TEXT NOT NULL, default_env TEXT NOT NULL, created_at INTEGER NOT NULL);"
+	"CREATE TABLE environments ("
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id), name TEXT NOT NULL,"
+	"  webhook_suffix TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (workspace_id, name));"
+	"CREATE TABLE secrets ("
+	"  id TEXT PRIMARY KEY, workspace_id TEXT NOT NULL, environment TEXT NOT NULL,"
+	"  name TEXT NOT NULL, version INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  UNIQUE (workspace_id, environment, name),"
+	"  FOREIGN KEY (workspace_id, environment) REFERENCES environments(workspace_id, name));"
+	"CREATE TABLE secret_versions ("
+	"  secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL, keys TEXT NOT NULL, sealed BLOB NOT NULL,"
+	"  wrapped_key BLOB NOT NULL, kek_version INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL, PRIMARY KEY (secret_id, version));"
+	"INSERT INTO meta VALUES ('kek_version', '1');"
+	"INSERT INTO workspaces VALUES ('ac-old', 'old', 'old', 'starter', 'main', 1700000000);"
+	"INSERT INTO environments VALUES ('ac-old', 'main', '', 1700000000);"
+	"INSERT INTO environments VALUES ('ac-old', 'prod', 'prod', 1700000000);"
+	"INSERT INTO secrets VALUES ('st-old', 'ac-old', 'prod', 'db', 1, 1700000000, 1700000000);"
+	"PRAGMA journal_mode=WAL; PRAGMA user_version = 1;";
+
+static void
+build_schema1_vault(const char *vdir)
+{
+	struct vault_item item = { "PASSWORD", (const unsigned char *)"from-v1", 7 };
+	struct seal_context ctx = { "ac-old", "prod", "db", "st-old", 1 };
+	unsigned char plain[64], sealed[64 + SEAL_OVERHEAD], wrapped[WRAPPED_KEY_LEN];
+	size_t plen = bundle_encoded_len(&item, 1);
+	struct keyring kr;
+	struct mr_err e = { 0 };
+	char path[400];
+	sqlite3_stmt *st;
+	sqlite3 *db;
+
+	assert_int_equal(mkdir(vdir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/master.key", vdir);
+	assert_int_equal(keyring_create_file(path, &e), 0);
+	assert_int_equal(keyring_load_file(path, &kr, &e), 0);
+	assert_true(plen <= sizeof(plain));
+	bundle_encode(&item, 1, plain);
+	assert_int_equal(bundle_seal(&kr, 1, &ctx, plain, plen, sealed, wrapped), 0);
+	keyring_clear(&kr);
+
+	snprintf(path, sizeof(path), "%s/vault.db", vdir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, schema1, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO secret_versions VALUES"
+					    " ('st-old', 1, 'PASSWORD', ?, ?, 1, 1700000000)",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_blob(st, 1, sealed, (int)(plen + SEAL_OVERHEAD), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, wrapped, WRAPPED_KEY_LEN, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void
+test_migration_from_schema_1(void **state)
+{
+	const char *name = "db";
+	char vdir[256], vurl[300], secret[TOKEN_SECRET_LEN + 1];
+	struct vault *v = NULL;
+	struct vault_member owner, *members;
+	struct vault_identity who;
+	struct vault_token t;
+	struct vault_fetch f;
+	struct mr_err e = { 0 };
+	size_t n;
+
+	(void)state;
+	snprintf(vdir, sizeof(vdir), "%s/v1", top);
+	snprintf(vurl, sizeof(vurl), "file:%s", vdir);
+	build_schema1_vault(vdir);
+
+	/* A launch never migrates: it says what to do. */
+	assert_int_equal(vault_open_readonly(vurl, &v, &e), -1);
+	assert_int_equal(e.kind, MR_E_CONFIG);
+	assert_string_equal(e.msg, "vault database schema 1 is older than this program's (2):"
+			    " run any modal-vault command to migrate it");
+
+	v = open_url(vurl);
+	assert_int_equal(vault_owner(v, &owner, &e), 0);
+	assert_string_equal(owner.name, "owner");
+	assert_int_equal(owner.role, VAULT_ROLE_OWNER);
+	assert_int_equal(owner.created_at, 1700000000);
+	assert_memory_equal(owner.member_id, "us-", 3);
+	assert_true(is_base62(owner.member_id + 3, 22));
+	assert_int_equal(vault_member_list(v, &members, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(members);
+	token_new(v, VAULT_TOKEN_API, NULL, 0, &t, secret);
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	vault_close(v);
+
+	/* The old secret survived, and launches work again. */
+	assert_int_equal(vault_open_readonly(vurl, &v, &e), 0);
+	if (vault_fetch(v, "prod", &name, 1, &f, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_string_equal(f.bundles[0].items[0].key, "PASSWORD");
+	assert_memory_equal(f.bundles[0].items[0].value, "from-v1", 7);
+	vault_fetch_free(&f);
+	vault_close(v);
+	/* Opening again does not migrate twice. */
+	v = open_url(vurl);
+	assert_int_equal(vault_member_list(v, &members, &n, &e), 0);
+	assert_int_equal(n, 1);
+	free(members);
+	vault_close(v);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_token_create_and_verify),
+		cmocka_unit_test(test_token_verify_failures),
+		cmocka_unit_test(test_token_expired_and_revoked),
+		cmocka_unit_test(test_token_lifetimes_and_names),
+		cmocka_unit_test(test_secret_never_at_rest),
+		cmocka_unit_test(test_readonly_verify),
+		cmocka_unit_test(test_members_and_last_owner),
+		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_proxy_token_environments),
+		cmocka_unit_test(test_compare_and_set),
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_box_keypair),
+		cmocka_unit_test(test_migration_from_schema_1),
+	};
+	assert_int_equal(secmem_init(), 0);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,169 @@
+/* audit.c — the audit log of the embedded store: who did what to which
+ * resource, when, and with what result. Records hold names and ids only,
+ * never a value or a token secret. Listing is oldest first, by id: the id is
+ * the cursor (after_id), so a page never skips or repeats a record even when
+ * records are appended while someone pages through. */
+#include "local.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define AUDIT_LIMIT_MAX 1000
+
+static int64_t
+now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* Actions are dotted lower-case words ("secret.create"). */
+static int
+action_is_valid(const char *s, size_t max)
+{
+	size_t len = s != NULL ? strlen(s) : 0;
+
+	return len > 0 && len < max && s[0] != '.' && s[len - 1] != '.' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz_.") == len;
+}
+
+static int
+field_check(const char *what, const char *s, size_t size, struct mr_err *e)
+{
+	if (s == NULL || strlen(s) >= size)
+		return mr_fail(e, MR_E_INVALID, "audit record: %s longer than %zu bytes",
+			       what, size - 1);
+	return 0;
+}
+
+int
+vault_audit_append(struct vault *v, const struct vault_audit_record *r,
+		   struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	char shown[128];
+	int rc;
+
+	if (!action_is_valid(r->action, sizeof(r->action)))
+		return mr_fail(e, MR_E_INVALID, "audit record: invalid action '%s'",
+			       name_for_msg(r->action, shown, sizeof(shown)));
+	if (field_check("token id", r->token_id, sizeof(r->token_id), e) != 0 ||
+	    field_check("resource", r->resource, sizeof(r->resource), e) != 0 ||
+	    field_check("client", r->client, sizeof(r->client), e) != 0)
+		return -1;
+	/* One INSERT: atomic on its own. */
+	if (db_prepare(v->db, "INSERT INTO audit (at_ms, token_id, action, resource, status, client)"
+		       " VALUES (?, ?, ?, ?, ?, ?)", &st, e) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, r->at_ms != 0 ? r->at_ms : now_ms());
+	sqlite3_bind_text(st, 2, r->token_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, r->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, r->resource, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, r->status);
+	sqlite3_bind_text(st, 6, r->client, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(v->db, e, "writing the audit log");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* "secret.create" matches itself; "secret.*" every action starting "secret.". */
+static int
+filter_check(const struct vault_audit_filter *f, char *prefix, size_t len,
+	     struct mr_err *e)
+{
+	char shown[128];
+	size_t n;
+
+	prefix[0] = '\0';
+	if (f->limit < 1 || f->limit > AUDIT_LIMIT_MAX)
+		return mr_fail(e, MR_E_INVALID, "audit limit %zu: expected 1 to %d",
+			       f->limit, AUDIT_LIMIT_MAX);
+	if (f->action == NULL)
+		return 0;
+	n = strlen(f->action);
+	if (n > 2 && n < len && strcmp(f->action + n - 2, ".*") == 0) {
+		memcpy(prefix, f->action, n - 2);
+		prefix[n - 2] = '\0';
+		if (action_is_valid(prefix, len)) {
+			memcpy(prefix + n - 2, ".", 2);
+			return 0;
+		}
+		prefix[0] = '\0';
+	} else if (action_is_valid(f->action, len)) {
+		return 0;
+	}
+	return mr_fail(e, MR_E_INVALID,
+		       "invalid audit action '%s': expected an action (secret.create) or a prefix (secret.*)",
+		       name_for_msg(f->action, shown, sizeof(shown)));
+}
+
+static void
+record_from_row(sqlite3_stmt *st, struct vault_audit_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->at_ms = sqlite3_column_int64(st, 1);
+	db_text(st, 2, r->token_id, sizeof(r->token_id));
+	db_text(st, 3, r->action, sizeof(r->action));
+	db_text(st, 4, r->resource, sizeof(r->resource));
+	r->status = sqlite3_column_int(st, 5);
+	db_text(st, 6, r->client, sizeof(r->client));
+}
+
+static void
+filter_bind(sqlite3_stmt *st, const struct vault_audit_filter *f, const char *prefix)
+{
+	sqlite3_bind_int64(st, 1, f->after_id);
+	sqlite3_bind_int64(st, 2, f->since_ms);
+	sqlite3_bind_int64(st, 3, f->until_ms);
+	sqlite3_bind_text(st, 4, f->token_id, -1, SQLITE_STATIC);
+	if (*prefix != '\0')
+		sqlite3_bind_text(st, 6, prefix, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_text(st, 5, f->action, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (int64_t)f->limit);
+}
+
+int
+vault_audit_list(struct vault *v, const struct vault_audit_filter *f,
+		 struct vault_audit_record **out, size_t *n, struct mr_err *e)
+{
+	struct vault_audit_record *list;
+	char prefix[sizeof(list->action)];
+	sqlite3_stmt *st;
+	size_t count = 0;
+	int rc = SQLITE_DONE;
+
+	if (filter_check(f, prefix, sizeof(prefix), e) != 0)
+		return -1;
+	/* since is inclusive, until exclusive: adjacent ranges never overlap. A
+	 * prefix is compared with substr, not LIKE, where '_' is a wildcard. */
+	if (db_prepare(v->db, "SELECT id, at_ms, token_id, action, resource, status, client"
+		       " FROM audit WHERE id > ?1 AND (?2 = 0 OR at_ms >= ?2)"
+		       " AND (?3 = 0 OR at_ms < ?3) AND (?4 IS NULL OR token_id = ?4)"
+		       " AND (?5 IS NULL OR action = ?5)"
+		       " AND (?6 IS NULL OR substr(action, 1, length(?6)) = ?6)"
+		       " ORDER BY id LIMIT ?7", &st, e) != 0)
+		return -1;
+	filter_bind(st, f, prefix);
+	if ((list = calloc(f->limit, sizeof(*list))) == NULL) {
+		sqlite3_finalize(st);
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	}
+	while (count < f->limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		record_from_row(st, &list[count++]);
+	if (rc == SQLITE_ROW)
+		rc = SQLITE_DONE;   /* the page is full */
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(list);
+		return db_fail(v->db, e, "reading the audit log");
+	}
+	*out = list;
+	*n = count;
+	return 0;
+}
