@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
 	# build
 	cmake make gcc pkg-config libsodium-dev libyaml-dev libsqlite3-dev libjansson-dev
+	# the vault client: libcurl headers to build, the library loaded at run time
+	libcurl4-openssl-dev libcurl4
 	# tests, fuzzing, benchmarks
 	libcmocka-dev clang libclang-rt-14-dev python3 sqlite3 hyperfine procps util-linux
 )

@@ -13,6 +13,8 @@ int
 vault_box_keypair(struct vault *v, unsigned char pk[32], unsigned char *sk,
 		  struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_box_keypair(v->remote, pk, sk, e);
 	unsigned char *seed = v->keys.k->scratch, *own_sk = NULL;
 	int rc;
 

@@ -44,6 +44,8 @@ int
 vault_audit_append(struct vault *v, const struct vault_audit_record *r,
 		   struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_audit_append(v->remote, r, e);
 	sqlite3_stmt *st;
 	char shown[128];
 	int rc;
@@ -132,6 +134,8 @@ int
 vault_audit_list(struct vault *v, const struct vault_audit_filter *f,
 		 struct vault_audit_record **out, size_t *n, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_audit_list(v->remote, f, out, n, e);
 	struct vault_audit_record *list;
 	char prefix[sizeof(list->action)];
 	sqlite3_stmt *st;

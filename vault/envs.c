@@ -57,6 +57,8 @@ int
 vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
 		 struct vault_env *out, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_env_create(v->remote, name, webhook_suffix, out, e);
 	sqlite3_stmt *st;
 	char shown[128];
 	int rc;
@@ -92,6 +94,8 @@ vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
 int
 vault_env_list(struct vault *v, struct vault_env **out, size_t *n, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_env_list(v->remote, out, n, e);
 	struct vault_env *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -122,6 +126,8 @@ vault_env_list(struct vault *v, struct vault_env **out, size_t *n, struct mr_err
 int
 vault_env_delete(struct vault *v, const char *name, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_env_delete(v->remote, name, e);
 	sqlite3_stmt *st;
 	int rc, held;
 
@@ -171,6 +177,8 @@ fail:
 int
 vault_workspace_current(struct vault *v, struct vault_workspace *out, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_workspace_current(v->remote, out, e);
 	(void)e;
 	*out = v->ws;
 	return 0;

@@ -165,5 +165,6 @@ vault_close(struct vault *v)
 	sqlite3_close(v->db);
 	keyring_clear(&v->keys);
 	free(v->dir);
+	remote_close(v->remote);
 	free(v);
 }

@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "crypto.h"
+#include "remote.h"
 #include "vault.h"
 
 #define SCHEMA_VERSION 2
@@ -18,6 +19,7 @@ struct vault {
 	uint32_t kek_version;
 	struct vault_workspace ws;
 	int readonly;
+	struct remote *remote;     /* set: a vault server, every call goes to remote.h */
 };
 
 /* schema.c */

@@ -112,6 +112,8 @@ member_insert(struct vault *v, const char *name, const char *role,
 int
 vault_owner(struct vault *v, struct vault_member *out, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_owner(v->remote, out, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -137,6 +139,8 @@ int
 vault_member_list(struct vault *v, struct vault_member **out, size_t *n,
 		  struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_member_list(v->remote, out, n, e);
 	struct vault_member *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -169,6 +173,8 @@ int
 vault_member_add(struct vault *v, const char *name, enum vault_role role,
 		 struct vault_member *out, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_member_add(v->remote, name, role, out, e);
 	if (member_name_check(name, e) != 0 || role_check(role, e) != 0)
 		return -1;
 	/* One INSERT: atomic on its own. */
@@ -232,6 +238,8 @@ int
 vault_member_set_role(struct vault *v, const char *member_id, enum vault_role role,
 		      struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_member_set_role(v->remote, member_id, role, e);
 	char shown[128];
 	int last_owner;
 
@@ -258,6 +266,8 @@ fail:
 int
 vault_member_remove(struct vault *v, const char *member_id, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_member_remove(v->remote, member_id, e);
 	char shown[128];
 	int last_owner;
 

@@ -153,6 +153,8 @@ int
 vault_fetch(struct vault *v, const char *env, const char *const *names,
 	    size_t nnames, struct vault_fetch *out, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_fetch(v->remote, env, names, nnames, out, e);
 	struct sealed_row *rows;
 	size_t i;
 	int rc = -1;
@@ -243,6 +245,8 @@ int
 vault_secret_get(struct vault *v, const char *env, const char *name,
 		 struct vault_secret_meta *out, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_secret_get(v->remote, env, name, out, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -300,6 +304,8 @@ int
 vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **out,
 		  size_t *n, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_secret_list(v->remote, env, out, n, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -320,6 +326,8 @@ int
 vault_secret_versions(struct vault *v, const char *env, const char *name,
 		      struct vault_secret_meta **out, size_t *n, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_secret_versions(v->remote, env, name, out, n, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -518,6 +526,8 @@ vault_secret_put(struct vault *v, const char *env, const char *name,
 		 const struct vault_item *items, size_t nitems, int replace,
 		 struct vault_secret_meta *out, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_secret_put(v->remote, env, name, items, nitems, replace, out, e);
 	struct put_want want = { replace ? PUT_REPLACE : PUT_CREATE, 0 };
 
 	return secret_write(v, env, name, items, nitems, want, out, e);
@@ -529,6 +539,9 @@ vault_secret_update(struct vault *v, const char *env, const char *name,
 		    uint64_t expected_version, struct vault_secret_meta *out,
 		    struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_secret_update(v->remote, env, name, items, nitems,
+					    expected_version, out, e);
 	struct put_want want = { PUT_EXPECT, expected_version };
 
 	return secret_write(v, env, name, items, nitems, want, out, e);
@@ -538,6 +551,8 @@ int
 vault_secret_delete(struct vault *v, const char *env, const char *name,
 		    struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_secret_delete(v->remote, env, name, e);
 	sqlite3_stmt *st;
 	int rc;
 

@@ -221,6 +221,9 @@ vault_token_create(struct vault *v, enum vault_token_kind kind, const char *memb
 		   const char *name, int64_t ttl_seconds, struct vault_token *out,
 		   char *secret, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_token_create(v->remote, kind, member_id, name, ttl_seconds,
+					   out, secret, e);
 	struct vault_token t = { .kind = kind, .created_at = time(NULL) };
 	unsigned char hash[TOKEN_HASH_LEN];
 
@@ -260,6 +263,8 @@ int
 vault_token_get(struct vault *v, const char *token_id, struct vault_token *out,
 		struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_token_get(v->remote, token_id, out, e);
 	char shown[128];
 	int rc = token_read(v, token_id, -1, out, NULL, e);
 
@@ -273,6 +278,8 @@ int
 vault_token_list(struct vault *v, enum vault_token_kind kind, const char *member_id,
 		 const char *env, struct vault_token **out, size_t *n, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_token_list(v->remote, kind, member_id, env, out, n, e);
 	struct vault_token *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -319,6 +326,8 @@ vault_token_list(struct vault *v, enum vault_token_kind kind, const char *member
 int
 vault_token_revoke(struct vault *v, const char *token_id, struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_token_revoke(v->remote, token_id, e);
 	struct vault_token t;
 	char shown[128];
 	int rc;
@@ -353,6 +362,8 @@ int
 vault_token_allow_env(struct vault *v, const char *token_id, const char *env, int allow,
 		      struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_token_allow_env(v->remote, token_id, env, allow, e);
 	struct vault_token t;
 	char shown[128];
 	int rc;
@@ -424,6 +435,9 @@ vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *toke
 		   const char *secret, size_t secret_len, struct vault_identity *who,
 		   struct mr_err *e)
 {
+	if (v->remote != NULL)
+		return remote_token_verify(v->remote, kind, token_id, secret, secret_len,
+					   who, e);
 	unsigned char want[TOKEN_HASH_LEN], got[TOKEN_HASH_LEN];
 	int64_t now = time(NULL);
 	int found, match, rc;

@@ -1,6 +1,8 @@
-/* vault.c — vault URLs: which implementation a URL names, where the default
+/* vault.c — vault URLs: which implementation a URL names (file: the embedded
+ * store, http(s)/unix/lists a server through remote.h), where the default
  * vault lives, and creating a new embedded vault. */
 #include "local.h"
+#include "remote.h"
 #include "secmem.h"
 
 #include <errno.h>
@@ -54,42 +56,76 @@ file_url_path(const char *url, char *path, size_t len, struct mr_err *e)
 	return 0;
 }
 
-static int
-url_kind_supported(const char *url, struct mr_err *e)
+int
+vault_url_is_remote(const char *url)
 {
-	if (strncmp(url, "file:", 5) == 0)
-		return 0;
-	if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0 ||
-	    strncmp(url, "unix:", 5) == 0)
-		return mr_fail(e, MR_E_CONFIG,
-			       "vault URL '%s': vault servers are not supported by this build yet; use a file: vault",
-			       url);
-	return mr_fail(e, MR_E_CONFIG,
-		       "vault URL '%s': expected file:PATH, http(s)://HOST or unix:PATH", url);
+	/* A list is a list of servers: file: vaults cannot fail over. */
+	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0 ||
+	       strncmp(url, "unix:", 5) == 0;
 }
 
 static int
-open_mode(const char *url, enum local_mode mode, struct vault **out, struct mr_err *e)
+url_kind_supported(const char *url, struct mr_err *e)
+{
+	char shown[128];
+
+	if (strncmp(url, "file:", 5) == 0 || vault_url_is_remote(url))
+		return 0;
+	return mr_fail(e, MR_E_CONFIG,
+		       "vault URL '%s': expected file:PATH, http(s)://HOST, unix:PATH or a comma-separated list of servers",
+		       name_for_msg(url, shown, sizeof(shown)));
+}
+
+static int
+open_remote(const char *url, const struct vault_options *o, struct vault **out,
+	    struct mr_err *e)
+{
+	struct remote_options ro = { 0 };
+	struct vault *v;
+
+	if (o != NULL)
+		ro = (struct remote_options){ o->token_id, o->token_secret, o->token_secret_len,
+					      o->vault_key, o->cacert, o->timeout_ms };
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	if (remote_open(url, &ro, &v->remote, e) != 0) {
+		free(v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+vault_open_with(const char *url, const struct vault_options *o, struct vault **out,
+		struct mr_err *e)
 {
 	char dir[PATH_MAX];
 
-	if (url_kind_supported(url, e) != 0 || file_url_path(url, dir, sizeof(dir), e) != 0)
+	*out = NULL;
+	if (url_kind_supported(url, e) != 0)
 		return -1;
 	if (secmem_init() != 0)
 		return mr_fail(e, MR_E_INTERNAL, "libsodium failed to initialise");
-	return local_open(dir, mode, out, e);
+	if (vault_url_is_remote(url))
+		return open_remote(url, o, out, e);
+	if (file_url_path(url, dir, sizeof(dir), e) != 0)
+		return -1;
+	return local_open(dir, o != NULL && o->readonly ? LOCAL_READONLY : LOCAL_READWRITE, out, e);
 }
 
 int
 vault_open(const char *url, struct vault **out, struct mr_err *e)
 {
-	return open_mode(url, LOCAL_READWRITE, out, e);
+	return vault_open_with(url, NULL, out, e);
 }
 
 int
 vault_open_readonly(const char *url, struct vault **out, struct mr_err *e)
 {
-	return open_mode(url, LOCAL_READONLY, out, e);
+	struct vault_options o = { .readonly = 1 };
+
+	return vault_open_with(url, &o, out, e);
 }
 
 /* mkdir -p for the parents, 0700 for what we create. */
@@ -133,7 +169,12 @@ vault_init(const char *url, const char *workspace_name, struct vault_workspace *
 	mode_t mask;
 	int rc = -1;
 
-	if (url_kind_supported(url, e) != 0 || file_url_path(url, dir, sizeof(dir), e) != 0)
+	if (url_kind_supported(url, e) != 0)
+		return -1;
+	if (vault_url_is_remote(url))
+		return mr_fail(e, MR_E_USAGE,
+			       "init makes an embedded vault (a file: URL); a server's vault is made where it runs");
+	if (file_url_path(url, dir, sizeof(dir), e) != 0)
 		return -1;
 	if (!name_is_valid(workspace_name))
 		return mr_fail(e, MR_E_INVALID, "invalid workspace name '%s'", workspace_name);

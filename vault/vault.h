@@ -79,6 +79,29 @@ int vault_open(const char *url, struct vault **out, struct mr_err *e);
 int vault_open_readonly(const char *url, struct vault **out, struct mr_err *e);
 void vault_close(struct vault *v);
 
+/* 1 if url names a vault server: http://, https://, unix:PATH, or a
+ * comma-separated list of them (tried in order). 0 for file: and the rest. */
+int vault_url_is_remote(const char *url);
+
+/* What reaching a vault server takes (file: vaults ignore all but readonly).
+ * Strings are only read during vault_open_with; the token secret is copied
+ * into locked memory there and never kept in ordinary memory. */
+struct vault_options {
+	int readonly;                  /* file: as vault_open_readonly */
+	const char *token_id;          /* ak-... */
+	const char *token_secret;      /* as-..., token_secret_len bytes */
+	size_t token_secret_len;
+	const char *vault_key;         /* pinned vault public key, 64 hex; NULL: any */
+	const char *cacert;            /* CA bundle for https; NULL: the system store */
+	int64_t timeout_ms;            /* total deadline of each call; 0: 10 s */
+};
+/* vault_open for any URL. A server needs a token (MR_E_CONFIG without one);
+ * its failures are MR_E_UNAVAILABLE (unreachable, 5xx), MR_E_TIMEOUT
+ * (deadline), MR_E_AUTH/MR_E_FORBIDDEN (401/403, wrong pinned key),
+ * MR_E_NOTFOUND (404), each one line naming the server. */
+int vault_open_with(const char *url, const struct vault_options *o, struct vault **out,
+		    struct mr_err *e);
+
 /* The launcher's fetch: every named bundle of env (NULL: the default) at once. */
 int vault_fetch(struct vault *v, const char *env, const char *const *names,
 		size_t nnames, struct vault_fetch *out, struct mr_err *e);

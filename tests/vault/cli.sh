@@ -19,7 +19,7 @@ expect_exit 65 "invalid secret name" $V secret create "$(printf 'x%.0s' {1..65})
 expect_exit 65 "invalid key '1A'" $V secret create s 1A=1
 expect_exit 65 "key A given twice" $V secret create s A=1 A=2
 expect_exit 65 "environment 'nope' not found" $V secret create s A=1 -e nope
-expect_exit 78 "vault servers are not supported" $V --server http://127.0.0.1:1 secret list
+expect_exit 78 "vault http://127.0.0.1:1: no token" $V --server http://127.0.0.1:1 secret list
 expect_exit 78 "expected file:PATH" $V --server ftp://x secret list
 expect_exit 78 "run 'modal-vault init'" $V --server "file:$TMP/none" secret list
 

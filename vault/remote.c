@@ -1,0 +1,462 @@
+/* remote.c — vault.h over HTTP: the launcher's sealed fetch, secrets,
+ * environments and the workspace, against `modal-vault serve`
+ * (docs/protocol.md). Transport, retries and errors are remote_http.c's. */
+#include "local.h"
+#include "remote.h"
+#include "secmem.h"
+#include "wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PATH_LEN 512
+
+static int
+check_env(const char *env, struct mr_err *e)
+{
+	return env == NULL ? 0 : name_check("environment", env, e);
+}
+
+/* ---- the launcher's fetch ---- */
+
+/* " (fetching secrets 'a', 'b' of environment 'prod')", for messages. */
+static void
+fetch_context(const char *env, const char *const *names, size_t n, char *buf, size_t len)
+{
+	size_t i, o;
+
+	o = (size_t)snprintf(buf, len, " (fetching secret%s ", n == 1 ? "" : "s");
+	for (i = 0; i < n && i < 4 && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s'%s'", i ? ", " : "", names[i]);
+	if (i < n && o < len)
+		o += (size_t)snprintf(buf + o, len - o, " and %zu more", n - i);
+	if (o < len && env != NULL)
+		snprintf(buf + o, len - o, " of environment '%s')", env);
+	else if (o < len)
+		snprintf(buf + o, len - o, " of the default environment)");
+}
+
+static void
+append_context(struct mr_err *e, const char *context)
+{
+	size_t used = strlen(e->msg);
+
+	if (used + strlen(context) < sizeof(e->msg))
+		memcpy(e->msg + used, context, strlen(context) + 1);
+}
+
+static json_t *
+fetch_body(const char *env, const char *const *names, size_t n,
+	   const struct wire_launch_key *k)
+{
+	json_t *list = json_array(), *body;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, json_string(names[i]));
+	body = json_pack("{s:o, s:s, s:s}", "secrets", list, "public_key", k->pk_hex,
+			 "nonce", k->nonce_hex);
+	if (body != NULL && env != NULL)
+		json_object_set_new(body, "environment", json_string(env));
+	return body;
+}
+
+static int
+open_answer(struct remote *r, json_t *answer, const struct wire_request *req,
+	    const struct wire_launch_key *k, struct vault_fetch *out, struct mr_err *e)
+{
+	struct wire_answer a;
+	size_t box_len = 0;
+
+	memset(&a, 0, sizeof(a));
+	if (json_unpack(answer, "{s:s, s:s, s:s%}", "vault_public_key", &a.vault_public_key,
+			"box_nonce", &a.box_nonce, "box", &a.box, &box_len) != 0)
+		return remote_bad_answer(r, e, "the fetch");
+	a.box_len = box_len;
+	if (wire_fetch_open(&a, req, k->sk, remote_pinned_key(r), out, NULL, e) != 0)
+		return mr_wrap(e, "vault %s", remote_urls(r));
+	return 0;
+}
+
+int
+remote_fetch(struct remote *r, const char *env, const char *const *names, size_t nnames,
+	     struct vault_fetch *out, struct mr_err *e)
+{
+	struct wire_launch_key k = { 0 };
+	struct wire_request req;
+	json_t *body = NULL, *answer = NULL;
+	char context[400];
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (nnames == 0 || nnames > WIRE_MAX_NAMES)
+		return mr_fail(e, MR_E_USAGE, "a fetch names 1 to %d secrets", WIRE_MAX_NAMES);
+	for (i = 0; i < nnames; i++)
+		if (name_check("secret", names[i], e) != 0)
+			return -1;
+	if (check_env(env, e) != 0 || wire_launch_key_new(&k, e) != 0)
+		return -1;
+	req = (struct wire_request){ env, names, nnames, { 0 }, { 0 } };
+	memcpy(req.launch_pk, k.pk, sizeof(req.launch_pk));
+	memcpy(req.nonce, k.nonce, sizeof(req.nonce));
+	if ((body = fetch_body(env, names, nnames, &k)) == NULL)
+		mr_fail(e, MR_E_INTERNAL, "out of memory");
+	else if (remote_call(r, "POST", "/v1/fetch", body, REMOTE_IDEMPOTENT, &answer, e) == 0)
+		rc = open_answer(r, answer, &req, &k, out, e);
+	/* A missing secret names itself; every other failure says what was asked. */
+	if (rc != 0 && e->kind != MR_E_NOTFOUND) {
+		fetch_context(env, names, nnames, context, sizeof(context));
+		append_context(e, context);
+	}
+	json_decref(body);
+	json_decref(answer);
+	wire_launch_key_clear(&k);
+	return rc;
+}
+
+/* ---- secret metadata ---- */
+
+/* keys: one block, pointers then strings, as vault_secret_meta_clear frees it. */
+static int
+meta_keys(json_t *keys, struct vault_secret_meta *m)
+{
+	size_t i, n = json_array_size(keys), len = 0;
+	char *p;
+
+	for (i = 0; i < n; i++) {
+		if (!json_is_string(json_array_get(keys, i)))
+			return -1;
+		len += json_string_length(json_array_get(keys, i)) + 1;
+	}
+	if ((m->keys = malloc(n * sizeof(char *) + len + 1)) == NULL)
+		return -1;
+	p = (char *)(m->keys + n);
+	for (i = 0; i < n; i++) {
+		m->keys[i] = p;
+		p = stpcpy(p, json_string_value(json_array_get(keys, i))) + 1;
+	}
+	m->nkeys = n;
+	return 0;
+}
+
+static int
+meta_from_json(json_t *j, const char *env, const char *name, struct vault_secret_meta *m)
+{
+	json_t *keys = json_object_get(j, "keys"), *version = json_object_get(j, "version");
+
+	memset(m, 0, sizeof(*m));
+	if (!json_is_object(j) || (keys != NULL && !json_is_array(keys)))
+		return -1;
+	json_copy_str(j, "secret_id", m->secret_id, sizeof(m->secret_id));
+	json_copy_str(j, "name", m->name, sizeof(m->name));
+	json_copy_str(j, "environment", m->environment, sizeof(m->environment));
+	if (m->name[0] == '\0' && name != NULL)
+		snprintf(m->name, sizeof(m->name), "%s", name);
+	if (m->environment[0] == '\0' && env != NULL)
+		snprintf(m->environment, sizeof(m->environment), "%s", env);
+	if (json_time(j, "created_at", &m->created_at) != 0 ||
+	    json_time(j, "updated_at", &m->updated_at) != 0)
+		return -1;
+	if (m->updated_at == 0)
+		m->updated_at = m->created_at;
+	if (version != NULL && (!json_is_integer(version) || json_integer_value(version) < 0))
+		return -1;
+	m->version = (uint64_t)json_integer_value(version);
+	return keys != NULL ? meta_keys(keys, m) : 0;
+}
+
+static int
+meta_list(struct remote *r, json_t *answer, const char *env, const char *name,
+	  struct vault_secret_meta **out, size_t *n, struct mr_err *e)
+{
+	json_t *data = json_data(answer);
+	size_t i, count = json_array_size(data);
+	struct vault_secret_meta *list;
+
+	if (data == NULL)
+		return remote_bad_answer(r, e, "a listing");
+	if ((list = calloc(count ? count : 1, sizeof(*list))) == NULL)
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	for (i = 0; i < count; i++)
+		if (meta_from_json(json_array_get(data, i), env, name, &list[i]) != 0) {
+			vault_secret_meta_free(list, i + 1);
+			return remote_bad_answer(r, e, "a listing of secrets");
+		}
+	*out = list;
+	*n = count;
+	return 0;
+}
+
+static int
+secret_path(char *path, const char *name, const char *suffix, const char *env)
+{
+	snprintf(path, PATH_LEN, "/v1/secrets%s%s%s", name ? "/" : "", name ? name : "", suffix);
+	return query_add(path, PATH_LEN, "environment", env);
+}
+
+int
+remote_secret_get(struct remote *r, const char *env, const char *name,
+		  struct vault_secret_meta *out, struct mr_err *e)
+{
+	char path[PATH_LEN];
+	json_t *answer = NULL;
+	int rc = -1;
+
+	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0)
+		return -1;
+	secret_path(path, name, "", env);
+	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
+		rc = meta_from_json(answer, env, name, out) == 0 ? 0
+			: remote_bad_answer(r, e, "reading a secret");
+	json_decref(answer);
+	return rc;
+}
+
+int
+remote_secret_list(struct remote *r, const char *env, struct vault_secret_meta **out,
+		   size_t *n, struct mr_err *e)
+{
+	char path[PATH_LEN];
+	json_t *answer = NULL;
+	int rc = -1;
+
+	if (check_env(env, e) != 0)
+		return -1;
+	secret_path(path, NULL, "", env);
+	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
+		rc = meta_list(r, answer, env, NULL, out, n, e);
+	json_decref(answer);
+	return rc;
+}
+
+int
+remote_secret_versions(struct remote *r, const char *env, const char *name,
+		       struct vault_secret_meta **out, size_t *n, struct mr_err *e)
+{
+	char path[PATH_LEN];
+	json_t *answer = NULL;
+	int rc = -1;
+
+	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0)
+		return -1;
+	secret_path(path, name, "/versions", env);
+	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
+		rc = meta_list(r, answer, env, name, out, n, e);
+	json_decref(answer);
+	return rc;
+}
+
+int
+remote_secret_delete(struct remote *r, const char *env, const char *name, struct mr_err *e)
+{
+	char path[PATH_LEN];
+
+	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0)
+		return -1;
+	secret_path(path, name, "", env);
+	/* Deleting twice leaves the same state: safe to repeat. */
+	return remote_call(r, "DELETE", path, NULL, REMOTE_IDEMPOTENT, NULL, e);
+}
+
+/* ---- secret writes ---- */
+
+/* {"KEY": "value", ...}. JSON strings are UTF-8: other bytes cannot travel. */
+static json_t *
+items_json(const char *name, const struct vault_item *items, size_t n, struct mr_err *e)
+{
+	json_t *env = json_object(), *v;
+	size_t i;
+
+	for (i = 0; env != NULL && i < n; i++) {
+		if (!key_is_valid(items[i].key)) {
+			mr_fail(e, MR_E_INVALID, "secret '%s': invalid key name", name);
+			break;
+		}
+		if ((v = json_stringn((const char *)items[i].value, items[i].value_len)) == NULL) {
+			mr_fail(e, MR_E_INVALID,
+				"secret '%s': the value of %s is not UTF-8 text, which a vault server cannot take (JSON strings)",
+				name, items[i].key);
+			break;
+		}
+		if (json_object_set_new(env, items[i].key, v) != 0)
+			break;
+	}
+	if (env == NULL || i < n) {
+		if (e->kind == MR_OK)
+			mr_fail(e, MR_E_INTERNAL, "out of memory");
+		json_decref(env);
+		return NULL;
+	}
+	return env;
+}
+
+static int
+write_secret(struct remote *r, const char *method, const char *path, json_t *body,
+	     const char *env, const char *name, struct vault_secret_meta *out, struct mr_err *e)
+{
+	json_t *answer = NULL;
+	int rc;
+
+	rc = remote_call(r, method, path, body, 0, &answer, e);
+	if (rc == 0 && out != NULL && meta_from_json(answer, env, name, out) != 0)
+		rc = remote_bad_answer(r, e, "storing a secret");
+	json_decref(answer);
+	return rc;
+}
+
+int
+remote_secret_update(struct remote *r, const char *env, const char *name,
+		     const struct vault_item *items, size_t nitems, uint64_t expected_version,
+		     struct vault_secret_meta *out, struct mr_err *e)
+{
+	char path[PATH_LEN];
+	json_t *values, *body;
+	int rc;
+
+	mr_clear(e);
+	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0 ||
+	    (values = items_json(name, items, nitems, e)) == NULL)
+		return -1;
+	body = json_pack("{s:o, s:I}", "env", values, "version", (json_int_t)expected_version);
+	if (body != NULL && env != NULL)
+		json_object_set_new(body, "environment", json_string(env));
+	snprintf(path, sizeof(path), "/v1/secrets/%s", name);
+	rc = body == NULL ? mr_fail(e, MR_E_INTERNAL, "out of memory")
+			  : write_secret(r, "PUT", path, body, env, name, out, e);
+	json_decref(body);
+	return rc;
+}
+
+/* create-or-replace: the server has create (POST) and compare-and-set (PUT);
+ * a replace reads the current version and sets against it, again if another
+ * writer got in between. */
+static int
+replace_secret(struct remote *r, const char *env, const char *name,
+	       const struct vault_item *items, size_t nitems,
+	       struct vault_secret_meta *out, struct mr_err *e)
+{
+	struct vault_secret_meta cur;
+	int attempt, rc = -1;
+
+	for (attempt = 0; attempt < 3; attempt++) {
+		if (remote_secret_get(r, env, name, &cur, e) != 0)
+			return -1;
+		rc = remote_secret_update(r, env, name, items, nitems, cur.version, out, e);
+		vault_secret_meta_clear(&cur);
+		if (rc == 0 || e->kind != MR_E_CONFLICT)
+			break;
+	}
+	return rc;
+}
+
+int
+remote_secret_put(struct remote *r, const char *env, const char *name,
+		  const struct vault_item *items, size_t nitems, int replace,
+		  struct vault_secret_meta *out, struct mr_err *e)
+{
+	json_t *values, *body;
+	int rc;
+
+	mr_clear(e);
+	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0 ||
+	    (values = items_json(name, items, nitems, e)) == NULL)
+		return -1;
+	body = json_pack("{s:s, s:o}", "name", name, "env", values);
+	if (body != NULL && env != NULL)
+		json_object_set_new(body, "environment", json_string(env));
+	rc = body == NULL ? mr_fail(e, MR_E_INTERNAL, "out of memory")
+			  : write_secret(r, "POST", "/v1/secrets", body, env, name, out, e);
+	json_decref(body);
+	if (rc != 0 && replace && e->kind == MR_E_EXISTS)
+		rc = replace_secret(r, env, name, items, nitems, out, e);
+	return rc;
+}
+
+/* ---- environments and the workspace ---- */
+
+static int
+env_from_json(json_t *j, void *elem)
+{
+	json_t *def = json_object_get(j, "default");
+	struct vault_env *out = elem;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(j))
+		return -1;
+	json_copy_str(j, "name", out->name, sizeof(out->name));
+	json_copy_str(j, "webhook_suffix", out->webhook_suffix, sizeof(out->webhook_suffix));
+	json_copy_str(j, "workspace_id", out->workspace_id, sizeof(out->workspace_id));
+	out->is_default = json_is_true(def);
+	return out->name[0] == '\0' || json_time(j, "created_at", &out->created_at) != 0 ? -1 : 0;
+}
+
+int
+remote_env_create(struct remote *r, const char *name, const char *webhook_suffix,
+		  struct vault_env *out, struct mr_err *e)
+{
+	json_t *body, *answer = NULL;
+	int rc = -1;
+
+	if (name_check("environment", name, e) != 0 ||
+	    (webhook_suffix != NULL && *webhook_suffix != '\0' &&
+	     name_check("webhook suffix", webhook_suffix, e) != 0))
+		return -1;
+	body = json_pack("{s:s}", "name", name);
+	if (body != NULL && webhook_suffix != NULL)
+		json_object_set_new(body, "webhook_suffix", json_string(webhook_suffix));
+	if (body == NULL)
+		rc = mr_fail(e, MR_E_INTERNAL, "out of memory");
+	else if (remote_call(r, "POST", "/v1/environments", body, 0, &answer, e) == 0)
+		rc = out == NULL || env_from_json(answer, out) == 0 ? 0
+			: remote_bad_answer(r, e, "creating an environment");
+	json_decref(body);
+	json_decref(answer);
+	return rc;
+}
+
+int
+remote_env_list(struct remote *r, struct vault_env **out, size_t *n, struct mr_err *e)
+{
+	void *list = NULL;
+	int rc = remote_get_list(r, "/v1/environments", sizeof(**out), env_from_json, &list, n,
+				 "listing environments", e);
+
+	if (rc == 0)
+		*out = list;
+	return rc;
+}
+
+int
+remote_env_delete(struct remote *r, const char *name, struct mr_err *e)
+{
+	char path[PATH_LEN];
+
+	if (name_check("environment", name, e) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "/v1/environments/%s", name);
+	return remote_call(r, "DELETE", path, NULL, REMOTE_IDEMPOTENT, NULL, e);
+}
+
+int
+remote_workspace_current(struct remote *r, struct vault_workspace *out, struct mr_err *e)
+{
+	json_t *answer = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (remote_call(r, "GET", "/v1/workspaces/current", NULL, REMOTE_IDEMPOTENT, &answer,
+			e) != 0)
+		return -1;
+	json_copy_str(answer, "workspace_id", out->workspace_id, sizeof(out->workspace_id));
+	json_copy_str(answer, "slug", out->slug, sizeof(out->slug));
+	json_copy_str(answer, "name", out->name, sizeof(out->name));
+	json_copy_str(answer, "plan", out->plan, sizeof(out->plan));
+	json_copy_str(answer, "default_environment", out->default_env, sizeof(out->default_env));
+	if (out->default_env[0] == '\0')
+		json_copy_str(answer, "default_env", out->default_env, sizeof(out->default_env));
+	rc = out->workspace_id[0] != '\0' ? 0 : remote_bad_answer(r, e, "the workspace");
+	json_decref(answer);
+	return rc;
+}

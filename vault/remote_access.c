@@ -1,0 +1,424 @@
+/* remote_access.c — access.h over HTTP: members, API and proxy tokens, the
+ * audit log and the vault's public key, against `modal-vault serve`
+ * (docs/protocol.md). What only the server may do (verify a token, write
+ * the audit log, hold the vault's secret key) is refused or left to it. */
+#include "remote.h"
+#include "secmem.h"
+#include "wire.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define PATH_LEN 512
+#define MEMBERS "/v1/workspaces/current/members"
+
+/* ---- members ---- */
+
+static int
+member_from_json(json_t *j, void *elem)
+{
+	struct vault_member *m = elem;
+
+	memset(m, 0, sizeof(*m));
+	json_copy_str(j, "member_id", m->member_id, sizeof(m->member_id));
+	json_copy_str(j, "name", m->name, sizeof(m->name));
+	if (!json_is_object(j) || m->member_id[0] == '\0' ||
+	    vault_role_parse(json_string_value(json_object_get(j, "role")), &m->role) != 0)
+		return -1;
+	return json_time(j, "created_at", &m->created_at);
+}
+
+int
+remote_member_list(struct remote *r, struct vault_member **out, size_t *n, struct mr_err *e)
+{
+	void *list = NULL;
+	int rc = remote_get_list(r, MEMBERS, sizeof(**out), member_from_json, &list, n,
+				 "listing members", e);
+
+	if (rc == 0)
+		*out = list;
+	return rc;
+}
+
+/* The first owner the server lists. */
+int
+remote_owner(struct remote *r, struct vault_member *out, struct mr_err *e)
+{
+	struct vault_member *list = NULL;
+	size_t i, n = 0;
+	int rc = -1;
+
+	if (remote_member_list(r, &list, &n, e) != 0)
+		return -1;
+	for (i = 0; i < n && rc != 0; i++)
+		if (list[i].role == VAULT_ROLE_OWNER) {
+			*out = list[i];
+			rc = 0;
+		}
+	free(list);
+	return rc == 0 ? 0 : mr_fail(e, MR_E_NOTFOUND, "vault %s lists no owner", remote_urls(r));
+}
+
+int
+remote_member_add(struct remote *r, const char *name, enum vault_role role,
+		  struct vault_member *out, struct mr_err *e)
+{
+	json_t *body = json_pack("{s:s, s:s}", "name", name, "role", vault_role_name(role));
+	json_t *answer = NULL;
+	int rc = -1;
+
+	if (body == NULL)
+		rc = mr_fail(e, MR_E_INVALID, "invalid member name");
+	else if (remote_call(r, "POST", MEMBERS, body, 0, &answer, e) == 0)
+		rc = out == NULL || member_from_json(answer, out) == 0 ? 0
+			: remote_bad_answer(r, e, "adding a member");
+	json_decref(body);
+	json_decref(answer);
+	return rc;
+}
+
+int
+remote_member_set_role(struct remote *r, const char *member_id, enum vault_role role,
+		       struct mr_err *e)
+{
+	char path[PATH_LEN];
+	json_t *body;
+	int rc;
+
+	if (remote_check_id("member id", member_id, e) != 0)
+		return -1;
+	snprintf(path, sizeof(path), MEMBERS "/%s", member_id);
+	body = json_pack("{s:s}", "role", vault_role_name(role));
+	/* Setting a role twice leaves the same state: safe to repeat. */
+	rc = remote_call(r, "PATCH", path, body, REMOTE_IDEMPOTENT, NULL, e);
+	json_decref(body);
+	return rc;
+}
+
+int
+remote_member_remove(struct remote *r, const char *member_id, struct mr_err *e)
+{
+	char path[PATH_LEN];
+
+	if (remote_check_id("member id", member_id, e) != 0)
+		return -1;
+	snprintf(path, sizeof(path), MEMBERS "/%s", member_id);
+	return remote_call(r, "DELETE", path, NULL, REMOTE_IDEMPOTENT, NULL, e);
+}
+
+/* ---- tokens ---- */
+
+static enum vault_token_kind
+kind_of_id(const char *id)
+{
+	return strncmp(id, "wk-", 3) == 0 ? VAULT_TOKEN_PROXY : VAULT_TOKEN_API;
+}
+
+static int
+token_envs(json_t *envs, struct vault_token *t)
+{
+	size_t i, n = json_array_size(envs);
+
+	if (envs == NULL)
+		return 0;
+	if (!json_is_array(envs) || (t->envs = calloc(n ? n : 1, sizeof(*t->envs))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!json_is_string(json_array_get(envs, i)))
+			return -1;
+		snprintf(t->envs[i], sizeof(t->envs[i]), "%s",
+			 json_string_value(json_array_get(envs, i)));
+	}
+	t->nenvs = n;
+	return 0;
+}
+
+static int
+token_from_json(json_t *j, struct vault_token *t)
+{
+	memset(t, 0, sizeof(*t));
+	json_copy_str(j, "token_id", t->token_id, sizeof(t->token_id));
+	json_copy_str(j, "name", t->name, sizeof(t->name));
+	json_copy_str(j, "workspace_id", t->workspace_id, sizeof(t->workspace_id));
+	json_copy_str(j, "member_id", t->member_id, sizeof(t->member_id));
+	if (!json_is_object(j) || t->token_id[0] == '\0')
+		return -1;
+	t->kind = kind_of_id(t->token_id);
+	if (json_time(j, "created_at", &t->created_at) != 0 ||
+	    json_time(j, "expires_at", &t->expires_at) != 0 ||
+	    json_time(j, "last_used_at", &t->last_used_at) != 0)
+		return -1;
+	/* The API says whether, not when: any non-zero time means revoked. */
+	t->revoked_at = json_is_true(json_object_get(j, "revoked")) ? 1 : 0;
+	return token_envs(json_object_get(j, "environments"), t);
+}
+
+/* The secret goes from the answer (locked memory, wiping allocator) into the
+ * caller's locked buffer, and nowhere else. */
+static int
+take_secret(json_t *answer, const char *prefix, char *secret)
+{
+	json_t *s = json_object_get(answer, "token_secret");
+
+	if (!json_is_string(s) || json_string_length(s) != TOKEN_SECRET_LEN ||
+	    strncmp(json_string_value(s), prefix, 3) != 0)
+		return -1;
+	memcpy(secret, json_string_value(s), TOKEN_SECRET_LEN + 1);
+	return 0;
+}
+
+int
+remote_token_create(struct remote *r, enum vault_token_kind kind, const char *member_id,
+		    const char *name, int64_t ttl_seconds, struct vault_token *out,
+		    char *secret, struct mr_err *e)
+{
+	int api = kind == VAULT_TOKEN_API;
+	json_t *body, *answer = NULL;
+	int rc = -1;
+
+	/* The server makes API tokens for the caller: the token is its owner's. */
+	if (member_id != NULL)
+		return mr_fail(e, MR_E_USAGE,
+			       "vault %s makes tokens for the token's own member only",
+			       remote_urls(r));
+	body = json_pack("{s:s}", "name", name != NULL ? name : "");
+	if (body != NULL && api && ttl_seconds != 0)
+		json_object_set_new(body, "expires_in", json_integer(ttl_seconds));
+	if (body == NULL)
+		rc = mr_fail(e, MR_E_INVALID, "invalid token name");
+	else if (remote_call(r, "POST", api ? "/v1/tokens" : "/v1/proxy-tokens", body, 0,
+			     &answer, e) == 0)
+		rc = token_from_json(answer, out) == 0 &&
+		     take_secret(answer, api ? "as-" : "ws-", secret) == 0 ? 0
+			: remote_bad_answer(r, e, "creating a token");
+	if (rc != 0)
+		sodium_memzero(secret, TOKEN_SECRET_LEN + 1);
+	json_decref(body);
+	json_decref(answer);
+	return rc;
+}
+
+static int
+token_list_json(struct remote *r, json_t *answer, const char *member_id,
+		struct vault_token **out, size_t *n, struct mr_err *e)
+{
+	json_t *data = json_data(answer);
+	size_t i, count = json_array_size(data), kept = 0;
+	struct vault_token *list;
+
+	if (data == NULL || (list = calloc(count ? count : 1, sizeof(*list))) == NULL)
+		return remote_bad_answer(r, e, "listing tokens");
+	for (i = 0; i < count; i++) {
+		if (token_from_json(json_array_get(data, i), &list[kept]) != 0) {
+			vault_token_free(list, kept + 1);
+			return remote_bad_answer(r, e, "listing tokens");
+		}
+		if (member_id == NULL || strcmp(list[kept].member_id, member_id) == 0)
+			kept++;
+		else
+			vault_token_clear(&list[kept]);
+	}
+	*out = list;
+	*n = kept;
+	return 0;
+}
+
+int
+remote_token_list(struct remote *r, enum vault_token_kind kind, const char *member_id,
+		  const char *env, struct vault_token **out, size_t *n, struct mr_err *e)
+{
+	char path[PATH_LEN] = "/v1/tokens";
+	json_t *answer = NULL;
+	int rc = -1;
+
+	if (kind == VAULT_TOKEN_PROXY) {
+		snprintf(path, sizeof(path), "/v1/proxy-tokens");
+		if (env != NULL && (!name_is_valid(env) || query_add(path, sizeof(path), "environment", env) != 0))
+			return mr_fail(e, MR_E_INVALID, "invalid environment name");
+	}
+	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
+		rc = token_list_json(r, answer, member_id, out, n, e);
+	json_decref(answer);
+	return rc;
+}
+
+/* No single-token path: the listing the caller may see, searched. */
+int
+remote_token_get(struct remote *r, const char *token_id, struct vault_token *out,
+		 struct mr_err *e)
+{
+	struct vault_token *list = NULL;
+	size_t i, n = 0;
+	int rc = -1;
+
+	if (remote_check_id("token id", token_id, e) != 0 ||
+	    remote_token_list(r, kind_of_id(token_id), NULL, NULL, &list, &n, e) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (rc != 0 && strcmp(list[i].token_id, token_id) == 0) {
+			*out = list[i];
+			list[i].envs = NULL;
+			rc = 0;
+		}
+	vault_token_free(list, n);
+	return rc == 0 ? 0 : mr_fail(e, MR_E_NOTFOUND, "token '%s' not found", token_id);
+}
+
+int
+remote_token_revoke(struct remote *r, const char *token_id, struct mr_err *e)
+{
+	char path[PATH_LEN];
+
+	if (remote_check_id("token id", token_id, e) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "/v1/%s/%s",
+		 kind_of_id(token_id) == VAULT_TOKEN_PROXY ? "proxy-tokens" : "tokens", token_id);
+	return remote_call(r, "DELETE", path, NULL, REMOTE_IDEMPOTENT, NULL, e);
+}
+
+int
+remote_token_allow_env(struct remote *r, const char *token_id, const char *env, int allow,
+		       struct mr_err *e)
+{
+	char path[PATH_LEN];
+
+	if (remote_check_id("token id", token_id, e) != 0)
+		return -1;
+	if (!name_is_valid(env))
+		return mr_fail(e, MR_E_INVALID, "invalid environment name");
+	snprintf(path, sizeof(path), "/v1/proxy-tokens/%s/environments/%s", token_id, env);
+	return remote_call(r, allow ? "PUT" : "DELETE", path, NULL, REMOTE_IDEMPOTENT, NULL, e);
+}
+
+int
+remote_token_verify(struct remote *r, enum vault_token_kind kind, const char *token_id,
+		    const char *secret, size_t secret_len, struct vault_identity *who,
+		    struct mr_err *e)
+{
+	(void)kind, (void)token_id, (void)secret, (void)secret_len, (void)who;
+	return mr_fail(e, MR_E_USAGE,
+		       "vault %s verifies tokens itself: a client cannot ask it to check one",
+		       remote_urls(r));
+}
+
+/* ---- audit ---- */
+
+/* The server records every request it serves: a client's record would be a
+ * second, unauthenticated copy, so there is nothing to send. */
+int
+remote_audit_append(struct remote *r, const struct vault_audit_record *rec,
+		    struct mr_err *e)
+{
+	(void)r, (void)rec, (void)e;
+	return 0;
+}
+
+/* "2026-11-23T12:00:00.123Z" → unix milliseconds. */
+static int
+time_ms(json_t *j, const char *field, int64_t *out)
+{
+	const char *s = json_string_value(json_object_get(j, field)), *dot;
+	int64_t secs;
+	int ms = 0, i;
+
+	if (json_time(j, field, &secs) != 0 || s == NULL)
+		return -1;
+	if ((dot = strchr(s, '.')) != NULL)
+		for (i = 1; i <= 3; i++)
+			ms = ms * 10 + (dot[i] >= '0' && dot[i] <= '9' ? dot[i] - '0' : 0);
+	*out = secs * 1000 + ms;
+	return 0;
+}
+
+static int
+audit_from_json(json_t *j, void *elem)
+{
+	json_t *id = json_object_get(j, "id"), *status = json_object_get(j, "status");
+	struct vault_audit_record *a = elem;
+
+	memset(a, 0, sizeof(*a));
+	if (!json_is_integer(id) || !json_is_integer(status) || time_ms(j, "time", &a->at_ms) != 0)
+		return -1;
+	a->id = json_integer_value(id);
+	a->status = (int)json_integer_value(status);
+	json_copy_str(j, "token_id", a->token_id, sizeof(a->token_id));
+	json_copy_str(j, "action", a->action, sizeof(a->action));
+	json_copy_str(j, "resource", a->resource, sizeof(a->resource));
+	json_copy_str(j, "client", a->client, sizeof(a->client));
+	return 0;
+}
+
+static int
+audit_query(const struct vault_audit_filter *f, char *path, size_t len)
+{
+	char num[32], since[32], until[32];
+	struct tm tm;
+	time_t t;
+
+	snprintf(path, len, "/v1/audit");
+	snprintf(num, sizeof(num), "%zu", f->limit);
+	if (query_add(path, len, "limit", num) != 0 ||
+	    query_add(path, len, "actor", f->token_id) != 0 ||
+	    query_add(path, len, "action", f->action) != 0)
+		return -1;
+	if (f->since_ms > 0) {
+		t = (time_t)(f->since_ms / 1000);
+		strftime(since, sizeof(since), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		if (query_add(path, len, "since", since) != 0)
+			return -1;
+	}
+	if (f->until_ms > 0) {
+		/* until is exclusive: round up so a partial second is not cut off. */
+		t = (time_t)((f->until_ms + 999) / 1000);
+		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		if (query_add(path, len, "until", until) != 0)
+			return -1;
+	}
+	snprintf(num, sizeof(num), "%lld", (long long)f->after_id);
+	return f->after_id > 0 ? query_add(path, len, "cursor", num) : 0;
+}
+
+int
+remote_audit_list(struct remote *r, const struct vault_audit_filter *f,
+		  struct vault_audit_record **out, size_t *n, struct mr_err *e)
+{
+	char path[PATH_LEN + 512];
+	void *list = NULL;
+	int rc;
+
+	if (audit_query(f, path, sizeof(path)) != 0)
+		return mr_fail(e, MR_E_INVALID, "audit filter too long");
+	rc = remote_get_list(r, path, sizeof(**out), audit_from_json, &list, n,
+			     "reading the audit log", e);
+	if (rc == 0)
+		*out = list;
+	return rc;
+}
+
+/* ---- the vault's key ---- */
+
+int
+remote_box_keypair(struct remote *r, unsigned char pk[32], unsigned char *sk,
+		   struct mr_err *e)
+{
+	json_t *answer = NULL;
+	const char *hex = NULL;
+	int rc = -1;
+
+	if (sk != NULL)
+		return mr_fail(e, MR_E_FORBIDDEN,
+			       "the vault's secret key never leaves the server (%s)", remote_urls(r));
+	if (remote_call(r, "GET", "/v1/vault-key", NULL, REMOTE_IDEMPOTENT | REMOTE_NO_AUTH,
+			&answer, e) != 0)
+		return -1;
+	if (json_unpack(answer, "{s:s}", "public_key", &hex) == 0 &&
+	    wire_hex_decode(hex, pk, WIRE_KEY_LEN) == 0)
+		rc = 0;
+	else
+		remote_bad_answer(r, e, "the vault key");
+	json_decref(answer);
+	return rc;
+}

@@ -1,0 +1,176 @@
+/* remote_json.c — reading the server's JSON answers into the vault's structs,
+ * and the small pieces every remote operation shares: times, names in paths,
+ * query strings and a wiping allocator for jansson. */
+#include "remote.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* jansson holds copies of every string of a body, secret values included:
+ * wipe them when it frees them. A size header says how much. */
+static void *
+wiping_malloc(size_t len)
+{
+	size_t *p = malloc(len + 2 * sizeof(size_t));
+
+	if (p == NULL)
+		return NULL;
+	p[0] = len;
+	return p + 2;
+}
+
+static void
+wiping_free(void *ptr)
+{
+	size_t *p = ptr;
+
+	if (p == NULL)
+		return;
+	p -= 2;
+	sodium_memzero(p, p[0] + 2 * sizeof(size_t));
+	free(p);
+}
+
+void
+remote_json_init(void)
+{
+	json_malloc_t m;
+	json_free_t f;
+
+	/* A program that set its own (wiping) allocator keeps it. */
+	json_get_alloc_funcs(&m, &f);
+	if (m == malloc)
+		json_set_alloc_funcs(wiping_malloc, wiping_free);
+}
+
+/* "2026-11-23T12:00:00Z" (fractions allowed) → unix seconds; 0 for null. */
+int
+json_time(json_t *obj, const char *field, int64_t *out)
+{
+	json_t *v = json_object_get(obj, field);
+	struct tm tm;
+	const char *rest;
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (!json_is_string(v) ||
+	    (rest = strptime(json_string_value(v), "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+		return -1;
+	if (*rest == '.')
+		rest += 1 + strspn(rest + 1, "0123456789");
+	if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
+void
+json_copy_str(json_t *obj, const char *field, char *buf, size_t len)
+{
+	const char *s = json_string_value(json_object_get(obj, field));
+
+	snprintf(buf, len, "%s", s != NULL ? s : "");
+}
+
+int
+remote_bad_answer(struct remote *r, struct mr_err *e, const char *what)
+{
+	return mr_fail(e, MR_E_INVALID, "vault %s: malformed answer to %s", remote_urls(r), what);
+}
+
+/* Names, token and member ids go into paths: only [A-Za-z0-9._-], so nothing
+ * in them can change which resource a request names. */
+int
+remote_check_id(const char *what, const char *id, struct mr_err *e)
+{
+	char shown[128];
+	size_t i;
+
+	for (i = 0; id != NULL && id[i] != '\0'; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+		      (id[i] >= '0' && id[i] <= '9') || id[i] == '.' || id[i] == '_' ||
+		      id[i] == '-'))
+			break;
+	if (id == NULL || i == 0 || id[i] != '\0' || i > 128)
+		return mr_fail(e, MR_E_INVALID, "invalid %s '%s'", what,
+			       name_for_msg(id, shown, sizeof(shown)));
+	return 0;
+}
+
+/* Appends "&name=value" (or "?name=value" first) with value percent-encoded. */
+int
+query_add(char *buf, size_t len, const char *name, const char *value)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = strlen(buf);
+	const unsigned char *p;
+
+	if (value == NULL)
+		return 0;
+	if (o + strlen(name) + 2 >= len)
+		return -1;
+	o += (size_t)snprintf(buf + o, len - o, "%c%s=", strchr(buf, '?') ? '&' : '?', name);
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (o + 4 >= len)
+			return -1;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL) {
+			buf[o++] = (char)*p;
+		} else {
+			buf[o++] = '%';
+			buf[o++] = hex[*p >> 4];
+			buf[o++] = hex[*p & 15];
+		}
+	}
+	buf[o] = '\0';
+	return 0;
+}
+
+/* The "data" array of a listing, or NULL. */
+json_t *
+json_data(json_t *answer)
+{
+	json_t *data = json_object_get(answer, "data");
+
+	return json_is_array(data) ? data : NULL;
+}
+
+int
+remote_get_list(struct remote *r, const char *path, size_t size,
+		int (*one)(json_t *j, void *elem), void **out, size_t *n,
+		const char *what, struct mr_err *e)
+{
+	json_t *answer = NULL, *data;
+	unsigned char *list = NULL;
+	size_t i, count;
+	int rc = -1;
+
+	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) != 0)
+		return -1;
+	data = json_data(answer);
+	count = json_array_size(data);
+	if (data == NULL || (list = calloc(count ? count : 1, size)) == NULL)
+		goto out;
+	for (i = 0; i < count; i++)
+		if (one(json_array_get(data, i), list + i * size) != 0)
+			goto out;
+	*out = list;
+	*n = count;
+	list = NULL;
+	rc = 0;
+out:
+	if (rc != 0)
+		remote_bad_answer(r, e, what);
+	free(list);
+	json_decref(answer);
+	return rc;
+}

@@ -1,0 +1,196 @@
+/* remote_settings.c — one resolution of the vault settings for both programs
+ * (remote_settings.h): flag > variable > credential > profile > default. */
+#include "remote_settings.h"
+#include "secmem.h"
+#include "wire.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+
+/* The unit at *p ("ms" before "m"), advancing past it; -1 if none. */
+static int64_t
+unit_ms(const char **p)
+{
+	static const struct { const char *unit; int64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+	};
+	size_t i, len;
+
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		len = strlen(units[i].unit);
+		if (strncmp(*p, units[i].unit, len) == 0) {
+			*p += len;
+			return units[i].ms;
+		}
+	}
+	return -1;
+}
+
+int
+settings_parse_duration(const char *s, int64_t *ms)
+{
+	const char *p = s;
+	int64_t total = 0, n, unit;
+	int bare;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	bare = s[strspn(s, "0123456789")] == '\0';
+	while (*p != '\0') {
+		if (*p < '0' || *p > '9')
+			return -1;
+		for (n = 0; *p >= '0' && *p <= '9'; p++)
+			if ((n = n * 10 + (*p - '0')) > 1000000000LL)
+				return -1;
+		if ((unit = bare ? 1000 : unit_ms(&p)) < 0)
+			return -1;
+		/* Bounded well below overflow: no setting takes more than a year. */
+		if ((total += n * unit) > 400LL * 86400000)
+			return -1;
+	}
+	*ms = total;
+	return 0;
+}
+
+/* An empty variable counts as unset, as for most tools. */
+static const char *
+variable(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* flag, else variable, else the profile's value (may be NULL). */
+static const char *
+first(const char *flag, const char *var, const char *from_profile)
+{
+	const char *v;
+
+	if (flag != NULL && *flag != '\0')
+		return flag;
+	if (var != NULL && (v = variable(var)) != NULL)
+		return v;
+	return from_profile;
+}
+
+/* MODAL_TOKEN_SECRET into locked memory, and wiped where it was: the
+ * variable stays readable in /proc/PID/environ for as long as we run. */
+static void
+take_env_secret(struct vault_settings *s)
+{
+	char *v = getenv("MODAL_TOKEN_SECRET");
+	size_t len;
+
+	if (v == NULL || *v == '\0')
+		return;
+	len = strlen(v);
+	s->env_secret_cap = len + 1;
+	s->env_secret = xsecure_alloc(s->env_secret_cap);
+	memcpy(s->env_secret, v, len + 1);
+	sodium_memzero(v, len);
+	s->token_secret = s->env_secret;
+	s->token_secret_len = len;
+}
+
+/* A flag's bad value is a usage error; a variable's, configuration. */
+static int
+bad_value(const char *flag_value, const char *flag, const char *var, const char *what,
+	  const char *value, struct mr_err *e)
+{
+	char shown[128];
+
+	name_for_msg(value, shown, sizeof(shown));
+	if (flag_value != NULL && *flag_value != '\0')
+		return mr_fail(e, MR_E_USAGE, "%s: %s, not '%s'", flag, what, shown);
+	return mr_fail(e, MR_E_CONFIG, "%s: %s, not '%s'", var, what, shown);
+}
+
+static int
+resolve_durations(const struct settings_flags *f, struct vault_settings *s, struct mr_err *e)
+{
+	const char *timeout = first(f->timeout, "MODAL_TIMEOUT", NULL);
+	const char *age = first(f->cache_max_age, "MODAL_CACHE_MAX_AGE", NULL);
+
+	s->timeout_ms = 10000;
+	s->cache_max_age = CACHE_MAX_AGE_DEFAULT;
+	if (timeout != NULL && (settings_parse_duration(timeout, &s->timeout_ms) != 0 ||
+				s->timeout_ms <= 0 || s->timeout_ms > SETTINGS_TIMEOUT_MAX_MS))
+		return bad_value(f->timeout, "--timeout", "MODAL_TIMEOUT",
+				 "expected a duration from 1ms to 1h such as 10s or 500ms", timeout, e);
+	if (age != NULL && (settings_parse_duration(age, &s->cache_max_age) != 0 ||
+			    s->cache_max_age > SETTINGS_CACHE_AGE_MAX * 1000))
+		return bad_value(f->cache_max_age, "--cache-max-age", "MODAL_CACHE_MAX_AGE",
+				 "expected a duration up to 366d such as 24h or 90m", age, e);
+	if (age != NULL)
+		s->cache_max_age /= 1000;
+	return 0;
+}
+
+static int
+resolve_checked(const struct settings_flags *f, struct vault_settings *s, struct mr_err *e)
+{
+	unsigned char key[WIRE_KEY_LEN];
+	const struct profile *p = &s->profile;
+
+	s->env = first(f->env, "MODAL_ENVIRONMENT", p->environment);
+	if (s->env != NULL && !name_is_valid(s->env))
+		return bad_value(f->env, "--env", "MODAL_ENVIRONMENT",
+				 "expected an environment name", s->env, e);
+	s->vault_key = first(f->vault_key, "MODAL_VAULT_PUBLIC_KEY", p->vault_public_key);
+	if (s->vault_key != NULL && wire_hex_decode(s->vault_key, key, sizeof(key)) != 0)
+		return bad_value(f->vault_key, "--vault-key", "MODAL_VAULT_PUBLIC_KEY",
+				 "expected the vault's public key as 64 hex digits", s->vault_key, e);
+	return resolve_durations(f, s, e);
+}
+
+int
+settings_resolve(const struct settings_flags *f, struct vault_settings *s, struct mr_err *e)
+{
+	const char *config = first(f->config, "MODAL_CONFIG_PATH", NULL);
+	const char *name = first(f->profile, "MODAL_PROFILE", NULL);
+	const char *creds = secure_getenv("CREDENTIALS_DIRECTORY");
+
+	memset(s, 0, sizeof(*s));
+	s->profile_warning = "";
+	if (profile_load(config, name, &s->profile, e) != 0)
+		return -1;
+	s->profile_warning = s->profile.warning;
+	/* The credential's token ranks above the file's: it replaces it. */
+	if (creds != NULL && *creds != '\0' && profile_load_credential(creds, &s->profile, e) != 0)
+		return -1;
+	s->url = first(f->server, "MODAL_SERVER_URL", s->profile.server_url);
+	if (s->url == NULL && vault_default_url(s->url_buf, sizeof(s->url_buf), e) != 0)
+		return -1;
+	if (s->url == NULL)
+		s->url = s->url_buf;
+	s->token_id = first(f->token_id, "MODAL_TOKEN_ID", s->profile.token_id);
+	take_env_secret(s);
+	if (s->token_secret == NULL && s->profile.token_secret != NULL) {
+		s->token_secret = s->profile.token_secret;
+		s->token_secret_len = s->profile.token_secret_len;
+	}
+	s->cacert = first(f->cacert, "MODAL_CACERT", NULL);
+	s->cache_dir = first(f->cache_dir, "MODAL_CACHE_DIR", s->profile.cache_dir);
+	s->policy = first(f->policy, "MODAL_POLICY", s->profile.policy);
+	return resolve_checked(f, s, e);
+}
+
+void
+settings_clear(struct vault_settings *s)
+{
+	secure_free(s->env_secret, s->env_secret_cap);
+	profile_clear(&s->profile);
+	sodium_memzero(s, sizeof(*s));
+}
+
+void
+settings_vault_options(const struct vault_settings *s, int readonly, struct vault_options *o)
+{
+	*o = (struct vault_options){ readonly, s->token_id, s->token_secret, s->token_secret_len,
+				     s->vault_key, s->cacert, s->timeout_ms };
+}

@@ -1,0 +1,55 @@
+/* remote_settings.h — the settings of a vault connection, resolved the same
+ * way by modal-run and modal-vault (SPEC 4, docs/configuration.md): for each
+ * setting the first of flag > environment variable > systemd credential
+ * (token only) > profile file > default. */
+#ifndef MODAL_VAULT_REMOTE_SETTINGS_H
+#define MODAL_VAULT_REMOTE_SETTINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+#include "vault.h"
+
+#define SETTINGS_TIMEOUT_MAX_MS (3600 * 1000LL)
+#define SETTINGS_CACHE_AGE_MAX (366 * 86400LL)
+
+/* The command line's values; NULL: not given. */
+struct settings_flags {
+	const char *server, *token_id, *env, *profile, *config, *vault_key, *cacert,
+		   *timeout, *cache_dir, *cache_max_age, *policy;
+};
+
+/* Every string points into argv, the environment, the profile or url_buf,
+ * and lives until settings_clear. */
+struct vault_settings {
+	const char *url;
+	const char *env;                  /* NULL: the vault's default */
+	const char *token_id;             /* NULL: none */
+	const char *token_secret;         /* locked memory; NULL: none */
+	size_t token_secret_len;
+	const char *vault_key, *cacert, *cache_dir, *policy;
+	int64_t timeout_ms;
+	int64_t cache_max_age;            /* seconds */
+	const char *profile_warning;      /* "" or why the profile file is unsafe */
+	char url_buf[4096];               /* the default file: URL */
+	char *env_secret;                 /* our locked copy of MODAL_TOKEN_SECRET */
+	size_t env_secret_cap;
+	struct profile profile;
+};
+
+/* Resolves everything. MR_E_USAGE for a bad flag, MR_E_CONFIG for a bad
+ * variable, profile file or credential; messages name the source. */
+int settings_resolve(const struct settings_flags *f, struct vault_settings *s,
+		     struct mr_err *e);
+/* Wipes the token secret and releases the profile. */
+void settings_clear(struct vault_settings *s);
+/* The options vault_open_with takes. */
+void settings_vault_options(const struct vault_settings *s, int readonly,
+			    struct vault_options *o);
+
+/* "10", "10s", "500ms", "2m", "1h30m", "7d" → milliseconds (a bare number is
+ * seconds). -1 unless it is one or more NUMBER UNIT parts, in range. */
+int settings_parse_duration(const char *s, int64_t *ms);
+
+#endif
