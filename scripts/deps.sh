@@ -10,6 +10,8 @@ packages=(
 	libcurl4-openssl-dev libcurl4
 	# tests, fuzzing, benchmarks
 	libcmocka-dev clang libclang-rt-14-dev python3 sqlite3 hyperfine procps util-linux
+	# the PostgreSQL store: libpq headers to build, a server for its tests
+	libpq-dev postgresql
 )
 
 missing=()

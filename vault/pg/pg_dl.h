@@ -1,0 +1,43 @@
+/* pg_dl.h — libpq, loaded at run time. libpq brings OpenSSL, Kerberos and
+ * LDAP with it: a dozen shared libraries that every modal-run launch would
+ * load for nothing, since only vault servers and admin commands ever speak to
+ * PostgreSQL (the same reasoning as curl_dl.h). The few functions the
+ * PostgreSQL store uses are called through this table. Private to vault/pg. */
+#ifndef MODAL_VAULT_PG_DL_H
+#define MODAL_VAULT_PG_DL_H
+
+#include <libpq-fe.h>
+
+#include "err.h"
+
+struct pg_dl {
+	PGconn *(*connectdbParams)(const char *const *, const char *const *, int);
+	ConnStatusType (*status)(const PGconn *);
+	PGTransactionStatusType (*transactionStatus)(const PGconn *);
+	char *(*errorMessage)(const PGconn *);
+	void (*finish)(PGconn *);
+	void (*reset)(PGconn *);
+	int (*consumeInput)(PGconn *);
+	PQnoticeProcessor (*setNoticeProcessor)(PGconn *, PQnoticeProcessor, void *);
+	PGresult *(*exec)(PGconn *, const char *);
+	PGresult *(*execParams)(PGconn *, const char *, int, const Oid *,
+				const char *const *, const int *, const int *, int);
+	PGresult *(*prepare)(PGconn *, const char *, const char *, int, const Oid *);
+	PGresult *(*execPrepared)(PGconn *, const char *, int, const char *const *,
+				  const int *, const int *, int);
+	ExecStatusType (*resultStatus)(const PGresult *);
+	char *(*resultErrorField)(const PGresult *, int);
+	char *(*resultErrorMessage)(const PGresult *);
+	void (*clear)(PGresult *);
+	int (*ntuples)(const PGresult *);
+	char *(*getvalue)(const PGresult *, int, int);
+	int (*getlength)(const PGresult *, int, int);
+	int (*getisnull)(const PGresult *, int, int);
+	char *(*cmdTuples)(PGresult *);
+};
+
+/* Loads libpq.so.5 once per process. NULL with the reason (MR_E_CONFIG:
+ * libpq is not installed). */
+const struct pg_dl *pg_dl_load(struct mr_err *e);
+
+#endif

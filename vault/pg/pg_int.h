@@ -1,0 +1,96 @@
+/* pg_int.h — what the files of the PostgreSQL store share: the connection
+ * and its statements, parameters, result reading and error mapping. */
+#ifndef MODAL_VAULT_PG_INT_H
+#define MODAL_VAULT_PG_INT_H
+
+#include <stdint.h>
+
+#include "crypto.h"
+#include "pg.h"
+#include "pg_dl.h"
+
+/* The database's clock, in unix seconds: every server of a cluster stamps and
+ * checks expiry by the same clock, whatever its own says. */
+#define PG_NOW "floor(extract(epoch FROM now()))::bigint"
+#define PG_NOW_MS "floor(extract(epoch FROM now()) * 1000)::bigint"
+
+#define PG_MAX_PREPARED 96
+#define PG_MAX_PARAMS 12
+
+struct pg {
+	const struct pg_dl *pq;
+	PGconn *conn;
+	struct keyring keys;
+	uint32_t kek_version;
+	struct vault_workspace ws;
+	int readonly;
+	char sqlstate[6];                          /* of the last failure, "" if none */
+	const char *prepared[PG_MAX_PREPARED];     /* statements prepared on conn */
+	size_t nprepared;
+};
+
+/* The parameters of one statement: text (NULL: SQL NULL), integers (sent as
+ * text) and bytes (sent binary, so ciphertext is never escaped). */
+struct pg_params {
+	int n;
+	const char *val[PG_MAX_PARAMS];
+	int len[PG_MAX_PARAMS];
+	int fmt[PG_MAX_PARAMS];
+	char num[PG_MAX_PARAMS][24];
+};
+
+void pp_text(struct pg_params *pp, const char *s);
+void pp_int(struct pg_params *pp, int64_t x);
+void pp_bytes(struct pg_params *pp, const void *b, size_t len);
+
+/* Runs one statement; sql must be a string constant, since it is prepared
+ * once per connection and known by its address. Returns the result, or NULL
+ * with e set: MR_E_UNAVAILABLE when the database cannot be reached (the next
+ * call reconnects), MR_E_TIMEOUT when a statement or lock wait ran out,
+ * MR_E_EXISTS / MR_E_CONFLICT for unique / foreign-key violations (callers
+ * test p->sqlstate to say more), MR_E_IO otherwise. */
+PGresult *pg_run(struct pg *p, const char *sql, const struct pg_params *pp,
+		 const char *what, struct mr_err *e);
+/* As pg_run for a statement whose rows are not wanted; *changed (if not
+ * NULL) receives the number of rows it changed. */
+int pg_run_cmd(struct pg *p, const char *sql, const struct pg_params *pp,
+	       long *changed, const char *what, struct mr_err *e);
+/* Fixed statements without parameters (BEGIN, COMMIT, DDL). */
+int pg_exec(struct pg *p, const char *sql, const char *what, struct mr_err *e);
+int pg_begin(struct pg *p, struct mr_err *e);
+int pg_commit(struct pg *p, struct mr_err *e);
+/* Rolls back an open transaction, if any; failures leave nothing to do. */
+void pg_rollback(struct pg *p);
+int pg_state_is(const struct pg *p, const char *sqlstate);
+
+/* Result cells (text format). */
+void pg_text(const struct pg *p, const PGresult *r, int row, int col, char *buf, size_t len);
+int64_t pg_int(const struct pg *p, const PGresult *r, int row, int col);
+/* Decodes a bytea cell into out (at most max bytes); -1 if it does not fit
+ * or is not hex. */
+int pg_bytes(const struct pg *p, const PGresult *r, int row, int col,
+	     unsigned char *out, size_t max, size_t *len);
+/* The length a bytea cell decodes to. */
+size_t pg_bytes_len(const struct pg *p, const PGresult *r, int row, int col);
+
+/* pg.c: a connection without workspace or key (migrations need neither). */
+int pg_connect(const char *url, int readonly, struct pg **out, struct mr_err *e);
+/* pg_schema.c */
+/* Taken by whoever migrates or makes the workspace, to the end of its
+ * transaction, so that servers starting together do it once. */
+extern const char pg_migrate_lock[];
+int pg_schema_migrate(struct pg *p, int *from, struct mr_err *e);
+int pg_schema_check(struct pg *p, struct mr_err *e);
+/* pg_open.c */
+int pg_workspace_load(struct pg *p, struct mr_err *e);
+/* pg_envs.c */
+int pg_env_must_exist(struct pg *p, const char *env, struct mr_err *e);
+/* pg_members.c */
+/* Inside the caller's transaction when it has one. */
+int pg_member_insert(struct pg *p, const char *name, const char *role,
+		     struct vault_member *out, struct mr_err *e);
+/* Columns id, name, role, created_at from col on. */
+void pg_member_from_row(const struct pg *p, const PGresult *r, int row, int col,
+			struct vault_member *m);
+
+#endif
