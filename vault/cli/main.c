@@ -5,6 +5,7 @@
 #include "fdio.h"
 #include "input.h"
 #include "secmem.h"
+#include "server.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -34,6 +35,10 @@ static const struct command commands[] = {
 	  "environment delete NAME [-y]", "delete an empty environment" },
 	{ "workspace", "current", O_SERVER | O_JSON, 0, 0, cmd_workspace_current,
 	  "workspace current [--json]", "show the current workspace" },
+	/* No run: serve parses its own options (vault/server/serve.c). */
+	{ "serve", NULL, 0, 0, -1, NULL,
+	  "serve [--listen HOST:PORT|unix:PATH]... [--store URL] [--tls-cert F --tls-key F]",
+	  "serve the vault's HTTP API (modal-vault serve --help)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -221,6 +226,8 @@ main(int argc, char **argv)
 	}
 	if (argc < 2 || (c.cmd = find_command(argc - 1, argv + 1, &consumed)) == NULL)
 		return die_usage(NULL, "unknown command '%s'", argc < 2 ? "" : argv[1]);
+	if (c.cmd->run == NULL)
+		return serve_main(argc - consumed, argv + consumed);
 	/* getopt sees the command words as its argv[0]. */
 	if ((rc = parse_options(&c, argc - consumed, argv + consumed)) != 0)
 		return rc;

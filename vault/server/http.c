@@ -1,0 +1,309 @@
+/* http.c — the libmicrohttpd side: one daemon per listener with a thread
+ * pool, request bodies gathered under a size cap (no POST processor: JSON
+ * only), limits that answer in JSON, and each worker's own store connection. */
+#include "internal.h"
+#include "secmem.h"
+
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/* A worker's store connection and scratch, made on its first request and
+ * released when the thread ends (pthread key destructor). */
+struct thread_ctx *
+thread_ctx_get(struct server *s, struct mr_err *e)
+{
+	struct thread_ctx *ctx = pthread_getspecific(s->thread_key);
+
+	if (ctx != NULL)
+		return ctx;
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+		mr_fail(e, MR_E_INTERNAL, "out of memory");
+		return NULL;
+	}
+	if (vault_open(s->store_url, &ctx->v, e) != 0) {
+		free(ctx);
+		return NULL;
+	}
+	ctx->scratch = xsecure_alloc(SCRATCH_LEN);
+	pthread_setspecific(s->thread_key, ctx);
+	return ctx;
+}
+
+void
+thread_ctx_release(void *p)
+{
+	struct thread_ctx *ctx = p;
+
+	if (ctx == NULL)
+		return;
+	vault_close(ctx->v);
+	secure_free(ctx->scratch, SCRATCH_LEN);
+	free(ctx);
+}
+
+static void
+client_address(struct MHD_Connection *conn, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+
+	snprintf(out, len, "unix");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)len);
+}
+
+static void
+refuse_later(struct request *r, int status, const char *code, const char *msg)
+{
+	if (r->refuse_status != 0)
+		return;
+	r->refuse_status = status;
+	r->refuse_code = code;
+	snprintf(r->refuse_msg, sizeof(r->refuse_msg), "%s", msg);
+}
+
+/* Checks that can be made from the request line and headers alone; any
+ * refusal is answered at once, before a body is read. */
+static void
+request_screen(struct request *r)
+{
+	const struct server_limits *lim = &r->srv->lim;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	const char *clen = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char allow[128];
+	int found;
+
+	if (atomic_load(&r->srv->connections) > (int)lim->connections) {
+		reply_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		reply_error(r, 503, "unavailable", "too many connections (at most %u): retry later",
+			    lim->connections);
+		return;
+	}
+	if (ci != NULL && ci->header_size > lim->header_max) {
+		reply_error(r, 431, "too_large", "request headers take %zu bytes, at most %zu",
+			    ci->header_size, lim->header_max);
+		return;
+	}
+	found = router_find(r, allow, sizeof(allow));
+	if (found == 404) {
+		reply_error(r, 404, "not_found", "no such path: %s", r->path);
+	} else if (found == 405) {
+		reply_add_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+		reply_error(r, 405, "method_not_allowed", "%s does not take %s (allowed: %s)",
+			    r->path, r->method, allow);
+	} else if (clen != NULL && strtoull(clen, NULL, 10) > lim->body_max) {
+		reply_error(r, 413, "too_large", "request body of %s bytes, at most %zu", clen,
+			    lim->body_max);
+	}
+}
+
+static enum MHD_Result
+request_begin(struct server *s, struct MHD_Connection *conn, const char *url,
+	      const char *method, void **con_cls)
+{
+	struct request *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return MHD_NO;
+	*con_cls = r;
+	atomic_fetch_add(&s->in_flight, 1);
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	r->srv = s;
+	r->conn = conn;
+	r->route_index = -1;
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	snprintf(r->path, sizeof(r->path), "%s", url);
+	client_address(conn, r->client, sizeof(r->client));
+	if (strlen(url) >= sizeof(r->path))
+		reply_error(r, 414, "too_large", "request path longer than %zu bytes",
+			    sizeof(r->path) - 1);
+	else
+		request_screen(r);
+	return MHD_YES;
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Secret buffers are never realloc'ed: a larger one is allocated, the bytes
+ * copied, the old one wiped and released. */
+static int
+body_grow(struct request *r, size_t need)
+{
+	size_t cap = r->body_cap ? r->body_cap : 1024;
+	unsigned char *grown;
+	int secret = r->route != NULL && r->route->body == BODY_SECRET;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap > r->srv->lim.body_max)
+		cap = r->srv->lim.body_max;
+	grown = secret ? xsecure_alloc(cap) : malloc(cap);
+	if (grown == NULL)
+		return -1;
+	if (r->body_len > 0)
+		memcpy(grown, r->body, r->body_len);
+	if (secret)
+		secure_free(r->body, r->body_cap);
+	else
+		free(r->body);
+	r->body = grown;
+	r->body_cap = cap;
+	return 0;
+}
+
+static void
+body_take(struct request *r, const char *data, size_t len)
+{
+	const struct server_limits *lim = &r->srv->lim;
+
+	if (r->responded || r->refuse_status != 0)
+		return;
+	if (r->route->body == BODY_NONE)
+		refuse_later(r, 400, "invalid", "this request takes no body");
+	else if (len > lim->body_max - r->body_len)
+		refuse_later(r, 413, "too_large", "request body larger than the limit");
+	else if (seconds_since(&r->start) > lim->body_timeout)
+		refuse_later(r, 408, "timeout", "request body not received in time");
+	else if (r->body_len + len > r->body_cap && body_grow(r, r->body_len + len) != 0)
+		refuse_later(r, 500, "internal", "out of memory");
+	else {
+		memcpy(r->body + r->body_len, data, len);
+		r->body_len += len;
+	}
+}
+
+static enum MHD_Result
+on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	  const char *version, const char *data, size_t *size, void **con_cls)
+{
+	struct request *r = *con_cls;
+
+	(void)version;
+	if (r == NULL)
+		return request_begin(cls, conn, url, method, con_cls);
+	if (*size > 0) {
+		body_take(r, data, *size);
+		*size = 0;
+		return MHD_YES;
+	}
+	if (r->responded)
+		return MHD_YES;
+	if (r->refuse_status != 0)
+		reply_error(r, r->refuse_status, r->refuse_code, "%s", r->refuse_msg);
+	else
+		router_dispatch(r);
+	return MHD_YES;
+}
+
+static void
+request_free(struct request *r)
+{
+	if (r->route != NULL && r->route->body == BODY_SECRET)
+		secure_free(r->body, r->body_cap);
+	else
+		free(r->body);
+	sodium_memzero(&r->who, sizeof(r->who));
+	free(r);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct request *r = *con_cls;
+
+	(void)conn;
+	if (r == NULL)
+		return;
+	(void)toe;
+	if (!r->responded)
+		r->status = 499;   /* the client went away before an answer */
+	metrics_count(s->metrics, r->route_index, r->status, seconds_since(&r->start));
+	log_request(r);
+	request_free(r);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+	      enum MHD_ConnectionNotificationCode toe)
+{
+	struct server *s = cls;
+
+	(void)conn;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&s->connections, 1);
+	else
+		atomic_fetch_sub(&s->connections, 1);
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_line("libmicrohttpd: %s", msg);
+}
+
+int
+http_start(struct server *s, int listen_fd, const char *tls_cert, const char *tls_key,
+	   struct MHD_Daemon **out, struct mr_err *e)
+{
+	const struct server_limits *lim = &s->lim;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	/* The read buffer must hold the request line and headers; twice the
+	 * header limit leaves room for the write side, so an oversized request
+	 * reaches us and gets a JSON 431 instead of libmicrohttpd's own page. */
+	size_t pool = 2 * lim->header_max + 16384;
+	/* Beyond the soft limit connections are still accepted and answered 503,
+	 * up to this hard limit where the kernel backlog takes over. */
+	unsigned hard_limit = lim->connections + 64;
+
+	if (tls_cert != NULL)
+		flags |= MHD_USE_TLS;
+	*out = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, listen_fd,
+				MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
+				MHD_OPTION_CONNECTION_LIMIT, hard_limit,
+				MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_timeout,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert,
+				MHD_OPTION_HTTPS_MEM_KEY, tls_key,
+				MHD_OPTION_END);
+	if (*out == NULL)
+		return mr_fail(e, MR_E_IO, "libmicrohttpd could not start on the listener%s",
+			       tls_cert != NULL ? " (is the TLS key or certificate valid?)" : "");
+	return 0;
+}

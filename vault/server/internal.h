@@ -1,0 +1,223 @@
+/* internal.h — what the vault server's files share: the server, one request,
+ * the route table, the reply helpers. Private to vault/server/. */
+#ifndef MODAL_VAULT_SERVER_INTERNAL_H
+#define MODAL_VAULT_SERVER_INTERNAL_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "access.h"
+#include "vault.h"
+#include "wire.h"
+
+#define SERVER_MAX_LISTEN 8
+#define CLIENT_ADDR_LEN 64
+#define PATH_PARAMS 2
+#define PARAM_LEN 128
+#define RESOURCE_LEN 200
+/* Per-thread locked scratch for token secrets on their way in or out. */
+#define SCRATCH_LEN 256
+
+struct server_limits {
+	size_t body_max;             /* request body bytes (default 1 MiB) */
+	size_t header_max;           /* request line + headers (default 16 KiB) */
+	unsigned connections;        /* concurrent connections answered normally */
+	unsigned idle_timeout;       /* seconds a connection may stay silent */
+	unsigned body_timeout;       /* seconds to receive one request's body */
+	unsigned threads;            /* per listener */
+	unsigned auth_fail_limit;    /* failed authentications per address ... */
+	unsigned auth_fail_window;   /* ... in this many seconds, then 429 */
+	unsigned drain_timeout;      /* seconds SIGTERM waits for in-flight requests */
+};
+
+struct ratelimit;
+struct metrics;
+
+struct server {
+	const char *store_url;
+	struct server_limits lim;
+	int tls;
+	unsigned char vault_pk[WIRE_KEY_LEN];
+	unsigned char *vault_sk;     /* sodium memory */
+	char vault_pk_hex[WIRE_KEY_HEX_LEN + 1];
+	pthread_key_t thread_key;    /* struct thread_ctx of each worker */
+	atomic_int in_flight;        /* requests between first byte and completion */
+	atomic_int connections;
+	atomic_int draining;
+	struct ratelimit *rl;
+	struct metrics *metrics;
+	time_t started;
+};
+
+/* What a worker thread keeps: its own store connection (SQLite connections
+ * are not shared between threads) and locked scratch memory. */
+struct thread_ctx {
+	struct vault *v;
+	char *scratch;               /* SCRATCH_LEN bytes of sodium memory */
+};
+
+enum auth_kind { AUTH_NONE, AUTH_API, AUTH_PROXY };
+enum body_kind { BODY_NONE, BODY_JSON, BODY_SECRET };
+
+struct request;
+
+struct route {
+	const char *method;
+	const char *pattern;         /* "{}" is one path segment */
+	enum auth_kind auth;
+	enum vault_role role;        /* the least role allowed (API routes) */
+	enum body_kind body;
+	const char *const *query;    /* query parameters accepted, NULL-terminated */
+	const char *action;          /* audit action; NULL: not audited */
+	void (*handle)(struct request *r);
+};
+
+struct request {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	const struct route *route;   /* NULL: no such path or method */
+	int route_index;
+	char method[16];
+	char path[512];
+	char params[PATH_PARAMS][PARAM_LEN];
+	char client[CLIENT_ADDR_LEN];
+	struct timespec start;
+	/* The body, in sodium memory for routes that carry secret values. */
+	unsigned char *body;
+	size_t body_len, body_cap;
+	int refuse_status;           /* set while reading: answer this at the end */
+	const char *refuse_code;
+	char refuse_msg[160];
+	/* Who is calling, once authenticated. */
+	struct thread_ctx *ctx;
+	struct vault_identity who;
+	int authenticated;
+	char token_id[TOKEN_ID_LEN + 1]; /* verified, or claimed when well formed */
+	/* The outcome. */
+	int status;
+	int responded;
+	char resource[RESOURCE_LEN];
+	char env_buf[NAME_MAX_LEN + 1];
+	const char *extra_name[2], *extra_value[2];
+	char extra_buf[2][64];
+};
+
+/* http.c */
+int http_start(struct server *s, int listen_fd, const char *tls_cert,
+	       const char *tls_key, struct MHD_Daemon **out, struct mr_err *e);
+struct thread_ctx *thread_ctx_get(struct server *s, struct mr_err *e);
+void thread_ctx_release(void *p);
+
+/* router.c */
+extern const struct route routes[];
+extern const size_t nroutes;
+/* 0 found (r->route set), 404 no such path, 405 path without that method
+ * (allow gets the methods it has). */
+int router_find(struct request *r, char *allow, size_t allow_len);
+void router_dispatch(struct request *r);
+
+/* reply.c: each queues exactly one response. */
+void reply_json(struct request *r, int status, json_t *body);
+void reply_json_secret(struct request *r, int status, json_t *body);
+void reply_buffer(struct request *r, int status, const char *ctype, char *buf,
+		  size_t len, void (*release)(void *));
+void reply_static(struct request *r, int status, const char *ctype, const char *text,
+		  size_t len);
+void reply_empty(struct request *r, int status);
+void reply_error(struct request *r, int status, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void reply_fail(struct request *r, const struct mr_err *e);
+void reply_add_header(struct request *r, const char *name, const char *value);
+/* The audit record's resource, e.g. "secret:prod/db"; unprintable bytes of
+ * names a client made up become '?'. */
+void request_resource(struct request *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* env as the request named it, else the workspace's default environment. */
+const char *request_env(struct request *r, const char *env);
+
+/* json.c */
+struct field_spec {
+	const char *name;
+	json_type type;              /* JSON_TRUE stands for either boolean */
+	int required;
+};
+/* The body as a JSON object with exactly the fields of spec (types checked),
+ * or NULL after replying 400. */
+json_t *body_object(struct request *r, const struct field_spec *spec);
+const char *query_get(struct request *r, const char *name);
+void time_rfc3339(int64_t unix_seconds, char out[32]);
+void time_rfc3339_ms(int64_t unix_ms, char out[32]);
+int time_parse_rfc3339(const char *s, int64_t *unix_ms);
+/* JSON builders: pack never fails on memory here without returning NULL. */
+json_t *time_to_json(int64_t unix_seconds);
+json_t *secret_to_json(const struct vault_secret_meta *m);
+json_t *env_to_json(const struct vault_env *env);
+json_t *token_to_json(const struct vault_token *t);
+json_t *member_to_json(const struct vault_member *m);
+json_t *audit_to_json(const struct vault_audit_record *a);
+json_t *data_array(json_t *items);  /* {"data": items} */
+
+/* auth.c */
+/* Authenticates an API request: 0, or -1 after replying 401 or 429. */
+int auth_api(struct request *r);
+/* Proxy credentials of the request: 0 none given, 1 given (copied into id and
+ * the thread's scratch), -1 malformed. */
+int auth_proxy_credentials(struct request *r, char *id, size_t *secret_len);
+int ratelimit_check(struct request *r, const char *key);
+void ratelimit_failure(struct server *s, const char *key);
+struct ratelimit *ratelimit_new(void);
+void ratelimit_free(struct ratelimit *rl);
+
+/* log.c */
+void log_request(const struct request *r);
+void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* metrics.c */
+struct metrics *metrics_new(size_t nroutes);
+void metrics_free(struct metrics *m);
+void metrics_count(struct metrics *m, int route_index, int status, double seconds);
+void metrics_auth_failure(struct metrics *m);
+void metrics_rate_limited(struct metrics *m);
+void metrics_fetched(struct metrics *m, size_t bundles);
+char *metrics_render(struct server *s, size_t *len);
+
+/* handlers_*.c */
+void h_secret_list(struct request *r);
+void h_secret_create(struct request *r);
+void h_secret_get(struct request *r);
+void h_secret_update(struct request *r);
+void h_secret_delete(struct request *r);
+void h_secret_versions(struct request *r);
+void h_env_list(struct request *r);
+void h_env_create(struct request *r);
+void h_env_delete(struct request *r);
+void h_workspace_current(struct request *r);
+void h_member_list(struct request *r);
+void h_member_add(struct request *r);
+void h_member_update(struct request *r);
+void h_member_remove(struct request *r);
+void h_token_list(struct request *r);
+void h_token_create(struct request *r);
+void h_token_revoke(struct request *r);
+void h_proxy_token_list(struct request *r);
+void h_proxy_token_create(struct request *r);
+void h_proxy_token_delete(struct request *r);
+void h_proxy_token_allow(struct request *r);
+void h_proxy_token_disallow(struct request *r);
+void h_audit_list(struct request *r);
+void h_fetch(struct request *r);
+void h_vault_key(struct request *r);
+void h_proxy_auth(struct request *r);
+void h_healthz(struct request *r);
+void h_metrics(struct request *r);
+void h_openapi(struct request *r);
+
+/* openapi_doc.c (generated from openapi.yml) */
+extern const char openapi_yml[];
+extern const size_t openapi_yml_len;
+
+#endif
