@@ -5,12 +5,16 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "vault.h"
 
 enum cli_opt {
 	O_SERVER = 1 << 0, O_ENV = 1 << 1, O_JSON = 1 << 2, O_YES = 1 << 3,
 	O_FORCE = 1 << 4, O_ALLOW_MISSING = 1 << 5, O_DOTENV = 1 << 6,
 	O_FROM_JSON = 1 << 7, O_SUFFIX = 1 << 8, O_NAME = 1 << 9,
+	O_EXPIRES = 1 << 10, O_MEMBER = 1 << 11, O_ROLE = 1 << 12, O_SINCE = 1 << 13,
+	O_UNTIL = 1 << 14, O_ACTOR = 1 << 15, O_ACTION = 1 << 16, O_LIMIT = 1 << 17,
+	O_AFTER = 1 << 18,
 };
 
 #define CLI_MAX_FILES 16
@@ -18,7 +22,9 @@ enum cli_opt {
 struct cli {
 	const struct command *cmd;
 	const char *server, *env, *suffix, *name;
+	const char *expires, *member, *role, *since, *until, *actor, *action, *limit, *after;
 	int json, yes, force, allow_missing;
+	int env_given;                   /* -e on the command line, not MODAL_ENVIRONMENT */
 	const char *dotenv[CLI_MAX_FILES], *from_json[CLI_MAX_FILES];
 	int ndotenv, nfrom_json;
 	char **args;
@@ -45,6 +51,32 @@ int cmd_env_create(struct cli *c);
 int cmd_env_list(struct cli *c);
 int cmd_env_delete(struct cli *c);
 int cmd_workspace_current(struct cli *c);
+/* cmd_token.c */
+int cmd_token_create(struct cli *c);
+int cmd_token_list(struct cli *c);
+int cmd_token_revoke(struct cli *c);
+int cmd_proxy_create(struct cli *c);
+int cmd_proxy_list(struct cli *c);
+int cmd_proxy_delete(struct cli *c);
+int cmd_proxy_allow(struct cli *c);
+int cmd_proxy_revoke(struct cli *c);
+/* cmd_workspace.c */
+int cmd_members_list(struct cli *c);
+int cmd_members_add(struct cli *c);
+int cmd_members_update(struct cli *c);
+int cmd_members_remove(struct cli *c);
+/* cmd_audit.c */
+int cmd_audit(struct cli *c);
+/* Records a change made by a local command, as the server records its own:
+ * client "local", no token. A failure is a warning: the change is made. */
+void cli_audit(struct vault *v, const char *action, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* when.c */
+/* "12h", "7d", "2w", "1y" (365 days): a count and a unit. -1 if malformed. */
+int when_parse_duration(const char *s, int64_t *seconds);
+/* "2026-11-23T12:00:00Z", "2026-11-23" (UTC), or an age before now ("12h"). */
+int when_parse_time(const char *s, int64_t now, int64_t *out);
 
 /* output.c */
 int cli_open(struct cli *c, struct vault **v);
@@ -54,6 +86,10 @@ void format_time(int64_t t, char *buf, size_t len);
 int print_json(json_t *j);                    /* prints and releases j */
 json_t *secret_json(const struct vault_secret_meta *m);
 json_t *env_json(const struct vault_env *env);
+json_t *time_json(int64_t t);                 /* RFC 3339, or null for 0 */
+/* Writes len bytes straight to stdout's descriptor, after what stdio holds:
+ * secret output must not linger in stdio's buffer. */
+int write_stdout_direct(const void *buf, size_t len);
 /* A table: ncols headers, then rows of ncols cells, all strings. */
 void print_table(int ncols, const char *const *headers, const char *const *cells, size_t nrows);
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <pwd.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,26 +18,48 @@ default_workspace_name(char *buf, size_t len)
 	return buf;
 }
 
+/* What a new vault's owner needs next: its public key (for launchers and
+ * clients to pin) and the owner member every first token belongs to. */
+static int
+init_identity(struct cli *c, char hex[65], struct vault_member *owner)
+{
+	unsigned char pk[32];
+	struct vault *v = NULL;
+	int rc = -1;
+
+	if (cli_open(c, &v) == 0 && vault_box_keypair(v, pk, NULL, &c->err) == 0 &&
+	    vault_owner(v, owner, &c->err) == 0) {
+		sodium_bin2hex(hex, 65, pk, sizeof(pk));
+		rc = 0;
+	}
+	vault_close(v);
+	return rc;
+}
+
 int
 cmd_init(struct cli *c)
 {
 	struct vault_workspace ws;
-	char name[NAME_MAX_LEN + 1];
+	struct vault_member owner;
+	char name[NAME_MAX_LEN + 1], key[65];
 
 	if (c->name == NULL)
 		c->name = default_workspace_name(name, sizeof(name));
-	if (vault_init(c->url, c->name, &ws, &c->err) != 0)
+	if (vault_init(c->url, c->name, &ws, &c->err) != 0 || init_identity(c, key, &owner) != 0)
 		return cli_fail(c);
 	if (c->json)
-		return print_json(json_pack("{s:s, s:s, s:s, s:s}", "url", c->url,
+		return print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "url", c->url,
 					    "workspace_id", ws.workspace_id, "name", ws.name,
-					    "default_environment", ws.default_env));
+					    "default_environment", ws.default_env,
+					    "owner_member_id", owner.member_id, "public_key", key));
 	printf("Created an embedded vault at %s\n"
-	       "Workspace '%s' (%s), default environment '%s'.\n"
+	       "Workspace '%s' (%s), default environment '%s', owner member %s.\n"
+	       "Vault public key: %s\n"
 	       "Next:\n"
 	       "  modal-vault secret create NAME KEY=VALUE...    (KEY=- reads the value from stdin)\n"
-	       "  modal-run --secret NAME -- COMMAND\n",
-	       c->url + 5, ws.name, ws.workspace_id, ws.default_env);
+	       "  modal-run --secret NAME -- COMMAND\n"
+	       "  modal-vault token create --name admin          (the first API token, for a vault server)\n",
+	       c->url + 5, ws.name, ws.workspace_id, ws.default_env, owner.member_id, key);
 	return 0;
 }
 
@@ -47,12 +70,16 @@ cmd_env_create(struct cli *c)
 	struct vault_env env;
 	int rc = 0;
 
-	if (cli_open(c, &v) != 0 || vault_env_create(v, c->args[0], c->suffix, &env, &c->err) != 0)
+	if (cli_open(c, &v) != 0 || vault_env_create(v, c->args[0], c->suffix, &env, &c->err) != 0) {
 		rc = cli_fail(c);
-	else if (c->json)
+		goto out;
+	}
+	cli_audit(v, "environment.create", "environment:%s", env.name);
+	if (c->json)
 		rc = print_json(env_json(&env));
 	else
 		printf("Created environment '%s'\n", env.name);
+out:
 	vault_close(v);
 	return rc;
 }
@@ -108,10 +135,12 @@ cmd_env_delete(struct cli *c)
 
 	snprintf(question, sizeof(question), "Delete environment '%.64s'?", c->args[0]);
 	if (cli_open(c, &v) != 0 || cli_confirm(c, question) != 0 ||
-	    vault_env_delete(v, c->args[0], &c->err) != 0)
+	    vault_env_delete(v, c->args[0], &c->err) != 0) {
 		rc = cli_fail(c);
-	else
+	} else {
+		cli_audit(v, "environment.delete", "environment:%s", c->args[0]);
 		printf("Deleted environment '%s'\n", c->args[0]);
+	}
 	vault_close(v);
 	return rc;
 }

@@ -57,6 +57,8 @@ cmd_secret_create(struct cli *c)
 		rc = cli_fail(c);
 		goto out;
 	}
+	cli_audit(v, meta.version == 1 ? "secret.create" : "secret.update", "secret:%s/%s",
+		  meta.environment, meta.name);
 	if (c->json)
 		rc = print_json(secret_json(&meta));
 	else
@@ -169,6 +171,7 @@ cmd_secret_delete(struct cli *c)
 			goto out;
 		goto fail;
 	}
+	cli_audit(v, "secret.delete", "secret:%s/%s", m.environment, m.name);
 	printf("Deleted secret '%s'\n", c->args[0]);
 	goto out;
 fail:

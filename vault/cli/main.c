@@ -35,6 +35,37 @@ static const struct command commands[] = {
 	  "environment delete NAME [-y]", "delete an empty environment" },
 	{ "workspace", "current", O_SERVER | O_JSON, 0, 0, cmd_workspace_current,
 	  "workspace current [--json]", "show the current workspace" },
+	{ "token", "create", O_SERVER | O_NAME | O_EXPIRES | O_MEMBER | O_JSON, 0, 0,
+	  cmd_token_create, "token create [--name N] [--expires 12h|7d|90d|1y] [--member ID] [--json]",
+	  "create an API token (default: the owner's, 90 days); its secret is shown once" },
+	{ "token", "list", O_SERVER | O_JSON, 0, 0, cmd_token_list,
+	  "token list [--json]", "list API tokens (never their secrets)" },
+	{ "token", "revoke", O_SERVER | O_YES, 1, 1, cmd_token_revoke,
+	  "token revoke ID [-y]", "revoke an API token at once" },
+	{ "workspace", "members list", O_SERVER | O_JSON, 0, 0, cmd_members_list,
+	  "workspace members list [--json]", "list the workspace's members and roles" },
+	{ "workspace", "members add", O_SERVER | O_ROLE | O_JSON, 1, 1, cmd_members_add,
+	  "workspace members add NAME [--role owner|manager|user] [--json]",
+	  "add a member (default role: user)" },
+	{ "workspace", "members update", O_SERVER | O_ROLE, 1, 1, cmd_members_update,
+	  "workspace members update ID --role owner|manager|user", "change a member's role" },
+	{ "workspace", "members remove", O_SERVER | O_YES, 1, 1, cmd_members_remove,
+	  "workspace members remove ID [-y]", "remove a member and revoke their tokens" },
+	{ "workspace", "proxy-tokens create", O_SERVER | O_NAME | O_EXPIRES | O_JSON, 0, 0,
+	  cmd_proxy_create, "workspace proxy-tokens create [--name N] [--expires D] [--json]",
+	  "create a proxy token (allowed in the default environment); its secret is shown once" },
+	{ "workspace", "proxy-tokens list", O_SERVER | O_ENV | O_JSON, 0, 0, cmd_proxy_list,
+	  "workspace proxy-tokens list [-e ENV] [--json]", "list proxy tokens (of one environment)" },
+	{ "workspace", "proxy-tokens delete", O_SERVER | O_YES, 1, 1, cmd_proxy_delete,
+	  "workspace proxy-tokens delete ID [-y]", "delete a proxy token" },
+	{ "workspace", "proxy-tokens allow", O_SERVER, 2, 2, cmd_proxy_allow,
+	  "workspace proxy-tokens allow ID ENV", "let a proxy token authenticate in an environment" },
+	{ "workspace", "proxy-tokens revoke", O_SERVER, 2, 2, cmd_proxy_revoke,
+	  "workspace proxy-tokens revoke ID ENV", "stop a proxy token authenticating in an environment" },
+	{ "audit", NULL, O_SERVER | O_SINCE | O_UNTIL | O_ACTOR | O_ACTION | O_LIMIT | O_AFTER | O_JSON,
+	  0, 0, cmd_audit,
+	  "audit [--since T] [--until T] [--actor TOKEN_ID] [--action A|PREFIX.*] [--limit N] [--after ID] [--json]",
+	  "read the audit log, oldest first (T: 2026-11-23T12:00:00Z, 2026-11-23 or an age: 12h, 7d)" },
 	/* No run: serve parses its own options (vault/server/serve.c). */
 	{ "serve", NULL, 0, 0, -1, NULL,
 	  "serve [--listen HOST:PORT|unix:PATH]... [--store URL] [--tls-cert F --tls-key F]",
@@ -52,7 +83,10 @@ usage(FILE *f)
 
 	fputs("usage: modal-vault [--server URL] COMMAND [ARGS]...\n\nCommands:\n", f);
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-30s %s\n", commands[i].usage, commands[i].summary);
+		if (strlen(commands[i].usage) <= 30)
+			fprintf(f, "  %-30s %s\n", commands[i].usage, commands[i].summary);
+		else
+			fprintf(f, "  %s\n  %-30s %s\n", commands[i].usage, "", commands[i].summary);
 	fputs("\nOptions for every command:\n"
 	      "  --server URL   the vault (else MODAL_SERVER_URL, else file:$XDG_DATA_HOME/modal-vault)\n"
 	      "  -h, --help     this help\n"
@@ -61,10 +95,27 @@ usage(FILE *f)
 	      "74 I/O error, 77 permission, 78 configuration.\n", f);
 }
 
+/* Whether argv starts with the words of verb ("members list" is two);
+ * *n gets how many words that is. */
+static int
+verb_matches(const char *verb, int argc, char **argv, int *n)
+{
+	size_t len;
+
+	for (*n = 0; *verb != '\0'; (*n)++) {
+		len = strcspn(verb, " ");
+		if (*n >= argc || strlen(argv[*n]) != len || strncmp(argv[*n], verb, len) != 0)
+			return 0;
+		verb += len + (verb[len] == ' ');
+	}
+	return 1;
+}
+
 static const struct command *
 find_command(int argc, char **argv, int *consumed)
 {
 	size_t i;
+	int n;
 
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[0], commands[i].group) != 0)
@@ -73,16 +124,13 @@ find_command(int argc, char **argv, int *consumed)
 			*consumed = 1;
 			return &commands[i];
 		}
-		if (argc > 1 && strcmp(argv[1], commands[i].verb) == 0) {
-			*consumed = 2;
+		if (verb_matches(commands[i].verb, argc - 1, argv + 1, &n)) {
+			*consumed = 1 + n;
 			return &commands[i];
 		}
 	}
 	return NULL;
 }
-
-static int die_usage(const struct command *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 static int
 die_usage(const struct command *cmd, const char *fmt, ...)
@@ -109,6 +157,10 @@ add_file(const char **files, int *n, const char *path)
 	return 0;
 }
 
+/* Long options without a short form. */
+enum { OPT_EXPIRES = 256, OPT_MEMBER, OPT_ROLE, OPT_SINCE, OPT_UNTIL, OPT_ACTOR, OPT_ACTION,
+       OPT_LIMIT, OPT_AFTER };
+
 static int
 parse_options(struct cli *c, int argc, char **argv)
 {
@@ -119,12 +171,24 @@ parse_options(struct cli *c, int argc, char **argv)
 		{ "allow-missing", no_argument, NULL, 'm' }, { "from-dotenv", required_argument, NULL, 'd' },
 		{ "from-json", required_argument, NULL, 'J' }, { "webhook-suffix", required_argument, NULL, 'w' },
 		{ "name", required_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
+		{ "expires", required_argument, NULL, OPT_EXPIRES },
+		{ "member", required_argument, NULL, OPT_MEMBER },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "actor", required_argument, NULL, OPT_ACTOR },
+		{ "action", required_argument, NULL, OPT_ACTION },
+		{ "limit", required_argument, NULL, OPT_LIMIT },
+		{ "after", required_argument, NULL, OPT_AFTER },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct { int ch; unsigned opt; } allowed[] = {
 		{ 'S', O_SERVER }, { 'e', O_ENV }, { 'j', O_JSON }, { 'y', O_YES }, { 'f', O_FORCE },
 		{ 'm', O_ALLOW_MISSING }, { 'd', O_DOTENV }, { 'J', O_FROM_JSON }, { 'w', O_SUFFIX },
-		{ 'n', O_NAME },
+		{ 'n', O_NAME }, { OPT_EXPIRES, O_EXPIRES }, { OPT_MEMBER, O_MEMBER },
+		{ OPT_ROLE, O_ROLE }, { OPT_SINCE, O_SINCE }, { OPT_UNTIL, O_UNTIL },
+		{ OPT_ACTOR, O_ACTOR }, { OPT_ACTION, O_ACTION }, { OPT_LIMIT, O_LIMIT },
+		{ OPT_AFTER, O_AFTER },
 	};
 	size_t i;
 	int ch;
@@ -145,13 +209,22 @@ parse_options(struct cli *c, int argc, char **argv)
 				return die_usage(c->cmd, "option '%s' does not apply here", argv[optind - 1]);
 		switch (ch) {
 		case 'S': c->server = optarg; break;
-		case 'e': c->env = optarg; break;
+		case 'e': c->env = optarg, c->env_given = 1; break;
 		case 'j': c->json = 1; break;
 		case 'y': c->yes = 1; break;
 		case 'f': c->force = 1; break;
 		case 'm': c->allow_missing = 1; break;
 		case 'w': c->suffix = optarg; break;
 		case 'n': c->name = optarg; break;
+		case OPT_EXPIRES: c->expires = optarg; break;
+		case OPT_MEMBER: c->member = optarg; break;
+		case OPT_ROLE: c->role = optarg; break;
+		case OPT_SINCE: c->since = optarg; break;
+		case OPT_UNTIL: c->until = optarg; break;
+		case OPT_ACTOR: c->actor = optarg; break;
+		case OPT_ACTION: c->action = optarg; break;
+		case OPT_LIMIT: c->limit = optarg; break;
+		case OPT_AFTER: c->after = optarg; break;
 		case 'd':
 			if (add_file(c->dotenv, &c->ndotenv, optarg) != 0)
 				return die_usage(c->cmd, "too many files ('%s')", optarg);

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "exitcodes.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,37 @@ env_json(const struct vault_env *env)
 	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", env->name,
 			 "workspace_id", env->workspace_id, "webhook_suffix", env->webhook_suffix,
 			 "created_at", created, "default", env->is_default);
+}
+
+json_t *
+time_json(int64_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return json_null();
+	format_time(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+int
+write_stdout_direct(const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	if (fflush(stdout) != 0)
+		return -1;
+	while (len > 0) {
+		n = write(STDOUT_FILENO, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 void
