@@ -1,5 +1,6 @@
 /* args.c — modal-run's command line: flags first, then the MODAL_* variables,
- * then defaults (SPEC 4). Every mistake is a usage error naming the flag. */
+ * the systemd credential and the profile file (remote_settings.h), then
+ * defaults (SPEC 4). Every mistake is a usage error naming the flag. */
 #include "launcher.h"
 #include "names.h"
 
@@ -19,7 +20,22 @@ launch_usage(void)
 	      "\n"
 	      "  -s, --secret NAME        a bundle to inject; repeat, applied left to right\n"
 	      "  -e, --env ENV            the environment (MODAL_ENVIRONMENT; default: the vault's)\n"
-	      "      --server URL         the vault (MODAL_SERVER_URL; default file:$XDG_DATA_HOME/modal-vault)\n"
+	      "      --server URL         the vault: file:PATH, http(s)://HOST, unix:PATH, or URL,URL...\n"
+	      "                           to fail over in order (MODAL_SERVER_URL; default\n"
+	      "                           file:$XDG_DATA_HOME/modal-vault)\n"
+	      "      --token-id ID        API token id for a server (MODAL_TOKEN_ID; the secret comes\n"
+	      "                           from MODAL_TOKEN_SECRET, the profile or a systemd credential)\n"
+	      "      --vault-key HEX      refuse a server whose vault key is not this one\n"
+	      "                           (MODAL_VAULT_PUBLIC_KEY)\n"
+	      "      --timeout DURATION   total deadline for the server, e.g. 10s, 500ms (MODAL_TIMEOUT;\n"
+	      "                           default 10s)\n"
+	      "      --cacert FILE        CA certificates for https (MODAL_CACERT; default: the system's)\n"
+	      "      --cache DIR          keep an encrypted copy of each fetch; use it while the server\n"
+	      "                           is unreachable (MODAL_CACHE_DIR; default: no cache)\n"
+	      "      --cache-max-age DURATION\n"
+	      "                           the oldest copy used (MODAL_CACHE_MAX_AGE; default 24h)\n"
+	      "      --profile NAME       the profile of the profile file (MODAL_PROFILE)\n"
+	      "      --config FILE        the profile file (MODAL_CONFIG_PATH; default ~/.modal.toml)\n"
 	      "      --policy FILE        the YAML policy (MODAL_POLICY; default: built-in secure default)\n"
 	      "      --clean-env          start the child from an empty environment\n"
 	      "      --keep VAR           with --clean-env, pass VAR through; repeatable\n"
@@ -106,17 +122,9 @@ parse_conflict(struct launch_opts *o, const char *arg, struct mr_err *e)
 	return 0;
 }
 
-/* An empty variable counts as unset, as for most tools. */
-static const char *
-setting(const char *flag_value, const char *variable)
-{
-	const char *v = flag_value != NULL ? flag_value : getenv(variable);
-
-	return v != NULL && *v != '\0' ? v : NULL;
-}
-
 enum { OPT_SERVER = 256, OPT_POLICY, OPT_CLEAN, OPT_KEEP, OPT_PRESERVE, OPT_CONFLICT,
-       OPT_CHECK, OPT_RESET, OPT_VERSION };
+       OPT_CHECK, OPT_RESET, OPT_VERSION, OPT_TOKEN_ID, OPT_VAULT_KEY, OPT_TIMEOUT,
+       OPT_CACERT, OPT_CACHE, OPT_CACHE_MAX_AGE, OPT_PROFILE, OPT_CONFIG };
 
 static const struct option longopts[] = {
 	{ "secret", required_argument, NULL, 's' }, { "env", required_argument, NULL, 'e' },
@@ -126,6 +134,14 @@ static const struct option longopts[] = {
 	{ "preserve-env", optional_argument, NULL, OPT_PRESERVE },
 	{ "on-conflict", required_argument, NULL, OPT_CONFLICT },
 	{ "check", no_argument, NULL, OPT_CHECK }, { "reset-signals", no_argument, NULL, OPT_RESET },
+	{ "token-id", required_argument, NULL, OPT_TOKEN_ID },
+	{ "vault-key", required_argument, NULL, OPT_VAULT_KEY },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "cache", required_argument, NULL, OPT_CACHE },
+	{ "cache-max-age", required_argument, NULL, OPT_CACHE_MAX_AGE },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -139,10 +155,18 @@ parse_one(struct launch_opts *o, int ch, char **argv, struct mr_err *e)
 	case 'e':
 		if (!name_is_valid(optarg))
 			return usage_error(e, "--env", "invalid environment name", optarg);
-		o->env = optarg;
+		o->flags.env = optarg;
 		return 0;
-	case OPT_SERVER: o->server = optarg; return 0;
-	case OPT_POLICY: o->policy_path = optarg; return 0;
+	case OPT_SERVER: o->flags.server = optarg; return 0;
+	case OPT_POLICY: o->flags.policy = optarg; return 0;
+	case OPT_TOKEN_ID: o->flags.token_id = optarg; return 0;
+	case OPT_VAULT_KEY: o->flags.vault_key = optarg; return 0;
+	case OPT_TIMEOUT: o->flags.timeout = optarg; return 0;
+	case OPT_CACERT: o->flags.cacert = optarg; return 0;
+	case OPT_CACHE: o->flags.cache_dir = optarg; return 0;
+	case OPT_CACHE_MAX_AGE: o->flags.cache_max_age = optarg; return 0;
+	case OPT_PROFILE: o->flags.profile = optarg; return 0;
+	case OPT_CONFIG: o->flags.config = optarg; return 0;
 	case OPT_CLEAN: o->clean_env = 1; return 0;
 	case OPT_KEEP:
 		return add_name(o->keep, &o->nkeep, LAUNCH_MAX_NAMES, "--keep", optarg, 1, e);
@@ -180,11 +204,10 @@ launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e
 	o->argv = argv + optind;
 	if (o->nkeep > 0 && !o->clean_env)
 		return mr_fail(e, MR_E_USAGE, "--keep only applies with --clean-env");
-	o->server = setting(o->server, "MODAL_SERVER_URL");
-	o->policy_path = setting(o->policy_path, "MODAL_POLICY");
-	if (o->env == NULL && (o->env = setting(NULL, "MODAL_ENVIRONMENT")) != NULL &&
-	    !name_is_valid(o->env))
-		return usage_error(e, "MODAL_ENVIRONMENT", "invalid environment name", o->env);
+	if (settings_resolve(&o->flags, &o->settings, e) != 0)
+		return -1;
+	o->env = o->settings.env;
+	o->policy_path = o->settings.policy;
 	return 0;
 }
 
@@ -196,4 +219,6 @@ launch_opts_free(struct launch_opts *o)
 	for (i = 0; i < o->npreserve; i++)
 		free((char *)o->preserve[i]);
 	o->npreserve = 0;
+	settings_clear(&o->settings);
+	o->env = o->policy_path = NULL;
 }

@@ -66,19 +66,21 @@ check_names(const struct policy *pol, const struct launch_opts *o, const char *e
 	return 0;
 }
 
+/* The fetch, from whichever vault the URL names; then the token is no
+ * longer needed, and goes before anything else happens. */
 static int
-fetch(const struct launch_opts *o, struct vault_fetch *f, struct mr_err *e)
+fetch(struct launch_opts *o, struct vault_fetch *f, struct mr_err *e)
 {
-	char url[4096];
+	struct vault_options vo;
 	struct vault *v = NULL;
-	int rc;
+	int rc = -1;
 
-	if (o->server == NULL && vault_default_url(url, sizeof(url), e) != 0)
-		return -1;
-	if (vault_open_readonly(o->server != NULL ? o->server : url, &v, e) != 0)
-		return -1;
-	rc = vault_fetch(v, o->env, o->secrets, o->nsecrets, f, e);
+	settings_vault_options(&o->settings, 1, &vo);
+	if (vault_open_with(o->settings.url, &vo, &v, e) == 0)
+		rc = vault_fetch(v, o->env, o->secrets, o->nsecrets, f, e);
 	vault_close(v);
+	rc = fallback_after_fetch(o, rc, f, e);
+	settings_wipe_token(&o->settings);
 	return rc;
 }
 

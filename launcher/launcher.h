@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "policy.h"
+#include "remote_settings.h"
 #include "vault.h"
 
 #define LAUNCH_MAX_SECRETS 64
@@ -21,8 +22,9 @@ struct launch_opts {
 	const char *secrets[LAUNCH_MAX_SECRETS];
 	size_t nsecrets;
 	const char *env;               /* NULL: the vault's default */
-	const char *server;
 	const char *policy_path;       /* NULL: the built-in default */
+	struct settings_flags flags;   /* the vault's settings as given on the command line */
+	struct vault_settings settings;  /* ... and as resolved (SPEC 4); env, policy_path point here */
 	const char *keep[LAUNCH_MAX_NAMES];
 	size_t nkeep;
 	const char *preserve[LAUNCH_MAX_NAMES];  /* each a copy, freed by launch_opts_free */
@@ -32,10 +34,18 @@ struct launch_opts {
 	char **argv;                   /* the command and its arguments */
 };
 
-/* args.c: argv → opts (flags, then MODAL_* variables, then defaults). */
+/* args.c: argv → opts (flags, then MODAL_* variables, the systemd credential,
+ * the profile file, then defaults). */
 int launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e);
 void launch_opts_free(struct launch_opts *o);
 void launch_usage(void);
+
+/* fallback.c: the encrypted fallback cache around a fetch from a vault
+ * server (--cache). After a fetch that returned rc: on success, stores it; on
+ * MR_E_UNAVAILABLE or MR_E_TIMEOUT (never after 4xx), tries the cache and
+ * says so on stderr. Returns the fetch's result. */
+int fallback_after_fetch(const struct launch_opts *o, int rc, struct vault_fetch *f,
+			 struct mr_err *e);
 
 /* The child's environment: a NULL-terminated array whose secret strings live
  * in one sodium_malloc'ed arena (wiped by child_env_free). */

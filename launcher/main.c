@@ -35,6 +35,8 @@ main(int argc, char **argv)
 		launch_opts_free(&o);
 		return mr_exit_code(e.kind);
 	}
+	if (o.settings.profile_warning[0] != '\0')
+		fprintf(stderr, "modal-run: warning: %s\n", o.settings.profile_warning);
 	if (secmem_init() != 0) {
 		fputs("modal-run: libsodium failed to initialise\n", stderr);
 		return EXIT_SOFTWARE;

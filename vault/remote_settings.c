@@ -97,7 +97,7 @@ take_env_secret(struct vault_settings *s)
 	s->token_secret_len = len;
 }
 
-/* A flag's bad value is a usage error; a variable's, configuration. */
+/* A bad value names where it came from: the flag, or the variable. */
 static int
 bad_value(const char *flag_value, const char *flag, const char *var, const char *what,
 	  const char *value, struct mr_err *e)
@@ -105,9 +105,8 @@ bad_value(const char *flag_value, const char *flag, const char *var, const char 
 	char shown[128];
 
 	name_for_msg(value, shown, sizeof(shown));
-	if (flag_value != NULL && *flag_value != '\0')
-		return mr_fail(e, MR_E_USAGE, "%s: %s, not '%s'", flag, what, shown);
-	return mr_fail(e, MR_E_CONFIG, "%s: %s, not '%s'", var, what, shown);
+	return mr_fail(e, MR_E_USAGE, "%s: %s, not '%s'",
+		       flag_value != NULL && *flag_value != '\0' ? flag : var, what, shown);
 }
 
 static int
@@ -157,6 +156,9 @@ settings_resolve(const struct settings_flags *f, struct vault_settings *s, struc
 
 	memset(s, 0, sizeof(*s));
 	s->profile_warning = "";
+	/* The profile and the token secret go to locked memory. */
+	if (secmem_init() != 0)
+		return mr_fail(e, MR_E_INTERNAL, "libsodium failed to initialise");
 	if (profile_load(config, name, &s->profile, e) != 0)
 		return -1;
 	s->profile_warning = s->profile.warning;
@@ -183,9 +185,22 @@ settings_resolve(const struct settings_flags *f, struct vault_settings *s, struc
 void
 settings_clear(struct vault_settings *s)
 {
-	secure_free(s->env_secret, s->env_secret_cap);
+	settings_wipe_token(s);
 	profile_clear(&s->profile);
 	sodium_memzero(s, sizeof(*s));
+}
+
+void
+settings_wipe_token(struct vault_settings *s)
+{
+	secure_free(s->env_secret, s->env_secret_cap);
+	s->env_secret = NULL;
+	s->env_secret_cap = 0;
+	secure_free(s->profile.token_secret, s->profile.token_secret_len + 1);
+	s->profile.token_secret = NULL;
+	s->profile.token_secret_len = 0;
+	s->token_secret = NULL;
+	s->token_secret_len = 0;
 }
 
 void

@@ -38,12 +38,14 @@ struct vault_settings {
 	struct profile profile;
 };
 
-/* Resolves everything. MR_E_USAGE for a bad flag, MR_E_CONFIG for a bad
- * variable, profile file or credential; messages name the source. */
+/* Resolves everything. MR_E_USAGE for a bad flag or variable (the message
+ * names it), MR_E_CONFIG for a bad profile file or credential. */
 int settings_resolve(const struct settings_flags *f, struct vault_settings *s,
 		     struct mr_err *e);
 /* Wipes the token secret and releases the profile. */
 void settings_clear(struct vault_settings *s);
+/* Wipes the token secret alone, once the vault no longer needs it. */
+void settings_wipe_token(struct vault_settings *s);
 /* The options vault_open_with takes. */
 void settings_vault_options(const struct vault_settings *s, int readonly,
 			    struct vault_options *o);

@@ -243,19 +243,19 @@ PGresult *
 pg_run(struct pg *p, const char *sql, const struct pg_params *pp, const char *what,
        struct mr_err *e)
 {
-	int in_tx = p->pq->transactionStatus(p->conn) != PQTRANS_IDLE, attempt;
 	PGresult *r = NULL;
+	int attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		p->pq->clear(r);
-		if (pg_ready(p, in_tx, e) != 0)
+		if (pg_ready(p, p->in_tx, e) != 0)
 			return NULL;
 		r = run_once(p, sql, pp);
 		if (result_ok(p, r)) {
 			p->sqlstate[0] = '\0';
 			return r;
 		}
-		if (!retry_safe(p, sql, in_tx))
+		if (!retry_safe(p, sql, p->in_tx))
 			break;
 	}
 	run_failed(p, r, what, e);
@@ -280,10 +280,10 @@ pg_run_cmd(struct pg *p, const char *sql, const struct pg_params *pp, long *chan
 int
 pg_exec(struct pg *p, const char *sql, const char *what, struct mr_err *e)
 {
-	int in_tx = p->pq->transactionStatus(p->conn) != PQTRANS_IDLE, rc = 0;
 	PGresult *r;
+	int rc = 0;
 
-	if (pg_ready(p, in_tx, e) != 0)
+	if (pg_ready(p, p->in_tx, e) != 0)
 		return -1;
 	r = p->pq->exec(p->conn, sql);
 	if (!result_ok(p, r))
@@ -292,18 +292,28 @@ pg_exec(struct pg *p, const char *sql, const char *what, struct mr_err *e)
 	return rc;
 }
 
+/* The transaction is tracked here rather than asked of libpq, which says
+ * "unknown" once a connection broke: a statement must never reconnect and
+ * run alone after the earlier ones of its transaction died. */
 int
 pg_begin(struct pg *p, struct mr_err *e)
 {
-	return pg_run_cmd(p, "BEGIN", NULL, NULL, "starting a transaction", e);
+	if (pg_run_cmd(p, "BEGIN", NULL, NULL, "starting a transaction", e) != 0)
+		return -1;
+	p->in_tx = 1;
+	return 0;
 }
 
 int
 pg_commit(struct pg *p, struct mr_err *e)
 {
+	int rc;
+
 	/* A COMMIT whose answer was lost may or may not have happened: it is
 	 * reported as unavailable (503) and never acknowledged. */
-	return pg_exec(p, "COMMIT", "committing", e);
+	rc = pg_exec(p, "COMMIT", "committing", e);
+	p->in_tx = 0;
+	return rc;
 }
 
 void
@@ -311,6 +321,7 @@ pg_rollback(struct pg *p)
 {
 	PGresult *r;
 
+	p->in_tx = 0;
 	if (p->pq->status(p->conn) != CONNECTION_OK ||
 	    p->pq->transactionStatus(p->conn) == PQTRANS_IDLE)
 		return;

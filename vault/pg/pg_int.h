@@ -24,6 +24,7 @@ struct pg {
 	uint32_t kek_version;
 	struct vault_workspace ws;
 	int readonly;
+	int in_tx;                                 /* between pg_begin and commit/rollback */
 	char sqlstate[6];                          /* of the last failure, "" if none */
 	const char *prepared[PG_MAX_PREPARED];     /* statements prepared on conn */
 	size_t nprepared;
@@ -76,9 +77,9 @@ size_t pg_bytes_len(const struct pg *p, const PGresult *r, int row, int col);
 /* pg.c: a connection without workspace or key (migrations need neither). */
 int pg_connect(const char *url, int readonly, struct pg **out, struct mr_err *e);
 /* pg_schema.c */
-/* Taken by whoever migrates or makes the workspace, to the end of its
- * transaction, so that servers starting together do it once. */
-extern const char pg_migrate_lock[];
+/* Taken by whoever makes the workspace, to the end of its transaction, so
+ * that two inits cannot both find the store empty. */
+extern const char pg_init_lock[];
 int pg_schema_migrate(struct pg *p, int *from, struct mr_err *e);
 int pg_schema_check(struct pg *p, struct mr_err *e);
 /* pg_open.c */

@@ -135,7 +135,7 @@ create_workspace(struct pg *p, const char *name, struct mr_err *e)
 
 	if (pg_begin(p, e) != 0)
 		return -1;
-	if (pg_exec(p, pg_migrate_lock, "waiting for the migration lock", e) != 0 ||
+	if (pg_exec(p, pg_init_lock, "waiting for the init lock", e) != 0 ||
 	    (r = pg_run(p, "SELECT count(*) FROM workspaces", NULL, "reading workspaces", e)) == NULL)
 		goto fail;
 	empty = pg_int(p, r, 0, 0) == 0;

@@ -62,10 +62,14 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
 	"  'owner', 'owner', created_at FROM workspaces;",
 };
 
-/* Every server of a cluster may start at once: one takes this lock (held to
- * the end of its transaction) and migrates, the others wait and find the
- * work done. The number is arbitrary but fixed: "modalvlt". */
-const char pg_migrate_lock[] = "SELECT pg_advisory_xact_lock(7885634765317665908)";
+/* Every server of a cluster may start at once: one takes this lock and
+ * migrates, the others wait and find the work done. A session lock, taken
+ * before the migration's transaction begins: a transaction that began before
+ * another committed new tables would not see them in its catalog caches.
+ * The number is arbitrary but fixed. */
+#define MIGRATE_LOCK "SELECT pg_advisory_lock(7885634765317665908)"
+#define MIGRATE_UNLOCK "SELECT pg_advisory_unlock(7885634765317665908)"
+const char pg_init_lock[] = "SELECT pg_advisory_xact_lock(7885634765317665909)";
 
 /* The version the database is at; 0 for an empty one. */
 static int
@@ -135,24 +139,17 @@ apply(struct pg *p, int from, struct mr_err *e)
 	return 0;
 }
 
-int
-pg_schema_migrate(struct pg *p, int *from, struct mr_err *e)
+/* Under the migration lock: the version again (another server may have
+ * migrated meanwhile), then every step in one transaction, since DDL is
+ * transactional in PostgreSQL: all of it happens, or none. */
+static int
+migrate_locked(struct pg *p, int *from, struct mr_err *e)
 {
 	int version;
 
-	if (schema_version(p, &version, e) != 0)
-		return -1;
-	if (from != NULL)
-		*from = version;
-	if (version == PG_SCHEMA_VERSION)
-		return 0;
-	if (version > PG_SCHEMA_VERSION)
-		return refuse_newer(version, e);
-	/* DDL is transactional in PostgreSQL: all of it happens, or none. */
 	if (pg_begin(p, e) != 0)
 		return -1;
-	if (pg_exec(p, pg_migrate_lock, "waiting for the migration lock", e) != 0 ||
-	    schema_version(p, &version, e) != 0)
+	if (schema_version(p, &version, e) != 0)
 		goto fail;
 	if (from != NULL)
 		*from = version;
@@ -168,3 +165,24 @@ fail:
 	return -1;
 }
 
+int
+pg_schema_migrate(struct pg *p, int *from, struct mr_err *e)
+{
+	struct mr_err ignored;
+	int version, rc;
+
+	if (schema_version(p, &version, e) != 0)
+		return -1;
+	if (from != NULL)
+		*from = version;
+	if (version == PG_SCHEMA_VERSION)
+		return 0;
+	if (version > PG_SCHEMA_VERSION)
+		return refuse_newer(version, e);
+	if (pg_exec(p, MIGRATE_LOCK, "waiting for the migration lock", e) != 0)
+		return -1;
+	rc = migrate_locked(p, from, e);
+	/* Released with the session too, should the connection be lost. */
+	pg_exec(p, MIGRATE_UNLOCK, "releasing the migration lock", &ignored);
+	return rc;
+}
