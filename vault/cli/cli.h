@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "access.h"
+#include "remote_settings.h"
 #include "vault.h"
 
 enum cli_opt {
@@ -30,6 +31,8 @@ struct cli {
 	char **args;
 	int nargs;
 	char url[4096];
+	struct settings_flags flags;     /* the vault's settings given as flags ... */
+	struct vault_settings settings;  /* ... and resolved (SPEC 4); cli_open uses them */
 	struct mr_err err;
 };
 

@@ -88,7 +88,14 @@ usage(FILE *f)
 		else
 			fprintf(f, "  %s\n  %-30s %s\n", commands[i].usage, "", commands[i].summary);
 	fputs("\nOptions for every command:\n"
-	      "  --server URL   the vault (else MODAL_SERVER_URL, else file:$XDG_DATA_HOME/modal-vault)\n"
+	      "  --server URL   the vault (else MODAL_SERVER_URL, else file:$XDG_DATA_HOME/modal-vault):\n"
+	      "                 file:PATH, http(s)://HOST, unix:PATH, or URL,URL... to fail over\n"
+	      "  --token-id ID  a server's API token (MODAL_TOKEN_ID; the secret: MODAL_TOKEN_SECRET,\n"
+	      "                 the profile, or $CREDENTIALS_DIRECTORY/modal-token)\n"
+	      "  --timeout D    total deadline for a server, e.g. 10s (MODAL_TIMEOUT; default 10s)\n"
+	      "  --cacert FILE  CA certificates for https (MODAL_CACERT; default: the system's)\n"
+	      "  --vault-key HEX  refuse a server with another vault key (MODAL_VAULT_PUBLIC_KEY)\n"
+	      "  --profile NAME, --config FILE  the profile and profile file (~/.modal.toml)\n"
 	      "  -h, --help     this help\n"
 	      "The environment is -e ENV, else MODAL_ENVIRONMENT, else the workspace's default.\n"
 	      "Exit status: 0 ok, 64 usage, 65 bad data or not found, 69 unavailable,\n"
@@ -159,7 +166,8 @@ add_file(const char **files, int *n, const char *path)
 
 /* Long options without a short form. */
 enum { OPT_EXPIRES = 256, OPT_MEMBER, OPT_ROLE, OPT_SINCE, OPT_UNTIL, OPT_ACTOR, OPT_ACTION,
-       OPT_LIMIT, OPT_AFTER };
+       OPT_LIMIT, OPT_AFTER, OPT_TOKEN_ID, OPT_TIMEOUT, OPT_CACERT, OPT_VAULT_KEY, OPT_PROFILE,
+       OPT_CONFIG };
 
 static int
 parse_options(struct cli *c, int argc, char **argv)
@@ -180,6 +188,12 @@ parse_options(struct cli *c, int argc, char **argv)
 		{ "action", required_argument, NULL, OPT_ACTION },
 		{ "limit", required_argument, NULL, OPT_LIMIT },
 		{ "after", required_argument, NULL, OPT_AFTER },
+		{ "token-id", required_argument, NULL, OPT_TOKEN_ID },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "cacert", required_argument, NULL, OPT_CACERT },
+		{ "vault-key", required_argument, NULL, OPT_VAULT_KEY },
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct { int ch; unsigned opt; } allowed[] = {
@@ -188,7 +202,9 @@ parse_options(struct cli *c, int argc, char **argv)
 		{ 'n', O_NAME }, { OPT_EXPIRES, O_EXPIRES }, { OPT_MEMBER, O_MEMBER },
 		{ OPT_ROLE, O_ROLE }, { OPT_SINCE, O_SINCE }, { OPT_UNTIL, O_UNTIL },
 		{ OPT_ACTOR, O_ACTOR }, { OPT_ACTION, O_ACTION }, { OPT_LIMIT, O_LIMIT },
-		{ OPT_AFTER, O_AFTER },
+		{ OPT_AFTER, O_AFTER }, { OPT_TOKEN_ID, O_SERVER }, { OPT_TIMEOUT, O_SERVER },
+		{ OPT_CACERT, O_SERVER }, { OPT_VAULT_KEY, O_SERVER }, { OPT_PROFILE, O_SERVER },
+		{ OPT_CONFIG, O_SERVER },
 	};
 	size_t i;
 	int ch;
@@ -225,6 +241,12 @@ parse_options(struct cli *c, int argc, char **argv)
 		case OPT_ACTION: c->action = optarg; break;
 		case OPT_LIMIT: c->limit = optarg; break;
 		case OPT_AFTER: c->after = optarg; break;
+		case OPT_TOKEN_ID: c->flags.token_id = optarg; break;
+		case OPT_TIMEOUT: c->flags.timeout = optarg; break;
+		case OPT_CACERT: c->flags.cacert = optarg; break;
+		case OPT_VAULT_KEY: c->flags.vault_key = optarg; break;
+		case OPT_PROFILE: c->flags.profile = optarg; break;
+		case OPT_CONFIG: c->flags.config = optarg; break;
 		case 'd':
 			if (add_file(c->dotenv, &c->ndotenv, optarg) != 0)
 				return die_usage(c->cmd, "too many files ('%s')", optarg);
@@ -244,23 +266,22 @@ parse_options(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* Settings: flag > environment > default (SPEC 4). */
+/* Settings: flag > environment > systemd credential > profile > default
+ * (SPEC 4), resolved as modal-run resolves them (remote_settings.h). */
 static int
 resolve_settings(struct cli *c)
 {
-	const char *url = c->server != NULL ? c->server : getenv("MODAL_SERVER_URL");
-
-	if (c->env == NULL)
-		c->env = getenv("MODAL_ENVIRONMENT");
-	if (c->env != NULL && *c->env == '\0')
-		c->env = NULL;
-	if (url != NULL && *url != '\0') {
-		if (strlen(url) >= sizeof(c->url))
-			return mr_fail(&c->err, MR_E_CONFIG, "vault URL too long");
-		strcpy(c->url, url);
-		return 0;
-	}
-	return vault_default_url(c->url, sizeof(c->url), &c->err);
+	c->flags.server = c->server;
+	c->flags.env = c->env;
+	if (settings_resolve(&c->flags, &c->settings, &c->err) != 0)
+		return -1;
+	if (c->settings.profile_warning[0] != '\0')
+		fprintf(stderr, "modal-vault: warning: %s\n", c->settings.profile_warning);
+	c->env = c->settings.env;
+	if (strlen(c->settings.url) >= sizeof(c->url))
+		return mr_fail(&c->err, MR_E_CONFIG, "vault URL too long");
+	strcpy(c->url, c->settings.url);
+	return 0;
 }
 
 int
@@ -304,7 +325,7 @@ main(int argc, char **argv)
 	/* getopt sees the command words as its argv[0]. */
 	if ((rc = parse_options(&c, argc - consumed, argv + consumed)) != 0)
 		return rc;
-	if (resolve_settings(&c) != 0)
-		return cli_fail(&c);
-	return c.cmd->run(&c);
+	rc = resolve_settings(&c) != 0 ? cli_fail(&c) : c.cmd->run(&c);
+	settings_clear(&c.settings);
+	return rc;
 }

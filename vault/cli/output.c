@@ -13,7 +13,10 @@
 int
 cli_open(struct cli *c, struct vault **v)
 {
-	return vault_open(c->url, v, &c->err);
+	struct vault_options o;
+
+	settings_vault_options(&c->settings, 0, &o);
+	return vault_open_with(c->url, &o, v, &c->err);
 }
 
 int
