@@ -3,14 +3,13 @@
  * never a value or a token secret. Listing is oldest first, by id: the id is
  * the cursor (after_id), so a page never skips or repeats a record even when
  * records are appended while someone pages through. */
+#include "access_rules.h"
 #include "local.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-
-#define AUDIT_LIMIT_MAX 1000
 
 static int64_t
 now_ms(void)
@@ -21,25 +20,6 @@ now_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-/* Actions are dotted lower-case words ("secret.create"). */
-static int
-action_is_valid(const char *s, size_t max)
-{
-	size_t len = s != NULL ? strlen(s) : 0;
-
-	return len > 0 && len < max && s[0] != '.' && s[len - 1] != '.' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyz_.") == len;
-}
-
-static int
-field_check(const char *what, const char *s, size_t size, struct mr_err *e)
-{
-	if (s == NULL || strlen(s) >= size)
-		return mr_fail(e, MR_E_INVALID, "audit record: %s longer than %zu bytes",
-			       what, size - 1);
-	return 0;
-}
-
 int
 vault_audit_append(struct vault *v, const struct vault_audit_record *r,
 		   struct mr_err *e)
@@ -47,15 +27,9 @@ vault_audit_append(struct vault *v, const struct vault_audit_record *r,
 	if (v->remote != NULL)
 		return remote_audit_append(v->remote, r, e);
 	sqlite3_stmt *st;
-	char shown[128];
 	int rc;
 
-	if (!action_is_valid(r->action, sizeof(r->action)))
-		return mr_fail(e, MR_E_INVALID, "audit record: invalid action '%s'",
-			       name_for_msg(r->action, shown, sizeof(shown)));
-	if (field_check("token id", r->token_id, sizeof(r->token_id), e) != 0 ||
-	    field_check("resource", r->resource, sizeof(r->resource), e) != 0 ||
-	    field_check("client", r->client, sizeof(r->client), e) != 0)
+	if (access_audit_record_check(r, e) != 0)
 		return -1;
 	/* One INSERT: atomic on its own. */
 	if (db_prepare(v->db, "INSERT INTO audit (at_ms, token_id, action, resource, status, client)"
@@ -70,37 +44,6 @@ vault_audit_append(struct vault *v, const struct vault_audit_record *r,
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(v->db, e, "writing the audit log");
 	sqlite3_finalize(st);
 	return rc;
-}
-
-/* "secret.create" matches itself; "secret.*" every action starting "secret.". */
-static int
-filter_check(const struct vault_audit_filter *f, char *prefix, size_t len,
-	     struct mr_err *e)
-{
-	char shown[128];
-	size_t n;
-
-	prefix[0] = '\0';
-	if (f->limit < 1 || f->limit > AUDIT_LIMIT_MAX)
-		return mr_fail(e, MR_E_INVALID, "audit limit %zu: expected 1 to %d",
-			       f->limit, AUDIT_LIMIT_MAX);
-	if (f->action == NULL)
-		return 0;
-	n = strlen(f->action);
-	if (n > 2 && n < len && strcmp(f->action + n - 2, ".*") == 0) {
-		memcpy(prefix, f->action, n - 2);
-		prefix[n - 2] = '\0';
-		if (action_is_valid(prefix, len)) {
-			memcpy(prefix + n - 2, ".", 2);
-			return 0;
-		}
-		prefix[0] = '\0';
-	} else if (action_is_valid(f->action, len)) {
-		return 0;
-	}
-	return mr_fail(e, MR_E_INVALID,
-		       "invalid audit action '%s': expected an action (secret.create) or a prefix (secret.*)",
-		       name_for_msg(f->action, shown, sizeof(shown)));
 }
 
 static void
@@ -142,7 +85,7 @@ vault_audit_list(struct vault *v, const struct vault_audit_filter *f,
 	size_t count = 0;
 	int rc = SQLITE_DONE;
 
-	if (filter_check(f, prefix, sizeof(prefix), e) != 0)
+	if (access_audit_filter_check(f, prefix, sizeof(prefix), e) != 0)
 		return -1;
 	/* since is inclusive, until exclusive: adjacent ranges never overlap. A
 	 * prefix is compared with substr, not LIKE, where '_' is a wildcard. */

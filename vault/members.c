@@ -1,6 +1,7 @@
 /* members.c — the members of the embedded store's workspace and their roles.
  * A workspace always keeps at least one owner: whoever could add members
  * must never be able to lock everyone out of administering it. */
+#include "access_rules.h"
 #include "local.h"
 
 #include <stdio.h>
@@ -9,58 +10,6 @@
 #include <time.h>
 
 #define MEMBER_COLUMNS "id, name, role, created_at"
-
-static const char *const role_names[] = {
-	[VAULT_ROLE_USER] = "user", [VAULT_ROLE_MANAGER] = "manager",
-	[VAULT_ROLE_OWNER] = "owner",
-};
-
-const char *
-vault_role_name(enum vault_role r)
-{
-	if (r < VAULT_ROLE_USER || r > VAULT_ROLE_OWNER)
-		return "unknown";
-	return role_names[r];
-}
-
-int
-vault_role_parse(const char *s, enum vault_role *r)
-{
-	int i;
-
-	for (i = VAULT_ROLE_USER; s != NULL && i <= VAULT_ROLE_OWNER; i++)
-		if (strcmp(s, role_names[i]) == 0) {
-			*r = (enum vault_role)i;
-			return 0;
-		}
-	return -1;
-}
-
-static int
-role_check(enum vault_role role, struct mr_err *e)
-{
-	if (role < VAULT_ROLE_USER || role > VAULT_ROLE_OWNER)
-		return mr_fail(e, MR_E_INVALID, "invalid role %d: expected owner, manager or user",
-			       (int)role);
-	return 0;
-}
-
-/* A handle, or an e-mail-like one: [A-Za-z0-9._@+-], at most 64, starting
- * alphanumeric (nothing that could break a table, a log line or a URL). */
-static int
-member_name_check(const char *name, struct mr_err *e)
-{
-	char shown[128];
-	size_t len = name != NULL ? strlen(name) : 0;
-
-	if (len > 0 && len <= NAME_MAX_LEN &&
-	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-") == len &&
-	    strchr("._@+-", name[0]) == NULL)
-		return 0;
-	return mr_fail(e, MR_E_INVALID,
-		       "invalid member name '%s': at most %d of [A-Za-z0-9._@+-], starting alphanumeric",
-		       name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
-}
 
 static void
 member_from_row(sqlite3_stmt *st, struct vault_member *m)
@@ -175,7 +124,7 @@ vault_member_add(struct vault *v, const char *name, enum vault_role role,
 {
 	if (v->remote != NULL)
 		return remote_member_add(v->remote, name, role, out, e);
-	if (member_name_check(name, e) != 0 || role_check(role, e) != 0)
+	if (access_member_name_check(name, e) != 0 || access_role_check(role, e) != 0)
 		return -1;
 	/* One INSERT: atomic on its own. */
 	return member_insert(v, name, vault_role_name(role), out, e);
@@ -243,7 +192,7 @@ vault_member_set_role(struct vault *v, const char *member_id, enum vault_role ro
 	char shown[128];
 	int last_owner;
 
-	if (role_check(role, e) != 0 || db_begin(v->db, e) != 0)
+	if (access_role_check(role, e) != 0 || db_begin(v->db, e) != 0)
 		return -1;
 	if (member_last_owner(v, member_id, &last_owner, e) != 0)
 		goto fail;

@@ -2,6 +2,7 @@
  * secret exists in plaintext once, in the caller's buffer at creation; the
  * store keeps a keyed hash and compares in constant time. Every failure to
  * verify reads the same, so a caller learns nothing about which ids exist. */
+#include "access_rules.h"
 #include "local.h"
 
 #include <sodium.h>
@@ -10,62 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#define TOKEN_ID_RANDOM 21
-#define TOKEN_SECRET_RANDOM 42
-#define TOKEN_HASH_LEN 32
 #define TOKEN_COLUMNS "id, kind, name, workspace_id, member_id, created_at, expires_at," \
 		      " last_used_at, revoked_at"
-
-_Static_assert(TOKEN_ID_LEN == 3 + TOKEN_ID_RANDOM, "ak-/wk- + random");
-_Static_assert(TOKEN_SECRET_LEN == 3 + TOKEN_SECRET_RANDOM, "as-/ws- + random");
-
-static const char auth_failed[] = "invalid or expired token";
-
-static const char *
-kind_text(enum vault_token_kind kind)
-{
-	return kind == VAULT_TOKEN_PROXY ? "proxy" : "api";
-}
-
-/* Keyed BLAKE2b-256 of id, NUL, secret. The key comes from the master key, so
- * a copy of the database alone cannot test guesses; the id is hashed in so a
- * hash copied to another row verifies nothing there. */
-static void
-token_hash(struct vault *v, const char *id, const char *secret, size_t len,
-	   unsigned char out[TOKEN_HASH_LEN])
-{
-	unsigned char *key = v->keys.k->scratch;
-	crypto_generichash_state st;
-
-	keyring_derive(&v->keys, 1, "mv-token", key);
-	crypto_generichash_init(&st, key, 32, TOKEN_HASH_LEN);
-	crypto_generichash_update(&st, (const unsigned char *)id, strlen(id) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)secret, len);
-	crypto_generichash_final(&st, out, TOKEN_HASH_LEN);
-	sodium_memzero(key, 32);
-	sodium_memzero(&st, sizeof(st));
-}
-
-/* API tokens always expire (default 90 days). Proxy tokens, as Modal's, do
- * not unless given a lifetime: a service behind a proxy should not stop on a
- * date nobody chose. expires_at 0 means never. */
-static int
-token_expiry(enum vault_token_kind kind, int64_t ttl, int64_t now, int64_t *expires_at,
-	     struct mr_err *e)
-{
-	if (ttl == 0 && kind == VAULT_TOKEN_PROXY) {
-		*expires_at = 0;
-		return 0;
-	}
-	if (ttl == 0)
-		ttl = TOKEN_TTL_DEFAULT;
-	if (ttl < TOKEN_TTL_MIN || ttl > TOKEN_TTL_MAX)
-		return mr_fail(e, MR_E_INVALID,
-			       "token lifetime must be between 1 hour and 366 days (%d to %d seconds)",
-			       TOKEN_TTL_MIN, TOKEN_TTL_MAX);
-	*expires_at = now + ttl;
-	return 0;
-}
 
 static void
 token_from_row(sqlite3_stmt *st, struct vault_token *t)
@@ -132,7 +79,7 @@ token_read(struct vault *v, const char *id, int kind, struct vault_token *t,
 	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 	if (kind >= 0)
-		sqlite3_bind_text(st, 3, kind_text((enum vault_token_kind)kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, access_kind_text((enum vault_token_kind)kind), -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		token_from_row(st, t);
@@ -202,7 +149,7 @@ token_insert(struct vault *v, const struct vault_token *t, const unsigned char *
 		       " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st, e) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, t->token_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind_text(t->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, access_kind_text(t->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, t->member_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, t->name, -1, SQLITE_STATIC);
@@ -227,7 +174,7 @@ vault_token_create(struct vault *v, enum vault_token_kind kind, const char *memb
 	struct vault_token t = { .kind = kind, .created_at = time(NULL) };
 	unsigned char hash[TOKEN_HASH_LEN];
 
-	if (token_expiry(kind, ttl_seconds, t.created_at, &t.expires_at, e) != 0 ||
+	if (access_token_expiry(kind, ttl_seconds, t.created_at, &t.expires_at, e) != 0 ||
 	    (name != NULL && *name != '\0' && name_check("token", name, e) != 0))
 		return -1;
 	random_id(kind == VAULT_TOKEN_PROXY ? "wk-" : "ak-", TOKEN_ID_RANDOM, t.token_id);
@@ -238,7 +185,7 @@ vault_token_create(struct vault *v, enum vault_token_kind kind, const char *memb
 	if (token_owner(v, kind, member_id, t.member_id, e) != 0)
 		goto fail;
 	random_id(kind == VAULT_TOKEN_PROXY ? "ws-" : "as-", TOKEN_SECRET_RANDOM, secret);
-	token_hash(v, t.token_id, secret, TOKEN_SECRET_LEN, hash);
+	access_token_hash(&v->keys, t.token_id, secret, TOKEN_SECRET_LEN, hash);
 	/* A new proxy token works in the default environment; allow/revoke
 	 * change that (docs/permissions.md). */
 	if (token_insert(v, &t, hash, e) != 0 ||
@@ -294,7 +241,7 @@ vault_token_list(struct vault *v, enum vault_token_kind kind, const char *member
 		       " ORDER BY created_at, rowid", &st, e) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind_text(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, access_kind_text(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, member_id, -1, SQLITE_STATIC);
 	if (kind == VAULT_TOKEN_PROXY)
 		sqlite3_bind_text(st, 4, env, -1, SQLITE_STATIC);
@@ -450,7 +397,7 @@ vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *toke
 	memset(want, 0, sizeof(want));
 	if ((found = token_read(v, token_id, kind, &who->token, want, e)) < 0)
 		return -1;
-	token_hash(v, token_id, secret, secret_len, got);
+	access_token_hash(&v->keys, token_id, secret, secret_len, got);
 	match = sodium_memcmp(got, want, TOKEN_HASH_LEN) == 0;
 	sodium_memzero(got, sizeof(got));
 	rc = found == 0 && match && secret_len == TOKEN_SECRET_LEN ? 0 : 1;
@@ -462,7 +409,7 @@ vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *toke
 	}
 	vault_token_clear(&who->token);
 	memset(who, 0, sizeof(*who));
-	return rc < 0 ? -1 : mr_fail(e, MR_E_AUTH, "%s", auth_failed);
+	return rc < 0 ? -1 : mr_fail(e, MR_E_AUTH, "%s", TOKEN_AUTH_FAILED);
 }
 
 void
