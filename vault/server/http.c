@@ -173,13 +173,20 @@ body_grow(struct request *r, size_t need)
 	return 0;
 }
 
-static void
+/* libmicrohttpd sends no answer queued while a body is still arriving, so a
+ * refused body is read to its end and answered then; one that keeps coming
+ * long past its limits (a slow or endless sender) gets the connection closed
+ * instead: -1. */
+static int
 body_take(struct request *r, const char *data, size_t len)
 {
 	const struct server_limits *lim = &r->srv->lim;
 
-	if (r->responded || r->refuse_status != 0)
-		return;
+	if (r->responded || r->refuse_status != 0) {
+		r->discarded += len;
+		return r->discarded > 4 * lim->body_max ||
+		       seconds_since(&r->start) > 2.0 * lim->body_timeout ? -1 : 0;
+	}
 	if (r->route->body == BODY_NONE)
 		refuse_later(r, 400, "invalid", "this request takes no body");
 	else if (len > lim->body_max - r->body_len)
@@ -192,6 +199,7 @@ body_take(struct request *r, const char *data, size_t len)
 		memcpy(r->body + r->body_len, data, len);
 		r->body_len += len;
 	}
+	return 0;
 }
 
 static enum MHD_Result
@@ -204,7 +212,11 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 	if (r == NULL)
 		return request_begin(cls, conn, url, method, con_cls);
 	if (*size > 0) {
-		body_take(r, data, *size);
+		if (body_take(r, data, *size) != 0) {
+			log_line("%s %s from %s: closing a connection still sending a refused body",
+				 r->method, r->path, r->client);
+			return MHD_NO;
+		}
 		*size = 0;
 		return MHD_YES;
 	}

@@ -88,7 +88,7 @@ struct request {
 	struct timespec start;
 	/* The body, in sodium memory for routes that carry secret values. */
 	unsigned char *body;
-	size_t body_len, body_cap;
+	size_t body_len, body_cap, discarded;
 	int refuse_status;           /* set while reading: answer this at the end */
 	const char *refuse_code;
 	char refuse_msg[160];
