@@ -5,6 +5,7 @@
  * database restore, and is the same for every server sharing the key. */
 #include "access_rules.h"
 #include "local.h"
+#include "pg/pg.h"
 #include "secmem.h"
 
 #include <sodium.h>
@@ -203,5 +204,7 @@ vault_box_keypair(struct vault *v, unsigned char pk[32], unsigned char *sk,
 {
 	if (v->remote != NULL)
 		return remote_box_keypair(v->remote, pk, sk, e);
+	if (v->pg != NULL)
+		return pg_box_keypair(v->pg, pk, sk, e);
 	return access_box_keypair(&v->keys, pk, sk, e);
 }

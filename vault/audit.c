@@ -5,6 +5,7 @@
  * records are appended while someone pages through. */
 #include "access_rules.h"
 #include "local.h"
+#include "pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ vault_audit_append(struct vault *v, const struct vault_audit_record *r,
 {
 	if (v->remote != NULL)
 		return remote_audit_append(v->remote, r, e);
+	if (v->pg != NULL)
+		return pg_audit_append(v->pg, r, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -79,6 +82,8 @@ vault_audit_list(struct vault *v, const struct vault_audit_filter *f,
 {
 	if (v->remote != NULL)
 		return remote_audit_list(v->remote, f, out, n, e);
+	if (v->pg != NULL)
+		return pg_audit_list(v->pg, f, out, n, e);
 	struct vault_audit_record *list;
 	char prefix[sizeof(list->action)];
 	sqlite3_stmt *st;

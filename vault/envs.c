@@ -1,5 +1,6 @@
 /* envs.c — environments and the workspace of the embedded store. */
 #include "local.h"
+#include "pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,8 @@ vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
 {
 	if (v->remote != NULL)
 		return remote_env_create(v->remote, name, webhook_suffix, out, e);
+	if (v->pg != NULL)
+		return pg_env_create(v->pg, name, webhook_suffix, out, e);
 	sqlite3_stmt *st;
 	char shown[128];
 	int rc;
@@ -96,6 +99,8 @@ vault_env_list(struct vault *v, struct vault_env **out, size_t *n, struct mr_err
 {
 	if (v->remote != NULL)
 		return remote_env_list(v->remote, out, n, e);
+	if (v->pg != NULL)
+		return pg_env_list(v->pg, out, n, e);
 	struct vault_env *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -128,6 +133,8 @@ vault_env_delete(struct vault *v, const char *name, struct mr_err *e)
 {
 	if (v->remote != NULL)
 		return remote_env_delete(v->remote, name, e);
+	if (v->pg != NULL)
+		return pg_env_delete(v->pg, name, e);
 	sqlite3_stmt *st;
 	int rc, held;
 
@@ -179,6 +186,8 @@ vault_workspace_current(struct vault *v, struct vault_workspace *out, struct mr_
 {
 	if (v->remote != NULL)
 		return remote_workspace_current(v->remote, out, e);
+	if (v->pg != NULL)
+		return pg_workspace_current(v->pg, out, e);
 	(void)e;
 	*out = v->ws;
 	return 0;

@@ -1,5 +1,6 @@
 /* local.c — the embedded store: opening it, and the workspace it holds. */
 #include "local.h"
+#include "pg/pg.h"
 #include "secmem.h"
 
 #include <stdio.h>
@@ -166,5 +167,6 @@ vault_close(struct vault *v)
 	keyring_clear(&v->keys);
 	free(v->dir);
 	remote_close(v->remote);
+	pg_close(v->pg);
 	free(v);
 }

@@ -20,6 +20,7 @@ struct vault {
 	struct vault_workspace ws;
 	int readonly;
 	struct remote *remote;     /* set: a vault server, every call goes to remote.h */
+	struct pg *pg;             /* set: a PostgreSQL store, every call goes to pg/pg.h */
 };
 
 /* schema.c */

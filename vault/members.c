@@ -3,6 +3,7 @@
  * must never be able to lock everyone out of administering it. */
 #include "access_rules.h"
 #include "local.h"
+#include "pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,8 @@ vault_owner(struct vault *v, struct vault_member *out, struct mr_err *e)
 {
 	if (v->remote != NULL)
 		return remote_owner(v->remote, out, e);
+	if (v->pg != NULL)
+		return pg_owner(v->pg, out, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -90,6 +93,8 @@ vault_member_list(struct vault *v, struct vault_member **out, size_t *n,
 {
 	if (v->remote != NULL)
 		return remote_member_list(v->remote, out, n, e);
+	if (v->pg != NULL)
+		return pg_member_list(v->pg, out, n, e);
 	struct vault_member *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -124,6 +129,8 @@ vault_member_add(struct vault *v, const char *name, enum vault_role role,
 {
 	if (v->remote != NULL)
 		return remote_member_add(v->remote, name, role, out, e);
+	if (v->pg != NULL)
+		return pg_member_add(v->pg, name, role, out, e);
 	if (access_member_name_check(name, e) != 0 || access_role_check(role, e) != 0)
 		return -1;
 	/* One INSERT: atomic on its own. */
@@ -189,6 +196,8 @@ vault_member_set_role(struct vault *v, const char *member_id, enum vault_role ro
 {
 	if (v->remote != NULL)
 		return remote_member_set_role(v->remote, member_id, role, e);
+	if (v->pg != NULL)
+		return pg_member_set_role(v->pg, member_id, role, e);
 	char shown[128];
 	int last_owner;
 
@@ -217,6 +226,8 @@ vault_member_remove(struct vault *v, const char *member_id, struct mr_err *e)
 {
 	if (v->remote != NULL)
 		return remote_member_remove(v->remote, member_id, e);
+	if (v->pg != NULL)
+		return pg_member_remove(v->pg, member_id, e);
 	char shown[128];
 	int last_owner;
 

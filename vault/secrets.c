@@ -2,6 +2,7 @@
  * reads, and the launcher's fetch into one locked arena. */
 #include "codec.h"
 #include "local.h"
+#include "pg/pg.h"
 #include "secmem.h"
 
 #include <sodium.h>
@@ -155,6 +156,8 @@ vault_fetch(struct vault *v, const char *env, const char *const *names,
 {
 	if (v->remote != NULL)
 		return remote_fetch(v->remote, env, names, nnames, out, e);
+	if (v->pg != NULL)
+		return pg_fetch(v->pg, env, names, nnames, out, e);
 	struct sealed_row *rows;
 	size_t i;
 	int rc = -1;
@@ -247,6 +250,8 @@ vault_secret_get(struct vault *v, const char *env, const char *name,
 {
 	if (v->remote != NULL)
 		return remote_secret_get(v->remote, env, name, out, e);
+	if (v->pg != NULL)
+		return pg_secret_get(v->pg, env, name, out, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -306,6 +311,8 @@ vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **o
 {
 	if (v->remote != NULL)
 		return remote_secret_list(v->remote, env, out, n, e);
+	if (v->pg != NULL)
+		return pg_secret_list(v->pg, env, out, n, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -328,6 +335,8 @@ vault_secret_versions(struct vault *v, const char *env, const char *name,
 {
 	if (v->remote != NULL)
 		return remote_secret_versions(v->remote, env, name, out, n, e);
+	if (v->pg != NULL)
+		return pg_secret_versions(v->pg, env, name, out, n, e);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -528,6 +537,8 @@ vault_secret_put(struct vault *v, const char *env, const char *name,
 {
 	if (v->remote != NULL)
 		return remote_secret_put(v->remote, env, name, items, nitems, replace, out, e);
+	if (v->pg != NULL)
+		return pg_secret_put(v->pg, env, name, items, nitems, replace, out, e);
 	struct put_want want = { replace ? PUT_REPLACE : PUT_CREATE, 0 };
 
 	return secret_write(v, env, name, items, nitems, want, out, e);
@@ -542,6 +553,9 @@ vault_secret_update(struct vault *v, const char *env, const char *name,
 	if (v->remote != NULL)
 		return remote_secret_update(v->remote, env, name, items, nitems,
 					    expected_version, out, e);
+	if (v->pg != NULL)
+		return pg_secret_update(v->pg, env, name, items, nitems,
+					expected_version, out, e);
 	struct put_want want = { PUT_EXPECT, expected_version };
 
 	return secret_write(v, env, name, items, nitems, want, out, e);
@@ -553,6 +567,8 @@ vault_secret_delete(struct vault *v, const char *env, const char *name,
 {
 	if (v->remote != NULL)
 		return remote_secret_delete(v->remote, env, name, e);
+	if (v->pg != NULL)
+		return pg_secret_delete(v->pg, env, name, e);
 	sqlite3_stmt *st;
 	int rc;
 

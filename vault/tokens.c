@@ -4,6 +4,7 @@
  * verify reads the same, so a caller learns nothing about which ids exist. */
 #include "access_rules.h"
 #include "local.h"
+#include "pg/pg.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -171,6 +172,9 @@ vault_token_create(struct vault *v, enum vault_token_kind kind, const char *memb
 	if (v->remote != NULL)
 		return remote_token_create(v->remote, kind, member_id, name, ttl_seconds,
 					   out, secret, e);
+	if (v->pg != NULL)
+		return pg_token_create(v->pg, kind, member_id, name, ttl_seconds,
+				       out, secret, e);
 	struct vault_token t = { .kind = kind, .created_at = time(NULL) };
 	unsigned char hash[TOKEN_HASH_LEN];
 
@@ -212,6 +216,8 @@ vault_token_get(struct vault *v, const char *token_id, struct vault_token *out,
 {
 	if (v->remote != NULL)
 		return remote_token_get(v->remote, token_id, out, e);
+	if (v->pg != NULL)
+		return pg_token_get(v->pg, token_id, out, e);
 	char shown[128];
 	int rc = token_read(v, token_id, -1, out, NULL, e);
 
@@ -227,6 +233,8 @@ vault_token_list(struct vault *v, enum vault_token_kind kind, const char *member
 {
 	if (v->remote != NULL)
 		return remote_token_list(v->remote, kind, member_id, env, out, n, e);
+	if (v->pg != NULL)
+		return pg_token_list(v->pg, kind, member_id, env, out, n, e);
 	struct vault_token *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -275,6 +283,8 @@ vault_token_revoke(struct vault *v, const char *token_id, struct mr_err *e)
 {
 	if (v->remote != NULL)
 		return remote_token_revoke(v->remote, token_id, e);
+	if (v->pg != NULL)
+		return pg_token_revoke(v->pg, token_id, e);
 	struct vault_token t;
 	char shown[128];
 	int rc;
@@ -311,6 +321,8 @@ vault_token_allow_env(struct vault *v, const char *token_id, const char *env, in
 {
 	if (v->remote != NULL)
 		return remote_token_allow_env(v->remote, token_id, env, allow, e);
+	if (v->pg != NULL)
+		return pg_token_allow_env(v->pg, token_id, env, allow, e);
 	struct vault_token t;
 	char shown[128];
 	int rc;
@@ -385,6 +397,9 @@ vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *toke
 	if (v->remote != NULL)
 		return remote_token_verify(v->remote, kind, token_id, secret, secret_len,
 					   who, e);
+	if (v->pg != NULL)
+		return pg_token_verify(v->pg, kind, token_id, secret, secret_len,
+				       who, e);
 	unsigned char want[TOKEN_HASH_LEN], got[TOKEN_HASH_LEN];
 	int64_t now = time(NULL);
 	int found, match, rc;

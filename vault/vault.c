@@ -2,6 +2,7 @@
  * store, http(s)/unix/lists a server through remote.h), where the default
  * vault lives, and creating a new embedded vault. */
 #include "local.h"
+#include "pg/pg.h"
 #include "remote.h"
 #include "secmem.h"
 
@@ -103,6 +104,8 @@ vault_open_with(const char *url, const struct vault_options *o, struct vault **o
 	char dir[PATH_MAX];
 
 	*out = NULL;
+	if (pg_url_is(url))
+		return pg_vault_open(url, o != NULL && o->readonly, out, e);
 	if (url_kind_supported(url, e) != 0)
 		return -1;
 	if (secmem_init() != 0)
@@ -169,6 +172,8 @@ vault_init(const char *url, const char *workspace_name, struct vault_workspace *
 	mode_t mask;
 	int rc = -1;
 
+	if (pg_url_is(url))
+		return pg_init(url, workspace_name, ws, e);
 	if (url_kind_supported(url, e) != 0)
 		return -1;
 	if (vault_url_is_remote(url))

@@ -33,6 +33,8 @@ int pg_init(const char *url, const char *workspace_name, struct vault_workspace 
 /* Applies pending migrations (needs no master key). from: the version found. */
 int pg_migrate(const char *url, int *from, int *to, struct mr_err *e);
 void pg_close(struct pg *p);
+/* pg_open wrapped in a struct vault, for vault_open (pg_vault.c). */
+int pg_vault_open(const char *url, int readonly, struct vault **out, struct mr_err *e);
 
 /* vault.h */
 int pg_fetch(struct pg *p, const char *env, const char *const *names, size_t nnames,
