@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "pg.h"
+#include "vault.h"
 
 static char pgt_base[512];      /* the cluster's database */
 static char pgt_url[700];       /* the same, searching only this test's schema */
@@ -89,8 +91,8 @@ pgt_setup(void **state)
 	struct mr_err e = { 0 };
 
 	pgt_setup_empty(state);
-	if (pg_init(pgt_url, "test", &ws, &e) != 0)
-		fail_msg("pg_init: %s", e.msg);
+	if (vault_init(pgt_url, "test", &ws, &e) != 0)
+		fail_msg("vault_init: %s", e.msg);
 	return 0;
 }
 
@@ -109,14 +111,14 @@ pgt_teardown(void **state)
 	return 0;
 }
 
-static struct pg *
+static struct vault *
 pgt_open(void)
 {
-	struct pg *p = NULL;
+	struct vault *p = NULL;
 	struct mr_err e = { 0 };
 
-	if (pg_open(pgt_url, 0, &p, &e) != 0)
-		fail_msg("pg_open: %s", e.msg);
+	if (vault_open(pgt_url, &p, &e) != 0)
+		fail_msg("vault_open: %s", e.msg);
 	return p;
 }
 

@@ -19,17 +19,17 @@
 static pthread_barrier_t start;
 
 static void
-put_value(struct pg *p, const char *name, const char *value, int replace)
+put_value(struct vault *p, const char *name, const char *value, int replace)
 {
 	struct vault_item item = { "N", (const unsigned char *)value, strlen(value) };
 	struct mr_err e = { 0 };
 
-	assert_ok(pg_secret_put(p, NULL, name, &item, 1, replace, NULL, &e), e);
+	assert_ok(vault_secret_put(p, NULL, name, &item, 1, replace, NULL, &e), e);
 }
 
 /* The value of key N of a secret, as a number. */
 static long
-read_value(struct pg *p, const char *name)
+read_value(struct vault *p, const char *name)
 {
 	const char *names[] = { name };
 	struct vault_fetch f;
@@ -37,7 +37,7 @@ read_value(struct pg *p, const char *name)
 	char buf[32];
 	long n;
 
-	if (pg_fetch(p, NULL, names, 1, &f, &e) != 0)
+	if (vault_fetch(p, NULL, names, 1, &f, &e) != 0)
 		fail_msg("%s", e.msg);
 	snprintf(buf, sizeof(buf), "%.*s", (int)f.bundles[0].items[0].value_len,
 		 (const char *)f.bundles[0].items[0].value);
@@ -53,26 +53,26 @@ test_writes_seen_at_once(void **state)
 	struct vault_identity who;
 	struct vault_token t;
 	struct mr_err e = { 0 };
-	struct pg *a = pgt_open(), *b = pgt_open();
+	struct vault *a = pgt_open(), *b = pgt_open();
 
 	(void)state;
 	put_value(a, "db", "1", 0);
 	assert_int_equal(read_value(b, "db"), 1);
 	put_value(b, "db", "2", 1);
 	assert_int_equal(read_value(a, "db"), 2);
-	assert_ok(pg_token_create(a, VAULT_TOKEN_API, NULL, "ci", 0, &t, secret, &e), e);
-	assert_ok(pg_token_verify(b, VAULT_TOKEN_API, t.token_id, secret, strlen(secret), &who, &e), e);
-	assert_ok(pg_token_revoke(a, t.token_id, &e), e);
-	assert_fails(pg_token_verify(b, VAULT_TOKEN_API, t.token_id, secret, strlen(secret), &who,
+	assert_ok(vault_token_create(a, VAULT_TOKEN_API, NULL, "ci", 0, &t, secret, &e), e);
+	assert_ok(vault_token_verify(b, VAULT_TOKEN_API, t.token_id, secret, strlen(secret), &who, &e), e);
+	assert_ok(vault_token_revoke(a, t.token_id, &e), e);
+	assert_fails(vault_token_verify(b, VAULT_TOKEN_API, t.token_id, secret, strlen(secret), &who,
 				     &e), e, MR_E_AUTH, "invalid or expired token");
 	vault_token_clear(&t);
-	pg_close(a);
-	pg_close(b);
+	vault_close(a);
+	vault_close(b);
 }
 
 struct worker {
 	pthread_t th;
-	struct pg *p;
+	struct vault *p;
 	const char *name;
 	int ok, exists, other;
 	char msg[512];
@@ -86,7 +86,7 @@ create_worker(void *arg)
 	struct mr_err e = { 0 };
 
 	pthread_barrier_wait(&start);
-	if (pg_secret_put(w->p, NULL, w->name, &item, 1, 0, NULL, &e) == 0)
+	if (vault_secret_put(w->p, NULL, w->name, &item, 1, 0, NULL, &e) == 0)
 		w->ok++;
 	else if (e.kind == MR_E_EXISTS)
 		w->exists++;
@@ -135,7 +135,7 @@ test_concurrent_creates(void **state)
 	}
 	assert_int_equal(pgt_int("SELECT count(*) FROM secret_versions"), 5);
 	for (i = 0; i < THREADS; i++)
-		pg_close(w[i].p);
+		vault_close(w[i].p);
 }
 
 #define INCREMENTS 15
@@ -154,7 +154,7 @@ cas_worker(void *arg)
 
 	pthread_barrier_wait(&start);
 	while (done < INCREMENTS && !w->other) {
-		if (pg_secret_get(w->p, NULL, "counter", &m, &e) != 0) {
+		if (vault_secret_get(w->p, NULL, "counter", &m, &e) != 0) {
 			w->other++, snprintf(w->msg, sizeof(w->msg), "%s", e.msg);
 			break;
 		}
@@ -162,7 +162,7 @@ cas_worker(void *arg)
 		item = (struct vault_item){ "N", (const unsigned char *)value, strlen(value) };
 		/* The version read with the metadata may be older than the value
 		 * read after it; CAS on it is still safe, just more conflicts. */
-		if (pg_secret_update(w->p, NULL, "counter", &item, 1, m.version, NULL, &e) == 0)
+		if (vault_secret_update(w->p, NULL, "counter", &item, 1, m.version, NULL, &e) == 0)
 			done++, w->ok++;
 		else if (e.kind == MR_E_CONFLICT)
 			w->exists++;
@@ -196,7 +196,7 @@ test_cas_loses_nothing(void **state)
 	assert_int_equal(pgt_int("SELECT count(*) FROM secret_versions"), THREADS * INCREMENTS + 1);
 	print_message("%d updates, %d conflicts retried\n", THREADS * INCREMENTS, conflicts);
 	for (i = 0; i < THREADS; i++)
-		pg_close(w[i].p);
+		vault_close(w[i].p);
 }
 
 static void *
@@ -209,7 +209,7 @@ replace_worker(void *arg)
 
 	pthread_barrier_wait(&start);
 	for (i = 0; i < 5; i++)
-		if (pg_secret_put(w->p, NULL, "shared", &item, 1, 1, NULL, &e) == 0)
+		if (vault_secret_put(w->p, NULL, "shared", &item, 1, 1, NULL, &e) == 0)
 			w->ok++;
 		else
 			w->other++, snprintf(w->msg, sizeof(w->msg), "%s", e.msg);
@@ -235,7 +235,7 @@ test_concurrent_replaces(void **state)
 	assert_int_equal(pgt_int("SELECT version FROM secrets WHERE name = 'shared'"), THREADS * 5);
 	assert_int_equal(pgt_int("SELECT count(*) FROM secret_versions"), THREADS * 5);
 	for (i = 0; i < THREADS; i++)
-		pg_close(w[i].p);
+		vault_close(w[i].p);
 }
 
 static double
@@ -254,7 +254,7 @@ test_reconnects(void **state)
 {
 	struct mr_err e = { 0 };
 	struct vault_secret_meta m;
-	struct pg *p = pgt_open();
+	struct vault *p = pgt_open();
 
 	(void)state;
 	put_value(p, "db", "1", 0);
@@ -264,10 +264,10 @@ test_reconnects(void **state)
 	pgt_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
 		" WHERE application_name = 'modal-vault'");
 	put_value(p, "db", "2", 1);
-	assert_ok(pg_secret_get(p, NULL, "db", &m, &e), e);
+	assert_ok(vault_secret_get(p, NULL, "db", &m, &e), e);
 	assert_int_equal(m.version, 2);
 	vault_secret_meta_clear(&m);
-	pg_close(p);
+	vault_close(p);
 }
 
 static void
@@ -288,27 +288,27 @@ test_database_restart(void **state)
 	struct vault_item item = { "N", (const unsigned char *)"3", 1 };
 	struct vault_identity who;
 	struct mr_err e = { 0 };
-	struct pg *p = pgt_open(), *q = NULL;
+	struct vault *p = pgt_open(), *q = NULL;
 	double t0;
 
 	(void)state;
 	put_value(p, "db", "1", 0);
 	cluster("pg-stop.sh", "--keep");
 	t0 = now_s();
-	assert_fails(pg_secret_put(p, NULL, "db", &item, 1, 1, NULL, &e), e, MR_E_UNAVAILABLE,
+	assert_fails(vault_secret_put(p, NULL, "db", &item, 1, 1, NULL, &e), e, MR_E_UNAVAILABLE,
 		     "cannot reach the PostgreSQL store");
-	assert_fails(pg_secret_update(p, NULL, "db", &item, 1, 1, NULL, &e), e, MR_E_UNAVAILABLE,
+	assert_fails(vault_secret_update(p, NULL, "db", &item, 1, 1, NULL, &e), e, MR_E_UNAVAILABLE,
 		     "cannot reach the PostgreSQL store");
-	assert_fails(pg_token_verify(p, VAULT_TOKEN_API, "ak-x", "as-x", 4, &who, &e), e,
+	assert_fails(vault_token_verify(p, VAULT_TOKEN_API, "ak-x", "as-x", 4, &who, &e), e,
 		     MR_E_UNAVAILABLE, "cannot reach the PostgreSQL store");
-	assert_fails(pg_open(pgt_url, 0, &q, &e), e, MR_E_UNAVAILABLE,
+	assert_fails(vault_open(pgt_url, &q, &e), e, MR_E_UNAVAILABLE,
 		     "cannot reach the PostgreSQL store");
 	assert_true(now_s() - t0 < 2.0);
 	cluster("pg-start.sh", "");
 	assert_int_equal(read_value(p, "db"), 1);
-	assert_ok(pg_secret_put(p, NULL, "db", &item, 1, 1, NULL, &e), e);
+	assert_ok(vault_secret_put(p, NULL, "db", &item, 1, 1, NULL, &e), e);
 	assert_int_equal(read_value(p, "db"), 3);
-	pg_close(p);
+	vault_close(p);
 }
 
 int

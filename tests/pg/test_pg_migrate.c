@@ -36,33 +36,33 @@ test_upgrade_from_1(void **state)
 {
 	struct vault_member owner;
 	struct mr_err e = { 0 };
-	struct pg *p = NULL;
+	struct vault *p = NULL;
 
 	(void)state;
 	pgt_sql("DROP TABLE audit, proxy_token_envs, tokens, members;"
 		" DELETE FROM schema_version WHERE version = 2");
-	assert_fails(pg_open(pgt_url, 1, &p, &e), e, MR_E_CONFIG,
+	assert_fails(vault_open_readonly(pgt_url, &p, &e), e, MR_E_CONFIG,
 		     "schema 1 is older than this program's (2): run 'modal-vault migrate'");
 	p = pgt_open();
-	assert_ok(pg_owner(p, &owner, &e), e);
+	assert_ok(vault_owner(p, &owner, &e), e);
 	assert_string_equal(owner.name, "owner");
 	assert_int_equal(strlen(owner.member_id), 25);
-	pg_close(p);
+	vault_close(p);
 }
 
 static void
 test_newer_refused(void **state)
 {
 	struct mr_err e = { 0 };
-	struct pg *p = NULL;
+	struct vault *p = NULL;
 	int from, to;
 
 	(void)state;
 	pgt_sql("INSERT INTO schema_version VALUES (99, 0)");
 	assert_fails(pg_migrate(pgt_url, &from, &to, &e), e, MR_E_CONFIG,
 		     "schema 99 is newer than this program knows (2): upgrade modal-vault");
-	assert_fails(pg_open(pgt_url, 0, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
-	assert_fails(pg_open(pgt_url, 1, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
+	assert_fails(vault_open(pgt_url, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
+	assert_fails(vault_open_readonly(pgt_url, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
 	assert_int_equal(pgt_int("SELECT count(*) FROM schema_version"), 3);
 }
 
@@ -100,7 +100,7 @@ init_thread(void *arg)
 	struct vault_workspace ws;
 	struct mr_err e = { 0 };
 
-	*(int *)arg = pg_init(pgt_url, "race", &ws, &e) == 0 ? 0 : (int)e.kind;
+	*(int *)arg = vault_init(pgt_url, "race", &ws, &e) == 0 ? 0 : (int)e.kind;
 	return NULL;
 }
 

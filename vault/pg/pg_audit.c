@@ -1,6 +1,7 @@
 /* pg_audit.c — the audit log in the PostgreSQL store: names and ids only,
  * never a value or a token secret; listed oldest first by id, the cursor.
  * A record the caller did not time gets the database's clock. */
+#include "access_rules.h"
 #include "local.h"
 #include "pg_int.h"
 
@@ -8,39 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AUDIT_LIMIT_MAX 1000
-
-/* Actions are dotted lower-case words ("secret.create"), as audit.c. */
-static int
-action_is_valid(const char *s, size_t max)
-{
-	size_t len = s != NULL ? strlen(s) : 0;
-
-	return len > 0 && len < max && s[0] != '.' && s[len - 1] != '.' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyz_.") == len;
-}
-
-static int
-field_check(const char *what, const char *s, size_t size, struct mr_err *e)
-{
-	if (s == NULL || strlen(s) >= size)
-		return mr_fail(e, MR_E_INVALID, "audit record: %s longer than %zu bytes",
-			       what, size - 1);
-	return 0;
-}
-
 int
 pg_audit_append(struct pg *p, const struct vault_audit_record *r, struct mr_err *e)
 {
 	struct pg_params pp = { 0 };
-	char shown[128];
 
-	if (!action_is_valid(r->action, sizeof(r->action)))
-		return mr_fail(e, MR_E_INVALID, "audit record: invalid action '%s'",
-			       name_for_msg(r->action, shown, sizeof(shown)));
-	if (field_check("token id", r->token_id, sizeof(r->token_id), e) != 0 ||
-	    field_check("resource", r->resource, sizeof(r->resource), e) != 0 ||
-	    field_check("client", r->client, sizeof(r->client), e) != 0)
+	if (access_audit_record_check(r, e) != 0)
 		return -1;
 	pp_int(&pp, r->at_ms);
 	pp_text(&pp, r->token_id);
@@ -51,36 +25,6 @@ pg_audit_append(struct pg *p, const struct vault_audit_record *r, struct mr_err 
 	return pg_run_cmd(p, "INSERT INTO audit (at_ms, token_id, action, resource, status, client)"
 			  " VALUES (coalesce(nullif($1::bigint, 0), " PG_NOW_MS "), $2, $3, $4,"
 			  " $5, $6)", &pp, NULL, "writing the audit log", e);
-}
-
-/* "secret.create" matches itself; "secret.*" every action starting "secret.". */
-static int
-filter_check(const struct vault_audit_filter *f, char *prefix, size_t len, struct mr_err *e)
-{
-	char shown[128];
-	size_t n;
-
-	prefix[0] = '\0';
-	if (f->limit < 1 || f->limit > AUDIT_LIMIT_MAX)
-		return mr_fail(e, MR_E_INVALID, "audit limit %zu: expected 1 to %d",
-			       f->limit, AUDIT_LIMIT_MAX);
-	if (f->action == NULL)
-		return 0;
-	n = strlen(f->action);
-	if (n > 2 && n < len && strcmp(f->action + n - 2, ".*") == 0) {
-		memcpy(prefix, f->action, n - 2);
-		prefix[n - 2] = '\0';
-		if (action_is_valid(prefix, len)) {
-			memcpy(prefix + n - 2, ".", 2);
-			return 0;
-		}
-		prefix[0] = '\0';
-	} else if (action_is_valid(f->action, len)) {
-		return 0;
-	}
-	return mr_fail(e, MR_E_INVALID,
-		       "invalid audit action '%s': expected an action (secret.create) or a prefix (secret.*)",
-		       name_for_msg(f->action, shown, sizeof(shown)));
 }
 
 static void
@@ -106,7 +50,7 @@ pg_audit_list(struct pg *p, const struct vault_audit_filter *f,
 	PGresult *r;
 	int i, rows;
 
-	if (filter_check(f, prefix, sizeof(prefix), e) != 0)
+	if (access_audit_filter_check(f, prefix, sizeof(prefix), e) != 0)
 		return -1;
 	pp_int(&pp, f->after_id);
 	pp_int(&pp, f->since_ms);

@@ -2,6 +2,7 @@
  * roles. A workspace always keeps at least one owner; since several servers
  * may change roles at once, every change takes the workspace's row lock
  * first, so two owners demoting each other cannot both see the other stay. */
+#include "access_rules.h"
 #include "local.h"
 #include "pg_int.h"
 
@@ -22,32 +23,6 @@ pg_member_from_row(const struct pg *p, const PGresult *r, int row, int col,
 	if (vault_role_parse(p->pq->getvalue(r, row, col + 2), &m->role) != 0)
 		m->role = VAULT_ROLE_USER;
 	m->created_at = pg_int(p, r, row, col + 3);
-}
-
-static int
-role_check(enum vault_role role, struct mr_err *e)
-{
-	if (role < VAULT_ROLE_USER || role > VAULT_ROLE_OWNER)
-		return mr_fail(e, MR_E_INVALID, "invalid role %d: expected owner, manager or user",
-			       (int)role);
-	return 0;
-}
-
-/* As the embedded store: a handle or an e-mail-like one, [A-Za-z0-9._@+-],
- * at most 64, starting alphanumeric. */
-static int
-member_name_check(const char *name, struct mr_err *e)
-{
-	char shown[128];
-	size_t len = name != NULL ? strlen(name) : 0;
-
-	if (len > 0 && len <= NAME_MAX_LEN &&
-	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-") == len &&
-	    strchr("._@+-", name[0]) == NULL)
-		return 0;
-	return mr_fail(e, MR_E_INVALID,
-		       "invalid member name '%s': at most %d of [A-Za-z0-9._@+-], starting alphanumeric",
-		       name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
 }
 
 int
@@ -125,7 +100,7 @@ int
 pg_member_add(struct pg *p, const char *name, enum vault_role role,
 	      struct vault_member *out, struct mr_err *e)
 {
-	if (member_name_check(name, e) != 0 || role_check(role, e) != 0)
+	if (access_member_name_check(name, e) != 0 || access_role_check(role, e) != 0)
 		return -1;
 	/* One INSERT: atomic on its own. */
 	return pg_member_insert(p, name, vault_role_name(role), out, e);
@@ -184,7 +159,7 @@ pg_member_set_role(struct pg *p, const char *member_id, enum vault_role role,
 	char shown[128];
 	int last_owner;
 
-	if (role_check(role, e) != 0 || pg_begin(p, e) != 0)
+	if (access_role_check(role, e) != 0 || pg_begin(p, e) != 0)
 		return -1;
 	if (member_last_owner(p, member_id, &last_owner, e) != 0)
 		goto fail;

@@ -1,6 +1,7 @@
 /* pg_open.c — opening the PostgreSQL store: the master key file every
  * server of a cluster shares, the check that it is the key the database was
  * made with, the workspace of a new store, and the vault's box key pair. */
+#include "access_rules.h"
 #include "pg_int.h"
 #include "secmem.h"
 
@@ -199,21 +200,10 @@ out:
 	return rc;
 }
 
-/* As access.c: derived from the master key, so every server of a cluster
- * answers fetches under the same key pair. */
+/* Derived from the master key (access_rules.h), so every server of a
+ * cluster answers fetches under the same key pair. */
 int
 pg_box_keypair(struct pg *p, unsigned char pk[32], unsigned char *sk, struct mr_err *e)
 {
-	unsigned char *seed = p->keys.k->scratch, *own_sk = NULL;
-	int rc;
-
-	if (sk == NULL)
-		sk = own_sk = xsecure_alloc(crypto_box_SECRETKEYBYTES);
-	keyring_derive(&p->keys, 1, "mv-boxkp", seed);
-	rc = crypto_box_seed_keypair(pk, sk, seed);
-	sodium_memzero(seed, crypto_box_SEEDBYTES);
-	secure_free(own_sk, crypto_box_SECRETKEYBYTES);
-	if (rc != 0)
-		return mr_fail(e, MR_E_INTERNAL, "deriving the vault's key pair failed");
-	return 0;
+	return access_box_keypair(&p->keys, pk, sk, e);
 }

@@ -2,6 +2,7 @@
  * keyed hashes as the embedded store (tokens.c). Expiry is decided by the
  * database's clock, and nothing is cached: a token revoked through one
  * server is refused by every other on its next request. */
+#include "access_rules.h"
 #include "local.h"
 #include "pg_int.h"
 
@@ -10,58 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOKEN_ID_RANDOM 21
-#define TOKEN_SECRET_RANDOM 42
-#define TOKEN_HASH_LEN 32
 /* Ten columns; a proxy token's environments come joined by commas, which a
  * name cannot hold. */
 #define TOKEN_COLUMNS "t.id, t.kind, t.name, t.workspace_id, t.member_id, t.created_at," \
 	" t.expires_at, t.last_used_at, t.revoked_at, coalesce((SELECT string_agg(environment," \
 	" ',' ORDER BY environment) FROM proxy_token_envs WHERE token_id = t.id), '')"
-
-static const char auth_failed[] = "invalid or expired token";
-
-static const char *
-kind_text(enum vault_token_kind kind)
-{
-	return kind == VAULT_TOKEN_PROXY ? "proxy" : "api";
-}
-
-/* Keyed BLAKE2b-256 of id, NUL, secret, under the key tokens.c uses: a copy
- * of the database alone cannot test guesses. */
-static void
-token_hash(struct pg *p, const char *id, const char *secret, size_t len,
-	   unsigned char out[TOKEN_HASH_LEN])
-{
-	unsigned char *key = p->keys.k->scratch;
-	crypto_generichash_state st;
-
-	keyring_derive(&p->keys, 1, "mv-token", key);
-	crypto_generichash_init(&st, key, 32, TOKEN_HASH_LEN);
-	crypto_generichash_update(&st, (const unsigned char *)id, strlen(id) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)secret, len);
-	crypto_generichash_final(&st, out, TOKEN_HASH_LEN);
-	sodium_memzero(key, 32);
-	sodium_memzero(&st, sizeof(st));
-}
-
-/* The lifetime asked for, checked as tokens.c does; 0 means never expires
- * (proxy tokens given none). The database adds its own now to it. */
-static int
-token_ttl(enum vault_token_kind kind, int64_t ttl, int64_t *out, struct mr_err *e)
-{
-	*out = 0;
-	if (ttl == 0 && kind == VAULT_TOKEN_PROXY)
-		return 0;
-	if (ttl == 0)
-		ttl = TOKEN_TTL_DEFAULT;
-	if (ttl < TOKEN_TTL_MIN || ttl > TOKEN_TTL_MAX)
-		return mr_fail(e, MR_E_INVALID,
-			       "token lifetime must be between 1 hour and 366 days (%d to %d seconds)",
-			       TOKEN_TTL_MIN, TOKEN_TTL_MAX);
-	*out = ttl;
-	return 0;
-}
 
 static int
 envs_split(const char *joined, struct vault_token *t)
@@ -154,7 +108,7 @@ pg_token_list(struct pg *p, enum vault_token_kind kind, const char *member_id,
 	if (env != NULL && pg_env_must_exist(p, env, e) != 0)
 		return -1;
 	pp_text(&pp, p->ws.workspace_id);
-	pp_text(&pp, kind_text(kind));
+	pp_text(&pp, access_kind_text(kind));
 	pp_text(&pp, member_id);
 	pp_text(&pp, env);
 	r = pg_run(p, "SELECT " TOKEN_COLUMNS " FROM tokens t WHERE t.workspace_id = $1"
@@ -208,7 +162,7 @@ token_insert(struct pg *p, const char *id, enum vault_token_kind kind, const cha
 	struct pg_params pp = { 0 }, envs = { 0 };
 
 	pp_text(&pp, id);
-	pp_text(&pp, kind_text(kind));
+	pp_text(&pp, access_kind_text(kind));
 	pp_text(&pp, p->ws.workspace_id);
 	pp_text(&pp, member_id);
 	pp_text(&pp, name);
@@ -238,7 +192,8 @@ pg_token_create(struct pg *p, enum vault_token_kind kind, const char *member_id,
 	char id[TOKEN_ID_LEN + 1], owner[48], shown_name[NAME_MAX_LEN + 1];
 	int64_t ttl;
 
-	if (token_ttl(kind, ttl_seconds, &ttl, e) != 0 ||
+	/* The lifetime alone (now 0): the database adds its own now to it. */
+	if (access_token_expiry(kind, ttl_seconds, 0, &ttl, e) != 0 ||
 	    (name != NULL && *name != '\0' && name_check("token", name, e) != 0))
 		return -1;
 	random_id(kind == VAULT_TOKEN_PROXY ? "wk-" : "ak-", TOKEN_ID_RANDOM, id);
@@ -249,7 +204,7 @@ pg_token_create(struct pg *p, enum vault_token_kind kind, const char *member_id,
 	if (token_owner(p, kind, member_id, owner, e) != 0)
 		goto fail;
 	random_id(kind == VAULT_TOKEN_PROXY ? "ws-" : "as-", TOKEN_SECRET_RANDOM, secret);
-	token_hash(p, id, secret, TOKEN_SECRET_LEN, hash);
+	access_token_hash(&p->keys, id, secret, TOKEN_SECRET_LEN, hash);
 	if (token_insert(p, id, kind, owner, shown_name, hash, ttl, e) != 0 ||
 	    (out != NULL && pg_token_get(p, id, out, e) != 0))
 		goto fail;
@@ -395,7 +350,7 @@ pg_token_verify(struct pg *p, enum vault_token_kind kind, const char *token_id,
 		token_id = "", secret = "", secret_len = 0;
 	pp_text(&pp, p->ws.workspace_id);
 	pp_text(&pp, token_id);
-	pp_text(&pp, kind_text(kind));
+	pp_text(&pp, access_kind_text(kind));
 	if ((r = pg_run(p, VERIFY_SQL, &pp, "reading a token", e)) == NULL)
 		return -1;
 	/* Unknown ids are compared too, against a value no hash equals in
@@ -406,7 +361,7 @@ pg_token_verify(struct pg *p, enum vault_token_kind kind, const char *token_id,
 		ok = token_from_row(p, r, 0, &who->token) == 0;
 		now = pg_int(p, r, 0, 11);
 	}
-	token_hash(p, token_id, secret, secret_len, got);
+	access_token_hash(&p->keys, token_id, secret, secret_len, got);
 	ok = sodium_memcmp(got, want, TOKEN_HASH_LEN) == 0 && ok &&
 	     secret_len == TOKEN_SECRET_LEN && token_usable(p, r, &who->token, now);
 	sodium_memzero(got, sizeof(got));
@@ -419,5 +374,5 @@ pg_token_verify(struct pg *p, enum vault_token_kind kind, const char *token_id,
 	}
 	vault_token_clear(&who->token);
 	memset(who, 0, sizeof(*who));
-	return mr_fail(e, MR_E_AUTH, "%s", auth_failed);
+	return mr_fail(e, MR_E_AUTH, "%s", TOKEN_AUTH_FAILED);
 }
