@@ -274,15 +274,20 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		atomic_fetch_sub(&s->connections, 1);
 }
 
+/* Until the daemons run, libmicrohttpd's first complaint is kept for the
+ * one-line start-up error; after that each goes to the log. */
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char msg[512];
+	struct server *s = cls;
+	char msg[sizeof(s->startup_error)];
 
-	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_line("libmicrohttpd: %s", msg);
+	if (atomic_load(&s->running))
+		log_line("libmicrohttpd: %s", msg);
+	else if (s->startup_error[0] == '\0')
+		memcpy(s->startup_error, msg, sizeof(msg));
 }
 
 int
@@ -303,7 +308,7 @@ http_start(struct server *s, int listen_fd, const char *tls_cert, const char *tl
 	if (tls_cert != NULL)
 		flags |= MHD_USE_TLS;
 	*out = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
-				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 				MHD_OPTION_LISTEN_SOCKET, listen_fd,
 				MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
 				MHD_OPTION_CONNECTION_LIMIT, hard_limit,
@@ -314,8 +319,12 @@ http_start(struct server *s, int listen_fd, const char *tls_cert, const char *tl
 				tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert,
 				MHD_OPTION_HTTPS_MEM_KEY, tls_key,
 				MHD_OPTION_END);
+	if (*out == NULL && tls_cert != NULL)
+		return mr_fail(e, MR_E_CONFIG,
+			       "libmicrohttpd could not start TLS (%s): is --tls-cert a PEM certificate and --tls-key its PEM key?",
+			       s->startup_error[0] ? s->startup_error : "no reason given");
 	if (*out == NULL)
-		return mr_fail(e, MR_E_IO, "libmicrohttpd could not start on the listener%s",
-			       tls_cert != NULL ? " (is the TLS key or certificate valid?)" : "");
+		return mr_fail(e, MR_E_IO, "libmicrohttpd could not start on the listener: %s",
+			       s->startup_error[0] ? s->startup_error : "no reason given");
 	return 0;
 }

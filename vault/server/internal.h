@@ -48,6 +48,8 @@ struct server {
 	atomic_int in_flight;        /* requests between first byte and completion */
 	atomic_int connections;
 	atomic_int draining;
+	atomic_int running;          /* the daemons are up: log, do not keep */
+	char startup_error[256];     /* libmicrohttpd's first complaint at start */
 	struct ratelimit *rl;
 	struct metrics *metrics;
 	time_t started;

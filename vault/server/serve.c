@@ -316,11 +316,18 @@ tls_load(const struct serve_opts *o, struct tls_files *t, struct mr_err *e)
 {
 	if (o->tls_cert == NULL)
 		return 0;
-	if (read_file_secret(o->tls_cert, 1u << 20, 0, &t->cert, &t->cert_len, e) != 0)
-		return mr_wrap(e, "--tls-cert");
-	if (read_file_secret(o->tls_key, 1u << 20, 0, &t->key, &t->key_len, e) != 0)
-		return mr_wrap(e, "--tls-key");
-	return 0;
+	char why[sizeof(e->msg)];
+	const char *opt = "--tls-cert";
+
+	/* A certificate or key that cannot be read is a configuration error,
+	 * whatever the reason. */
+	if (read_file_secret(o->tls_cert, 1u << 20, 0, &t->cert, &t->cert_len, e) == 0) {
+		opt = "--tls-key";
+		if (read_file_secret(o->tls_key, 1u << 20, 0, &t->key, &t->key_len, e) == 0)
+			return 0;
+	}
+	memcpy(why, e->msg, sizeof(why));
+	return mr_fail(e, MR_E_CONFIG, "%s: %.400s", opt, why);
 }
 
 static void
@@ -366,6 +373,7 @@ start_all(struct server *s, struct serve_opts *o, const struct tls_files *t, str
 		    http_start(s, o->listen[i].fd, (const char *)t->cert, (const char *)t->key,
 			       &o->listen[i].daemon, e) != 0)
 			return mr_wrap(e, "%s", o->listen[i].spec);
+	atomic_store(&s->running, 1);
 	printf("modal-vault serve: vault public key %s\n", s->vault_pk_hex);
 	for (i = 0; i < o->nlisten; i++)
 		printf("modal-vault serve: listening on %s\n", o->listen[i].shown);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Secret values and token secrets never reach the server's database (nor its
+# WAL), its log or its standard output in plaintext, nor any answer but the
+# sealed fetch and the one that creates a token. Greps for each, with the
+# server running (WAL on disk) and after it stopped.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+vault_init "$TMP/v"
+read -r OID OSEC < <(cli_token --name owner)
+OWNER=$(bearer "$OID" "$OSEC")
+start_server
+mark=$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+values=("create-$mark" "update-$mark" "prod-$mark" "multi line $mark"$'\n'"second")
+json POST /v1/secrets "{\"name\":\"db\",\"env\":{\"PASS\":\"${values[0]}\"}}" -H "$OWNER"
+expect 201 "secret with a marked value"
+json PUT /v1/secrets/db "{\"env\":{\"PASS\":\"${values[1]}\"},\"version\":1}" -H "$OWNER"
+expect 200 "secret updated to another marked value"
+json POST /v1/environments '{"name":"prod"}' -H "$OWNER"
+json POST /v1/secrets "{\"name\":\"p\",\"environment\":\"prod\",\"env\":{\"A\":\"${values[2]}\",\"B\":\"multi line $mark\\nsecond\"}}" -H "$OWNER"
+expect 201 "secret with a multi-line value"
+json POST /v1/tokens '{"name":"ci"}' -H "$OWNER"
+TSEC=$(field "j['token_secret']")
+TID=$(field "j['token_id']")
+json POST /v1/proxy-tokens '{"name":"web"}' -H "$OWNER"
+WSEC=$(field "j['token_secret']")
+WID=$(field "j['token_id']")
+"$FETCH_TOOL" request "$TMP/launch" prod p >"$TMP/fetch.json"
+json POST /v1/fetch "$(cat "$TMP/fetch.json")" -H "$(bearer "$TID" "$TSEC")"
+expect 200 "fetch with the new token"
+check "the fetch answer opens to the values" bash -c "'$FETCH_TOOL' open '$TMP/launch' <'$BODY' | grep -qx 'p v1 A=${values[2]}'"
+req GET /v1/proxy-auth -H "Modal-Key: $WID" -H "Modal-Secret: $WSEC"
+expect 204 "proxy check with the new proxy token"
+# Failed attempts carry secrets in their headers too.
+req GET /v1/secrets -H "$(bearer "$TID" "${TSEC%?}Z")"
+req GET /v1/secrets -H "Authorization: Bearer $TSEC"
+req GET /v1/proxy-auth -H "Modal-Key: $WID" -H "Modal-Secret: ${WSEC%?}Z"
+req GET /v1/secrets -H "$OWNER"
+
+# needles: every value and secret, and a distinctive piece of each.
+needles=("${values[@]:0:3}" "$mark" "$OSEC" "$TSEC" "$WSEC" "${OSEC:3:20}" "${TSEC:3:20}" "${WSEC:3:20}")
+scan() {   # scan WHEN: grep the store's files and the server's output
+	local f n hits=""
+	for f in "$TMP"/v/* "$TMP/serve.log" "$TMP/serve.out"; do
+		[ -f "$f" ] || continue
+		for n in "${needles[@]}"; do
+			grep -aqF -- "$n" "$f" && hits+=" $(basename "$f"):${n:0:12}…"
+		done
+	done
+	check "$1: no value or token secret in $(ls "$TMP/v" | tr '\n' ' ')serve.log serve.out${hits:+ — found$hits}" test -z "$hits"
+}
+check "the WAL is on disk while the server runs" test -s "$TMP/v/vault.db-wal"
+scan "server running"
+# Answers: values only ever sealed; secrets only in the answer that made them.
+leaks=$(for n in "${values[@]:0:3}" "$mark"; do grep -lF -- "$n" "$TMP"/resp/* 2>/dev/null; done | sort -u)
+check "no answer holds a value${leaks:+: $leaks}" test -z "$leaks"
+shown=$(grep -lF -- "$TSEC" "$TMP"/resp/* 2>/dev/null | grep -v '\.h$' | wc -l)
+check "the token secret was in exactly one answer (its creation): $shown" test "$shown" = 1
+check "the audit log names, never holds, values" bash -c \
+	"sqlite3 '$TMP/v/vault.db' 'SELECT * FROM audit' | grep -q 'secret:main/db' && ! sqlite3 '$TMP/v/vault.db' 'SELECT * FROM audit' | grep -qF '$mark'"
+check "tokens are kept as 32-byte hashes" bash -c \
+	"[ \"\$(sqlite3 '$TMP/v/vault.db' 'SELECT DISTINCT length(hash) FROM tokens')\" = 32 ]"
+check "the server's command line holds no secret" bash -c "! tr '\0' ' ' </proc/$SERVER_PID/cmdline | grep -qF -- '${OSEC:3:20}'"
+stop_server
+scan "server stopped"
+validate_responses
+finish

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The server's edges: body, header, connection and time limits answered in
+# JSON; SIGTERM draining a request in flight and exiting 0; TLS with a
+# self-signed certificate; a Unix socket; bad start-up options.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/server_lib.sh"
+
+vault_init "$TMP/v"
+read -r OID OSEC < <(cli_token --name owner)
+OWNER=$(bearer "$OID" "$OSEC")
+
+# ---- body and header limits
+start_server --max-body 4096 --max-header 4096 --body-timeout 1
+value=$(head -c 5000 /dev/zero | tr '\0' v)
+json POST /v1/secrets "{\"name\":\"big\",\"env\":{\"A\":\"$value\"}}" -H "$OWNER"
+expect_error 413 too_large "a body over --max-body (Content-Length)"
+json POST /v1/secrets "{\"name\":\"big\",\"env\":{\"A\":\"$value\"}}" -H "$OWNER" -H 'Transfer-Encoding: chunked'
+expect_error 413 too_large "a body over --max-body (chunked)"
+json POST /v1/secrets "{\"name\":\"fits\",\"env\":{\"A\":\"${value:0:3900}\"}}" -H "$OWNER"
+expect 201 "a body under --max-body"
+req GET /v1/secrets -H "$OWNER" -H "X-Padding: $(head -c 5000 /dev/zero | tr '\0' p)"
+expect_error 431 too_large "headers over --max-header"
+req GET /v1/secrets -H "$OWNER" -H "X-Padding: $(head -c 3000 /dev/zero | tr '\0' p)"
+expect 200 "headers under --max-header"
+long=$(head -c 600 /dev/zero | tr '\0' s)
+req GET "/v1/secrets/$long" -H "$OWNER"
+expect_error 414 too_large "a path over 511 bytes"
+# A body still arriving after --body-timeout: 408 once it is in...
+printf '{"name":"slow","env":{"A":"%s"}}' "$(head -c 700 /dev/zero | tr '\0' s)" >"$TMP/slow.json"
+req POST /v1/secrets -H "$OWNER" -H 'Content-Type: application/json' --limit-rate 500 --data-binary @"$TMP/slow.json"
+expect_error 408 timeout "a body slower than --body-timeout"
+# ...and a sender still going at twice the timeout has its connection closed.
+printf '{"name":"slower","env":{"A":"%s"}}' "$(head -c 2000 /dev/zero | tr '\0' s)" >"$TMP/slower.json"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "$OWNER" -H 'Content-Type: application/json' \
+	--limit-rate 500 --data-binary @"$TMP/slower.json" "$URL/v1/secrets")
+check "a sender far past the timeout is cut off (curl saw $code)" test "$code" = 000
+check "nothing slow was stored" bash -c "! MODAL_SERVER_URL='$STORE' '$MODAL_VAULT' secret list | grep -q slow"
+stop_server
+
+# ---- connections: past --max-connections a JSON 503; silent ones time out
+start_server --max-connections 2 --idle-timeout 1
+python3 - "${URL##*:}" >"$TMP/idle" <<'PY' &
+import socket, sys, time
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+time.sleep(0.6)
+print("held")
+sys.stdout.flush()
+# A silent connection is closed by the server after --idle-timeout.
+held[0].settimeout(5)
+start = time.time()
+closed = held[0].recv(1) == b""
+print("closed after %.1fs" % (time.time() - start) if closed else "not closed")
+PY
+holder=$!
+sleep 0.3
+req GET /healthz
+expect_error 503 unavailable "a connection past --max-connections"
+check "503 says when to retry" grep -qi '^Retry-After: ' "$HDRS"
+wait "$holder"
+check "an idle connection is closed ($(tail -n 1 "$TMP/idle"))" grep -q "^closed after" "$TMP/idle"
+req GET /healthz
+expect 200 "answers again once connections are free"
+stop_server
+
+# ---- SIGTERM: no new connections, the request in flight finishes, exit 0
+start_server
+printf '{"name":"inflight","env":{"A":"%s"}}' "$(head -c 3000 /dev/zero | tr '\0' i)" >"$TMP/inflight.json"
+curl -s -o "$TMP/inflight.out" -w '%{http_code}' -H "$OWNER" -H 'Content-Type: application/json' \
+	--limit-rate 1500 --data-binary @"$TMP/inflight.json" "$URL/v1/secrets" >"$TMP/inflight.code" &
+upload=$!
+sleep 0.7
+kill -TERM "$SERVER_PID"
+sleep 0.3
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
+check "no new connection once SIGTERM came (curl saw $code)" test "$code" = 000
+wait "$upload"
+check "the request in flight finished: $(cat "$TMP/inflight.code")" test "$(cat "$TMP/inflight.code")" = 201
+wait "$SERVER_PID" && status=0 || status=$?
+SERVER_PID=
+check "the server exited 0 (got $status)" test "$status" = 0
+check "the log says it drained" grep -q "stopping: no new connections; 1 request(s) in flight" "$TMP/serve.log"
+check "the drained write is in the store" bash -c "MODAL_SERVER_URL='$STORE' '$MODAL_VAULT' secret get inflight >/dev/null"
+start_server
+kill -INT "$SERVER_PID"
+wait "$SERVER_PID" && status=0 || status=$?
+SERVER_PID=
+check "SIGINT exits 0 too (got $status)" test "$status" = 0
+
+# ---- TLS with a self-signed certificate
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
+chmod 600 "$TMP/key.pem"
+start_server --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem"
+check "the address is https ($URL)" bash -c "[[ '$URL' == https://127.0.0.1:* ]]"
+req GET /healthz --cacert "$TMP/cert.pem"
+expect 200 "healthz over TLS"
+"$FETCH_TOOL" request "$TMP/launch" main fits >"$TMP/fetch.json"
+json POST /v1/fetch "$(cat "$TMP/fetch.json")" -H "$OWNER" --cacert "$TMP/cert.pem"
+expect 200 "fetch over TLS"
+check "the answer opens" bash -c "'$FETCH_TOOL' open '$TMP/launch' '$VAULT_KEY' <'$BODY' >/dev/null"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://${URL#https://}/healthz")
+check "plain HTTP to the TLS port gets no answer (curl saw $code)" test "$code" = 000
+code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
+check "an unknown certificate is refused by the client (curl saw $code)" test "$code" = 000
+stop_server
+check "TLS server exits 0" test "$STOP_STATUS" = 0
+
+# ---- a Unix socket beside TCP
+sock="$TMP/vault.sock"
+start_server --listen "unix:$sock"
+check "it listens on both ($(grep -c 'listening on' "$TMP/serve.out"))" \
+	test "$(grep -c 'listening on' "$TMP/serve.out")" = 2
+check "the socket is the owner's alone" test "$(stat -c %a "$sock")" = 600
+code=$(curl -s -o "$TMP/unix.out" -w '%{http_code}' --unix-socket "$sock" -H "$OWNER" http://vault/v1/secrets)
+check "an API request over the Unix socket -> $code" test "$code" = 200
+code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" http://vault/v1/proxy-auth)
+check "proxy-auth over the Unix socket -> $code" test "$code" = 401
+stop_server
+check "the socket is removed at exit" test ! -e "$sock"
+: >"$TMP/not-a-socket"
+expect_exit 78 "exists and is not a socket" \
+	"$MODAL_VAULT" serve --store "$STORE" --listen "unix:$TMP/not-a-socket"
+
+# ---- start-up errors: one line, the right exit status
+expect_exit 64 "unknown option '--nope'" "$MODAL_VAULT" serve --nope
+expect_exit 64 "expected HOST:PORT" "$MODAL_VAULT" serve --store "$STORE" --listen nonsense
+expect_exit 64 "--tls-cert and --tls-key go together" "$MODAL_VAULT" serve --tls-cert "$TMP/cert.pem"
+expect_exit 64 "expected a number" "$MODAL_VAULT" serve --max-body lots
+expect_exit 64 "unexpected argument 'extra'" "$MODAL_VAULT" serve extra
+expect_exit 78 "modal-vault init" "$MODAL_VAULT" serve --store "file:$TMP/none" --listen 127.0.0.1:0
+expect_exit 78 "--tls-key: $TMP/missing.pem: No such file" "$MODAL_VAULT" serve --store "$STORE" \
+	--listen 127.0.0.1:0 --tls-cert "$TMP/cert.pem" --tls-key "$TMP/missing.pem"
+echo "not a key" >"$TMP/garbage.pem"
+expect_exit 78 "could not start TLS" "$MODAL_VAULT" serve --store "$STORE" --listen 127.0.0.1:0 \
+	--tls-cert "$TMP/cert.pem" --tls-key "$TMP/garbage.pem"
+start_server
+expect_exit 69 "Address already in use" "$MODAL_VAULT" serve --store "$STORE" --listen "${URL#http://}"
+stop_server
+validate_responses
+finish
