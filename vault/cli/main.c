@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+int cmd_migrate(struct cli *c);   /* vault/pg/cmd_migrate.c */
+
 static const struct command commands[] = {
 	{ "init", NULL, O_SERVER | O_NAME | O_JSON, 0, 0, cmd_init,
 	  "init [--name WORKSPACE] [--json]", "create a new embedded vault (file: URL)" },
@@ -66,6 +68,8 @@ static const struct command commands[] = {
 	  0, 0, cmd_audit,
 	  "audit [--since T] [--until T] [--actor TOKEN_ID] [--action A|PREFIX.*] [--limit N] [--after ID] [--json]",
 	  "read the audit log, oldest first (T: 2026-11-23T12:00:00Z, 2026-11-23 or an age: 12h, 7d)" },
+	{ "migrate", NULL, O_SERVER | O_JSON, 0, 0, cmd_migrate, "migrate [--json]",
+	  "bring the store's schema up to date (file: or postgres:// URL; vault/pg/cmd_migrate.c)" },
 	/* No run: serve parses its own options (vault/server/serve.c). */
 	{ "serve", NULL, 0, 0, -1, NULL,
 	  "serve [--listen HOST:PORT|unix:PATH]... [--store URL] [--tls-cert F --tls-key F]",

@@ -35,6 +35,9 @@ int pg_migrate(const char *url, int *from, int *to, struct mr_err *e);
 void pg_close(struct pg *p);
 /* pg_open wrapped in a struct vault, for vault_open (pg_vault.c). */
 int pg_vault_open(const char *url, int readonly, struct vault **out, struct mr_err *e);
+/* modal-vault migrate, for either store: the schema version found and the one
+ * reached (the embedded store reports only the latter, in both). */
+int store_migrate(const char *url, int *from, int *to, struct mr_err *e);
 
 /* vault.h */
 int pg_fetch(struct pg *p, const char *env, const char *const *names, size_t nnames,
