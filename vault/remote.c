@@ -149,15 +149,15 @@ meta_from_json(json_t *j, const char *env, const char *name, struct vault_secret
 	memset(m, 0, sizeof(*m));
 	if (!json_is_object(j) || (keys != NULL && !json_is_array(keys)))
 		return -1;
-	json_copy_str(j, "secret_id", m->secret_id, sizeof(m->secret_id));
-	json_copy_str(j, "name", m->name, sizeof(m->name));
-	json_copy_str(j, "environment", m->environment, sizeof(m->environment));
+	remote_str(j, "secret_id", m->secret_id, sizeof(m->secret_id));
+	remote_str(j, "name", m->name, sizeof(m->name));
+	remote_str(j, "environment", m->environment, sizeof(m->environment));
 	if (m->name[0] == '\0' && name != NULL)
 		snprintf(m->name, sizeof(m->name), "%s", name);
 	if (m->environment[0] == '\0' && env != NULL)
 		snprintf(m->environment, sizeof(m->environment), "%s", env);
-	if (json_time(j, "created_at", &m->created_at) != 0 ||
-	    json_time(j, "updated_at", &m->updated_at) != 0)
+	if (remote_time(j, "created_at", &m->created_at) != 0 ||
+	    remote_time(j, "updated_at", &m->updated_at) != 0)
 		return -1;
 	if (m->updated_at == 0)
 		m->updated_at = m->created_at;
@@ -171,7 +171,7 @@ static int
 meta_list(struct remote *r, json_t *answer, const char *env, const char *name,
 	  struct vault_secret_meta **out, size_t *n, struct mr_err *e)
 {
-	json_t *data = json_data(answer);
+	json_t *data = remote_data(answer);
 	size_t i, count = json_array_size(data);
 	struct vault_secret_meta *list;
 
@@ -385,11 +385,11 @@ env_from_json(json_t *j, void *elem)
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(j))
 		return -1;
-	json_copy_str(j, "name", out->name, sizeof(out->name));
-	json_copy_str(j, "webhook_suffix", out->webhook_suffix, sizeof(out->webhook_suffix));
-	json_copy_str(j, "workspace_id", out->workspace_id, sizeof(out->workspace_id));
+	remote_str(j, "name", out->name, sizeof(out->name));
+	remote_str(j, "webhook_suffix", out->webhook_suffix, sizeof(out->webhook_suffix));
+	remote_str(j, "workspace_id", out->workspace_id, sizeof(out->workspace_id));
 	out->is_default = json_is_true(def);
-	return out->name[0] == '\0' || json_time(j, "created_at", &out->created_at) != 0 ? -1 : 0;
+	return out->name[0] == '\0' || remote_time(j, "created_at", &out->created_at) != 0 ? -1 : 0;
 }
 
 int
@@ -449,13 +449,13 @@ remote_workspace_current(struct remote *r, struct vault_workspace *out, struct m
 	if (remote_call(r, "GET", "/v1/workspaces/current", NULL, REMOTE_IDEMPOTENT, &answer,
 			e) != 0)
 		return -1;
-	json_copy_str(answer, "workspace_id", out->workspace_id, sizeof(out->workspace_id));
-	json_copy_str(answer, "slug", out->slug, sizeof(out->slug));
-	json_copy_str(answer, "name", out->name, sizeof(out->name));
-	json_copy_str(answer, "plan", out->plan, sizeof(out->plan));
-	json_copy_str(answer, "default_environment", out->default_env, sizeof(out->default_env));
+	remote_str(answer, "workspace_id", out->workspace_id, sizeof(out->workspace_id));
+	remote_str(answer, "slug", out->slug, sizeof(out->slug));
+	remote_str(answer, "name", out->name, sizeof(out->name));
+	remote_str(answer, "plan", out->plan, sizeof(out->plan));
+	remote_str(answer, "default_environment", out->default_env, sizeof(out->default_env));
 	if (out->default_env[0] == '\0')
-		json_copy_str(answer, "default_env", out->default_env, sizeof(out->default_env));
+		remote_str(answer, "default_env", out->default_env, sizeof(out->default_env));
 	rc = out->workspace_id[0] != '\0' ? 0 : remote_bad_answer(r, e, "the workspace");
 	json_decref(answer);
 	return rc;

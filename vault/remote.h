@@ -133,9 +133,9 @@ int remote_box_keypair(struct remote *r, unsigned char pk[32], unsigned char *sk
 /* Helpers shared by remote.c and remote_access.c (remote_json.c). */
 /* Makes jansson wipe what it frees, unless the program chose an allocator. */
 void remote_json_init(void);
-int json_time(json_t *obj, const char *field, int64_t *out);       /* RFC 3339 -> unix s */
-void json_copy_str(json_t *obj, const char *field, char *buf, size_t len);
-json_t *json_data(json_t *answer);            /* a listing's "data" array, or NULL */
+int remote_time(json_t *obj, const char *field, int64_t *out);    /* RFC 3339 -> unix s */
+void remote_str(json_t *obj, const char *field, char *buf, size_t len);
+json_t *remote_data(json_t *answer);         /* a listing's "data" array, or NULL */
 int remote_bad_answer(struct remote *r, struct mr_err *e, const char *what);
 /* GETs a listing and reads its "data" array into a calloc'ed array of
  * elements of size bytes, each filled by one() (which owns no memory). */

@@ -23,12 +23,12 @@ member_from_json(json_t *j, void *elem)
 	struct vault_member *m = elem;
 
 	memset(m, 0, sizeof(*m));
-	json_copy_str(j, "member_id", m->member_id, sizeof(m->member_id));
-	json_copy_str(j, "name", m->name, sizeof(m->name));
+	remote_str(j, "member_id", m->member_id, sizeof(m->member_id));
+	remote_str(j, "name", m->name, sizeof(m->name));
 	if (!json_is_object(j) || m->member_id[0] == '\0' ||
 	    vault_role_parse(json_string_value(json_object_get(j, "role")), &m->role) != 0)
 		return -1;
-	return json_time(j, "created_at", &m->created_at);
+	return remote_time(j, "created_at", &m->created_at);
 }
 
 int
@@ -140,16 +140,16 @@ static int
 token_from_json(json_t *j, struct vault_token *t)
 {
 	memset(t, 0, sizeof(*t));
-	json_copy_str(j, "token_id", t->token_id, sizeof(t->token_id));
-	json_copy_str(j, "name", t->name, sizeof(t->name));
-	json_copy_str(j, "workspace_id", t->workspace_id, sizeof(t->workspace_id));
-	json_copy_str(j, "member_id", t->member_id, sizeof(t->member_id));
+	remote_str(j, "token_id", t->token_id, sizeof(t->token_id));
+	remote_str(j, "name", t->name, sizeof(t->name));
+	remote_str(j, "workspace_id", t->workspace_id, sizeof(t->workspace_id));
+	remote_str(j, "member_id", t->member_id, sizeof(t->member_id));
 	if (!json_is_object(j) || t->token_id[0] == '\0')
 		return -1;
 	t->kind = kind_of_id(t->token_id);
-	if (json_time(j, "created_at", &t->created_at) != 0 ||
-	    json_time(j, "expires_at", &t->expires_at) != 0 ||
-	    json_time(j, "last_used_at", &t->last_used_at) != 0)
+	if (remote_time(j, "created_at", &t->created_at) != 0 ||
+	    remote_time(j, "expires_at", &t->expires_at) != 0 ||
+	    remote_time(j, "last_used_at", &t->last_used_at) != 0)
 		return -1;
 	/* The API says whether, not when: any non-zero time means revoked. */
 	t->revoked_at = json_is_true(json_object_get(j, "revoked")) ? 1 : 0;
@@ -184,6 +184,10 @@ remote_token_create(struct remote *r, enum vault_token_kind kind, const char *me
 		return mr_fail(e, MR_E_USAGE,
 			       "vault %s makes tokens for the token's own member only",
 			       remote_urls(r));
+	if (!api && ttl_seconds != 0)
+		return mr_fail(e, MR_E_USAGE,
+			       "vault %s gives proxy tokens no expiry: they last until deleted",
+			       remote_urls(r));
 	body = json_pack("{s:s}", "name", name != NULL ? name : "");
 	if (body != NULL && api && ttl_seconds != 0)
 		json_object_set_new(body, "expires_in", json_integer(ttl_seconds));
@@ -205,7 +209,7 @@ static int
 token_list_json(struct remote *r, json_t *answer, const char *member_id,
 		struct vault_token **out, size_t *n, struct mr_err *e)
 {
-	json_t *data = json_data(answer);
+	json_t *data = remote_data(answer);
 	size_t i, count = json_array_size(data), kept = 0;
 	struct vault_token *list;
 
@@ -324,7 +328,7 @@ time_ms(json_t *j, const char *field, int64_t *out)
 	int64_t secs;
 	int ms = 0, i;
 
-	if (json_time(j, field, &secs) != 0 || s == NULL)
+	if (remote_time(j, field, &secs) != 0 || s == NULL)
 		return -1;
 	if ((dot = strchr(s, '.')) != NULL)
 		for (i = 1; i <= 3; i++)
@@ -344,10 +348,10 @@ audit_from_json(json_t *j, void *elem)
 		return -1;
 	a->id = json_integer_value(id);
 	a->status = (int)json_integer_value(status);
-	json_copy_str(j, "token_id", a->token_id, sizeof(a->token_id));
-	json_copy_str(j, "action", a->action, sizeof(a->action));
-	json_copy_str(j, "resource", a->resource, sizeof(a->resource));
-	json_copy_str(j, "client", a->client, sizeof(a->client));
+	remote_str(j, "token_id", a->token_id, sizeof(a->token_id));
+	remote_str(j, "action", a->action, sizeof(a->action));
+	remote_str(j, "resource", a->resource, sizeof(a->resource));
+	remote_str(j, "client", a->client, sizeof(a->client));
 	return 0;
 }
 

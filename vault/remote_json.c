@@ -48,7 +48,7 @@ remote_json_init(void)
 
 /* "2026-11-23T12:00:00Z" (fractions allowed) → unix seconds; 0 for null. */
 int
-json_time(json_t *obj, const char *field, int64_t *out)
+remote_time(json_t *obj, const char *field, int64_t *out)
 {
 	json_t *v = json_object_get(obj, field);
 	struct tm tm;
@@ -74,7 +74,7 @@ json_time(json_t *obj, const char *field, int64_t *out)
 }
 
 void
-json_copy_str(json_t *obj, const char *field, char *buf, size_t len)
+remote_str(json_t *obj, const char *field, char *buf, size_t len)
 {
 	const char *s = json_string_value(json_object_get(obj, field));
 
@@ -137,7 +137,7 @@ query_add(char *buf, size_t len, const char *name, const char *value)
 
 /* The "data" array of a listing, or NULL. */
 json_t *
-json_data(json_t *answer)
+remote_data(json_t *answer)
 {
 	json_t *data = json_object_get(answer, "data");
 
@@ -156,7 +156,7 @@ remote_get_list(struct remote *r, const char *path, size_t size,
 
 	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) != 0)
 		return -1;
-	data = json_data(answer);
+	data = remote_data(answer);
 	count = json_array_size(data);
 	if (data == NULL || (list = calloc(count ? count : 1, size)) == NULL)
 		goto out;
