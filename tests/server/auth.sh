@@ -44,7 +44,7 @@ expect_error 401 unauthorized "secret one character short"
 req GET /v1/secrets -H "$(bearer "ak-unknownunknownunknown" "$OSEC")"
 expect_error 401 unauthorized "unknown token id"
 read -r XID XSEC < <(cli_token --name soon-expired)
-sqlite3 "$TMP/v/vault.db" "UPDATE tokens SET expires_at = strftime('%s','now') - 1 WHERE id = '$XID'"
+store_sql "UPDATE tokens SET expires_at = strftime('%s','now') - 1 WHERE id = '$XID'"
 req GET /v1/secrets -H "$(bearer "$XID" "$XSEC")"
 expect_error 401 unauthorized "expired token"
 read -r RID RSEC < <(cli_token --name to-revoke)

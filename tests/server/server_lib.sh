@@ -11,10 +11,36 @@ mkdir -p "$TMP/resp"
 nresp=0
 SERVER_PID=
 
-# vault_init DIR: a fresh vault at DIR; STORE is its URL.
+# vault_init DIR: a fresh vault at DIR; STORE is its URL, STORE_FILES what
+# holds its data on disk. With MODAL_TEST_STORE set to a postgres:// URL
+# (tests/pg runs this suite so), the store is a fresh schema of that database
+# and DIR holds only the master key.
 vault_init() {
-	STORE="file:$1"
+	if [ -n "${MODAL_TEST_STORE:-}" ]; then
+		local schema="s$$_$RANDOM"
+		mkdir -m 700 -p "$1"
+		export MODAL_VAULT_MASTER_KEY="$1/master.key"
+		psql -qAtX -v ON_ERROR_STOP=1 "$MODAL_TEST_STORE" -c "CREATE SCHEMA $schema" >/dev/null
+		case $MODAL_TEST_STORE in
+		*\?*) STORE="$MODAL_TEST_STORE&options=-csearch_path%3D$schema" ;;
+		*) STORE="$MODAL_TEST_STORE?options=-csearch_path%3D$schema" ;;
+		esac
+		STORE_FILES=("${MODAL_TEST_PG_DIR:?}")
+	else
+		STORE="file:$1"
+		STORE_FILES=("$1")
+	fi
 	MODAL_SERVER_URL=$STORE "$MODAL_VAULT" init >/dev/null
+}
+
+# store_sql SQL: runs SQL on the store behind the server (SQLite's dialect;
+# strftime('%s','now') is rewritten for PostgreSQL).
+store_sql() {
+	if [ -n "${MODAL_TEST_STORE:-}" ]; then
+		psql -qAtX -v ON_ERROR_STOP=1 "$STORE" -c "${1//strftime(\'%s\',\'now\')/floor(extract(epoch FROM now()))::bigint}"
+	else
+		sqlite3 "${STORE#file:}/vault.db" "$1"
+	fi
 }
 
 # start_server [ARGS...]: modal-vault serve on 127.0.0.1, port chosen by the
@@ -41,6 +67,10 @@ stop_server() {
 	kill -TERM "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" && STOP_STATUS=0 || STOP_STATUS=$?
 	SERVER_PID=
+	# Under the sanitizers the server reports into its log.
+	if grep -q 'Sanitizer\|runtime error' "$TMP/serve.log"; then
+		not_ok "the server's log has a sanitizer report: $(grep -m1 'Sanitizer\|runtime error' "$TMP/serve.log")"
+	fi
 }
 trap 'stop_server; rm -rf "$TMP"' EXIT
 

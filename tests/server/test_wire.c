@@ -383,6 +383,36 @@ test_seal_refuses(void **state)
 	assert_int_equal(wire_fetch_seal(&c->f, &req, c->k.vault_pk, c->k.vault_sk, 1, &s, &e), -1);
 }
 
+/* A sealer's scratch: used, grown when needed, wiped after each seal. */
+static void
+test_scratch(void **state)
+{
+	struct sealed_case *c = *state;
+	struct wire_scratch scratch = { 0 };
+	struct wire_sealed s;
+	struct wire_answer a;
+	struct vault_fetch out;
+	struct mr_err e = { 0 };
+	size_t i;
+	int round;
+
+	for (round = 0; round < 3; round++) {
+		assert_int_equal(wire_fetch_seal_scratch(&c->f, &c->req, c->k.vault_pk, c->k.vault_sk, 7,
+						 &scratch, &s, &e), 0);
+		assert_non_null(scratch.p);
+		for (i = 0; i < scratch.cap; i++)
+			if (scratch.p[i] != 0)
+				fail_msg("scratch byte %zu not wiped after round %d", i, round);
+		a = answer_of(&s);
+		assert_int_equal(wire_fetch_open(&a, &c->req, c->k.launch_sk, NULL, &out, NULL, &e), 0);
+		assert_int_equal(out.bundles[0].items[1].value_len, 15);
+		vault_fetch_free(&out);
+		wire_sealed_free(&s);
+	}
+	wire_scratch_free(&scratch);
+	assert_null(scratch.p);
+}
+
 static void
 test_hex(void **state)
 {
@@ -418,6 +448,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_plaintext, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_environment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
 		cmocka_unit_test(test_hex),
 	};
 
