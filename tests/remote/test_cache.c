@@ -231,7 +231,7 @@ plant_for(const struct vault_cache *other, const char *env, const char *const *n
 	  size_t count)
 {
 	struct vault_fetch f = { count, bundles, "prod", { 0 }, NULL, 0 };
-	char src[512], dst[512], cmd[1200];
+	char src[512], dst[512], cmd[1600];
 	struct mr_err e = { 0 };
 	DIR *d;
 	struct dirent *ent;
