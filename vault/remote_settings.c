@@ -171,7 +171,9 @@ settings_resolve(const struct settings_flags *f, struct vault_settings *s, struc
 	if (s->url == NULL)
 		s->url = s->url_buf;
 	s->token_id = first(f->token_id, "MODAL_TOKEN_ID", s->profile.token_id);
-	take_env_secret(s);
+	/* Only a server takes the token: an embedded launch leaves it alone. */
+	if (vault_url_is_remote(s->url))
+		take_env_secret(s);
 	if (s->token_secret == NULL && s->profile.token_secret != NULL) {
 		s->token_secret = s->profile.token_secret;
 		s->token_secret_len = s->profile.token_secret_len;
