@@ -32,6 +32,12 @@ check "the token secret is not in the child's environment even as a value" \
 "$R" --server "$STORE" --check -s db -s api -- true >"$TMP/local.check"
 "$R" --server "$URL" --check -s db -s api -- true >"$TMP/remote.check"
 check "--check prints the embedded vault's fingerprints" cmp -s "$TMP/local.check" "$TMP/remote.check"
+# What libcurl did must not show: the same signal state and descriptors.
+state='grep -E "^Sig(Ign|Blk)" /proc/self/status; ls /proc/self/fd | wc -l'
+(trap '' PIPE HUP; "$R" --server "$STORE" -s db -- sh -c "$state") >"$TMP/local.state"
+(trap '' PIPE HUP; "$R" --server "$URL" -s db -- sh -c "$state") >"$TMP/remote.state"
+check "the child's signal dispositions, mask and descriptors match an embedded launch" \
+	sh -c "grep -q SigIgn '$TMP/local.state' && cmp -s '$TMP/local.state' '$TMP/remote.state'"
 got=$("$R" --server "$URL" -e prod -s db -- printenv USER)
 check "-e picks the environment" test "$got" = prod-app
 got=$(MODAL_ENVIRONMENT=prod "$R" --server "$URL" -s db -- printenv USER)
@@ -77,6 +83,10 @@ expect_exit 77 "not the pinned one" "$R" --server "$URL" --vault-key "$other" -s
 expect_exit 77 "not the pinned one" env MODAL_VAULT_PUBLIC_KEY="$other" "$R" --server "$URL" -s db -- touch "$TMP/ran"
 check "nothing ran with a wrong vault key" test ! -e "$TMP/ran"
 expect_exit 64 "--vault-key" "$R" --server "$URL" --vault-key abc -s db -- true
+printf '[default]\nvault_public_key = "%s"\n' "$other" >"$TMP/pinned.toml"
+chmod 600 "$TMP/pinned.toml"
+expect_exit 77 "not the pinned one" "$R" --config "$TMP/pinned.toml" --server "$URL" -s db -- true
+expect_exit 0 "" "$R" --config "$TMP/pinned.toml" --server "$URL" --vault-key "$VAULT_KEY" -s db -- true
 
 # --- failures: status and one line naming the server and the secret ----------
 expect_exit 65 "vault $URL: secret 'nope' not found in environment 'main'" \
