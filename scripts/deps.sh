@@ -12,6 +12,8 @@ packages=(
 	libcmocka-dev clang libclang-rt-14-dev python3 sqlite3 hyperfine procps util-linux
 	# the PostgreSQL store: libpq headers to build, a server for its tests
 	libpq-dev postgresql
+	# the vault server (libmicrohttpd with GnuTLS); its tests and bench/serve
+	libmicrohttpd-dev curl openssl nginx-light wrk python3-yaml python3-jsonschema
 )
 
 missing=()

@@ -170,10 +170,35 @@ box_to_base64(const unsigned char *box, size_t len, struct wire_sealed *out,
 	return 0;
 }
 
+void
+wire_scratch_free(struct wire_scratch *s)
+{
+	secure_free(s->p, s->cap);
+	s->p = NULL;
+	s->cap = 0;
+}
+
+/* Room for len bytes of plaintext: the scratch, grown if need be, or a
+ * buffer of its own when there is no scratch. */
+static unsigned char *
+plain_buffer(struct wire_scratch *s, size_t len)
+{
+	if (s == NULL)
+		return xsecure_alloc(len);
+	if (s->cap < len) {
+		wire_scratch_free(s);
+		s->cap = len < 4096 ? 4096 : len;
+		s->p = xsecure_alloc(s->cap);
+		sodium_memzero(s->p, s->cap);   /* all zero between uses */
+	}
+	return s->p;
+}
+
 int
-wire_fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
-		const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
-		int64_t now, struct wire_sealed *out, struct mr_err *e)
+wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_request *req,
+			const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
+			int64_t now, struct wire_scratch *scratch, struct wire_sealed *out,
+			struct mr_err *e)
 {
 	unsigned char nonce[WIRE_NONCE_LEN], *plain = NULL, *box = NULL;
 	size_t len = 0;
@@ -188,7 +213,7 @@ wire_fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
 		return mr_fail(e, MR_E_TOOLARGE,
 			       "the secrets asked for take %zu bytes, more than one fetch carries (%u)",
 			       len, WIRE_PLAIN_MAX);
-	plain = xsecure_alloc(len);
+	plain = plain_buffer(scratch, len);
 	plain_write(f, req, now, plain);
 	if ((box = malloc(len + crypto_box_MACBYTES)) == NULL) {
 		mr_fail(e, MR_E_INTERNAL, "out of memory");
@@ -206,9 +231,20 @@ wire_fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
 	wire_hex_encode(nonce, WIRE_NONCE_LEN, out->box_nonce);
 	rc = 0;
 out:
-	secure_free(plain, len);
+	if (scratch != NULL)
+		sodium_memzero(plain, len);
+	else
+		secure_free(plain, len);
 	free(box);
 	return rc;
+}
+
+int
+wire_fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
+		const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
+		int64_t now, struct wire_sealed *out, struct mr_err *e)
+{
+	return wire_fetch_seal_scratch(f, req, vault_pk, vault_sk, now, NULL, out, e);
 }
 
 void

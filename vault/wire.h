@@ -56,6 +56,16 @@ struct wire_sealed {
 	size_t box_len;
 };
 
+/* Locked memory a sealer keeps from one fetch to the next (a server worker),
+ * so sealing allocates no locked memory of its own: a sodium_malloc is some
+ * ten system calls, and their page-table changes stall every thread of a
+ * busy server. Grown by replacing, wiped after every use. */
+struct wire_scratch {
+	unsigned char *p;
+	size_t cap;
+};
+void wire_scratch_free(struct wire_scratch *s);
+
 /* Client: a fresh key pair and nonce for one launch. -1 only if libsodium
  * cannot start. Release with wire_launch_key_clear. */
 int wire_launch_key_new(struct wire_launch_key *k, struct mr_err *e);
@@ -67,6 +77,13 @@ void wire_launch_key_clear(struct wire_launch_key *k);
 int wire_fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
 		    const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
 		    int64_t now, struct wire_sealed *out, struct mr_err *e);
+/* The same, building the plaintext in scratch instead of locked memory of
+ * its own. */
+int wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_request *req,
+			    const unsigned char vault_pk[WIRE_KEY_LEN],
+			    const unsigned char *vault_sk, int64_t now,
+			    struct wire_scratch *scratch, struct wire_sealed *out,
+			    struct mr_err *e);
 void wire_sealed_free(struct wire_sealed *s);
 
 /* Client: opens answer a with the launch's secret key, checks the vault's key

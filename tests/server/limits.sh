@@ -10,13 +10,13 @@ read -r OID OSEC < <(cli_token --name owner)
 OWNER=$(bearer "$OID" "$OSEC")
 
 # ---- body and header limits
-start_server --max-body 4096 --max-header 4096 --body-timeout 1
-value=$(head -c 5000 /dev/zero | tr '\0' v)
+start_server --max-body 8192 --max-header 4096 --body-timeout 2
+value=$(head -c 9000 /dev/zero | tr '\0' v)
 json POST /v1/secrets "{\"name\":\"big\",\"env\":{\"A\":\"$value\"}}" -H "$OWNER"
 expect_error 413 too_large "a body over --max-body (Content-Length)"
 json POST /v1/secrets "{\"name\":\"big\",\"env\":{\"A\":\"$value\"}}" -H "$OWNER" -H 'Transfer-Encoding: chunked'
 expect_error 413 too_large "a body over --max-body (chunked)"
-json POST /v1/secrets "{\"name\":\"fits\",\"env\":{\"A\":\"${value:0:3900}\"}}" -H "$OWNER"
+json POST /v1/secrets "{\"name\":\"fits\",\"env\":{\"A\":\"${value:0:8000}\"}}" -H "$OWNER"
 expect 201 "a body under --max-body"
 req GET /v1/secrets -H "$OWNER" -H "X-Padding: $(head -c 5000 /dev/zero | tr '\0' p)"
 expect_error 431 too_large "headers over --max-header"
@@ -26,11 +26,12 @@ long=$(head -c 600 /dev/zero | tr '\0' s)
 req GET "/v1/secrets/$long" -H "$OWNER"
 expect_error 414 too_large "a path over 511 bytes"
 # A body still arriving after --body-timeout: 408 once it is in...
-printf '{"name":"slow","env":{"A":"%s"}}' "$(head -c 700 /dev/zero | tr '\0' s)" >"$TMP/slow.json"
+# (1500 bytes at 500 B/s: 3 s, past the 2 s timeout, short of twice it)
+printf '{"name":"slow","env":{"A":"%s"}}' "$(head -c 1500 /dev/zero | tr '\0' s)" >"$TMP/slow.json"
 req POST /v1/secrets -H "$OWNER" -H 'Content-Type: application/json' --limit-rate 500 --data-binary @"$TMP/slow.json"
 expect_error 408 timeout "a body slower than --body-timeout"
 # ...and a sender still going at twice the timeout has its connection closed.
-printf '{"name":"slower","env":{"A":"%s"}}' "$(head -c 2000 /dev/zero | tr '\0' s)" >"$TMP/slower.json"
+printf '{"name":"slower","env":{"A":"%s"}}' "$(head -c 5000 /dev/zero | tr '\0' s)" >"$TMP/slower.json"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "$OWNER" -H 'Content-Type: application/json' \
 	--limit-rate 500 --data-binary @"$TMP/slower.json" "$URL/v1/secrets")
 check "a sender far past the timeout is cut off (curl saw $code)" test "$code" = 000

@@ -82,7 +82,8 @@ fetch_and_seal(struct request *r, struct wire_request *req)
 		reply_fail(r, &e);
 		return;
 	}
-	rc = wire_fetch_seal(&f, req, r->srv->vault_pk, r->srv->vault_sk, time(NULL), &sealed, &e);
+	rc = wire_fetch_seal_scratch(&f, req, r->srv->vault_pk, r->srv->vault_sk, time(NULL),
+				     &r->ctx->seal, &sealed, &e);
 	vault_fetch_free(&f);
 	if (rc != 0) {
 		reply_fail(r, &e);

@@ -44,6 +44,7 @@ thread_ctx_release(void *p)
 		return;
 	vault_close(ctx->v);
 	secure_free(ctx->scratch, SCRATCH_LEN);
+	wire_scratch_free(&ctx->seal);
 	free(ctx);
 }
 

@@ -36,6 +36,7 @@ struct server_limits {
 
 struct ratelimit;
 struct metrics;
+struct audit_queue;
 
 struct server {
 	const char *store_url;
@@ -52,6 +53,7 @@ struct server {
 	char startup_error[256];     /* libmicrohttpd's first complaint at start */
 	struct ratelimit *rl;
 	struct metrics *metrics;
+	struct audit_queue *audit;
 	time_t started;
 };
 
@@ -60,6 +62,7 @@ struct server {
 struct thread_ctx {
 	struct vault *v;
 	char *scratch;               /* SCRATCH_LEN bytes of sodium memory */
+	struct wire_scratch seal;    /* where fetch answers are built */
 };
 
 enum auth_kind { AUTH_NONE, AUTH_API, AUTH_PROXY };
@@ -173,6 +176,11 @@ int ratelimit_check(struct request *r, const char *key);
 void ratelimit_failure(struct server *s, const char *key);
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *rl);
+
+/* audit.c: one writer thread appends the records workers submit. */
+struct audit_queue *audit_start(struct server *s, struct mr_err *e);
+void audit_submit(struct audit_queue *q, const struct vault_audit_record *r);
+void audit_stop(struct audit_queue *q);
 
 /* log.c */
 void log_request(const struct request *r);

@@ -135,10 +135,7 @@ audit_request(struct request *r)
 {
 	struct vault_audit_record rec = { 0 };
 	struct timeval tv;
-	struct mr_err e;
 
-	if (r->ctx == NULL)
-		return;
 	gettimeofday(&tv, NULL);
 	rec.at_ms = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 	snprintf(rec.token_id, sizeof(rec.token_id), "%s", r->token_id);
@@ -146,8 +143,7 @@ audit_request(struct request *r)
 	snprintf(rec.resource, sizeof(rec.resource), "%s", r->resource);
 	rec.status = r->status;
 	snprintf(rec.client, sizeof(rec.client), "%s", r->client);
-	if (vault_audit_append(r->ctx->v, &rec, &e) != 0)
-		log_line("audit record for %s %s not written: %s", r->method, r->path, e.msg);
+	audit_submit(r->srv->audit, &rec);
 }
 
 void

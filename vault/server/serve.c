@@ -89,9 +89,11 @@ default_limits(struct server_limits *lim)
 	lim->connections = 1024;
 	lim->idle_timeout = 30;
 	lim->body_timeout = 30;
-	/* Handlers block on the store: more workers than CPUs keeps one slow
-	 * write from holding up every connection. */
-	lim->threads = cpus > 0 ? (unsigned)(cpus * 2 < 4 ? 4 : cpus * 2 > 64 ? 64 : cpus * 2) : 4;
+	/* One worker per CPU (at least two, so one slow store write does not
+	 * hold up every connection): the audit trail's disk syncs are off the
+	 * workers' path, and more workers than CPUs measured slower (bench/serve:
+	 * each sodium_malloc's page-table change stalls every thread). */
+	lim->threads = cpus > 2 ? (unsigned)(cpus > 64 ? 64 : cpus) : 2;
 	lim->auth_fail_limit = 10;
 	lim->auth_fail_window = 60;
 	lim->drain_timeout = 30;
@@ -303,7 +305,7 @@ server_init(struct server *s, struct serve_opts *o, char *url, size_t url_len, s
 	if (s->rl == NULL || s->metrics == NULL || pthread_key_create(&s->thread_key,
 								      thread_ctx_release) != 0)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
-	return 0;
+	return (s->audit = audit_start(s, e)) != NULL ? 0 : -1;
 }
 
 struct tls_files {
@@ -358,6 +360,9 @@ drain(struct server *s, struct serve_opts *o)
 		log_line("drain timeout: %d request(s) cut off", atomic_load(&s->in_flight));
 	for (i = 0; i < o->nlisten; i++)
 		MHD_stop_daemon(o->listen[i].daemon);
+	/* Every worker is gone: what they audited is all in the queue. */
+	audit_stop(s->audit);
+	s->audit = NULL;
 	for (i = 0; i < o->nlisten; i++)
 		if (o->listen[i].is_unix)
 			unlink(o->listen[i].spec + 5);
@@ -399,6 +404,7 @@ server_free(struct server *s, struct serve_opts *o)
 	for (i = 0; i < o->nlisten; i++)
 		if (o->listen[i].daemon == NULL && o->listen[i].fd >= 0)
 			close(o->listen[i].fd);
+	audit_stop(s->audit);
 	ratelimit_free(s->rl);
 	metrics_free(s->metrics);
 	secure_free(s->vault_sk, crypto_box_SECRETKEYBYTES);
