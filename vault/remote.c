@@ -79,9 +79,10 @@ open_answer(struct remote *r, json_t *answer, const struct wire_request *req,
 	return 0;
 }
 
-int
-remote_fetch(struct remote *r, const char *env, const char *const *names, size_t nnames,
-	     struct vault_fetch *out, struct mr_err *e)
+/* The fetch of distinct names, as the protocol asks. */
+static int
+fetch_distinct(struct remote *r, const char *env, const char *const *names, size_t nnames,
+	       struct vault_fetch *out, struct mr_err *e)
 {
 	struct wire_launch_key k = { 0 };
 	struct wire_request req;
@@ -90,9 +91,6 @@ remote_fetch(struct remote *r, const char *env, const char *const *names, size_t
 	size_t i;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	if (nnames == 0 || nnames > WIRE_MAX_NAMES)
-		return mr_fail(e, MR_E_USAGE, "a fetch names 1 to %d secrets", WIRE_MAX_NAMES);
 	for (i = 0; i < nnames; i++)
 		if (name_check("secret", names[i], e) != 0)
 			return -1;
@@ -114,6 +112,83 @@ remote_fetch(struct remote *r, const char *env, const char *const *names, size_t
 	json_decref(answer);
 	wire_launch_key_clear(&k);
 	return rc;
+}
+
+/* uniq gets each name once, in first-seen order; map[i] says where names[i]
+ * went. Returns how many are distinct. */
+static size_t
+distinct(const char *const *names, size_t n, const char **uniq, size_t *map)
+{
+	size_t i, j, count = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < count && strcmp(uniq[j], names[i]) != 0; j++)
+			;
+		if (j == count)
+			uniq[count++] = names[i];
+		map[i] = j;
+	}
+	return count;
+}
+
+/* Where pointer p of arena from lands in the copy at base. */
+static void *
+moved(const void *p, const void *from, unsigned char *base)
+{
+	return base + ((const unsigned char *)p - (const unsigned char *)from);
+}
+
+/* The fetch of distinct names f, with bundles repeated as map says: a copy
+ * of its arena behind a longer bundle array, every pointer moved along. */
+static void
+expand(const struct vault_fetch *f, const size_t *map, size_t n, struct vault_fetch *out)
+{
+	size_t head = n * sizeof(struct vault_bundle), i, j;
+	struct vault_bundle *copy;
+	unsigned char *base;
+
+	*out = *f;
+	out->arena_len = head + f->arena_len;
+	out->arena = xsecure_alloc(out->arena_len);
+	base = (unsigned char *)out->arena + head;
+	memcpy(base, f->arena, f->arena_len);
+	copy = moved(f->bundles, f->arena, base);
+	for (i = 0; i < f->nbundles; i++) {
+		copy[i].name = moved(f->bundles[i].name, f->arena, base);
+		copy[i].items = moved(f->bundles[i].items, f->arena, base);
+		for (j = 0; j < copy[i].nitems; j++) {
+			copy[i].items[j].key = moved(f->bundles[i].items[j].key, f->arena, base);
+			copy[i].items[j].value = moved(f->bundles[i].items[j].value, f->arena, base);
+		}
+	}
+	out->bundles = out->arena;
+	for (i = 0; i < n; i++)
+		out->bundles[i] = copy[map[i]];
+	out->nbundles = n;
+}
+
+/* The protocol takes each name once; a launch may name one twice (with
+ * --on-conflict, the later one wins again), and gets what the embedded vault
+ * gives it: the bundle twice, in place. */
+int
+remote_fetch(struct remote *r, const char *env, const char *const *names, size_t nnames,
+	     struct vault_fetch *out, struct mr_err *e)
+{
+	const char *uniq[WIRE_MAX_NAMES];
+	size_t map[WIRE_MAX_NAMES], n;
+	struct vault_fetch once;
+
+	memset(out, 0, sizeof(*out));
+	if (nnames == 0 || nnames > WIRE_MAX_NAMES)
+		return mr_fail(e, MR_E_USAGE, "a fetch names 1 to %d secrets", WIRE_MAX_NAMES);
+	n = distinct(names, nnames, uniq, map);
+	if (n == nnames)
+		return fetch_distinct(r, env, names, nnames, out, e);
+	if (fetch_distinct(r, env, uniq, n, &once, e) != 0)
+		return -1;
+	expand(&once, map, nnames, out);
+	vault_fetch_free(&once);
+	return 0;
 }
 
 /* ---- secret metadata ---- */

@@ -29,6 +29,10 @@ check "the token secret never reaches the child" \
 	sh -c "! grep -q MODAL_TOKEN '$TMP/remote.env'"
 check "the token secret is not in the child's environment even as a value" \
 	sh -c "! grep -qF '$TOKEN_SECRET' '$TMP/remote.env'"
+dump --server "$STORE" -s db -s api -s db --on-conflict=last-wins >"$TMP/local2.env"
+dump --server "$URL" -s db -s api -s db --on-conflict=last-wins >"$TMP/remote2.env"
+check "a secret named twice is applied twice, as the embedded vault does" \
+	sh -c "grep -q '^API_KEY=k-123' '$TMP/remote2.env' && cmp -s '$TMP/local2.env' '$TMP/remote2.env'"
 "$R" --server "$STORE" --check -s db -s api -- true >"$TMP/local.check"
 "$R" --server "$URL" --check -s db -s api -- true >"$TMP/remote.check"
 check "--check prints the embedded vault's fingerprints" cmp -s "$TMP/local.check" "$TMP/remote.check"
