@@ -58,6 +58,7 @@ store_sql 'SELECT * FROM audit' >"$TMP/audit.txt"
 check "the audit log names, never holds, values" bash -c \
 	"grep -q 'secret:main/db' '$TMP/audit.txt' && ! grep -qF '$mark' '$TMP/audit.txt'"
 check "tokens are kept as 32-byte hashes" test "$(store_sql 'SELECT DISTINCT length(hash) FROM tokens')" = 32
+check "the server dumps no core" grep -Eq '^Max core file size +0 +0 ' /proc/$SERVER_PID/limits
 check "the server's command line holds no secret" bash -c "! tr '\0' ' ' </proc/$SERVER_PID/cmdline | grep -qF -- '${OSEC:3:20}'"
 stop_server
 scan "server stopped"

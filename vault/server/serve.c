@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -427,6 +429,11 @@ serve_main(int argc, char **argv)
 		o.listen[i].fd = -1;
 	if (secmem_init() != 0)
 		return die(EXIT_SOFTWARE, "libsodium failed to initialise");
+	/* The process holds the master key, the vault's box key and, in
+	 * libmicrohttpd's buffers, whatever clients send: no core dump, and no
+	 * ptrace by other processes of the same user. */
+	if (prctl(PR_SET_DUMPABLE, 0) != 0 || setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 }) != 0)
+		return die(EXIT_OSERR, "cannot turn core dumps off: %s", strerror(errno));
 	if (o.tls_cert != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 		return die(EXIT_CONFIG, "this libmicrohttpd has no TLS support");
 	/* Workers inherit the mask: only this thread takes SIGTERM and SIGINT. */
