@@ -193,55 +193,6 @@ remote_fetch(struct remote *r, const char *env, const char *const *names, size_t
 
 /* ---- secret metadata ---- */
 
-/* keys: one block, pointers then strings, as vault_secret_meta_clear frees it. */
-static int
-meta_keys(json_t *keys, struct vault_secret_meta *m)
-{
-	size_t i, n = json_array_size(keys), len = 0;
-	char *p;
-
-	for (i = 0; i < n; i++) {
-		if (!json_is_string(json_array_get(keys, i)))
-			return -1;
-		len += json_string_length(json_array_get(keys, i)) + 1;
-	}
-	if ((m->keys = malloc(n * sizeof(char *) + len + 1)) == NULL)
-		return -1;
-	p = (char *)(m->keys + n);
-	for (i = 0; i < n; i++) {
-		m->keys[i] = p;
-		p = stpcpy(p, json_string_value(json_array_get(keys, i))) + 1;
-	}
-	m->nkeys = n;
-	return 0;
-}
-
-static int
-meta_from_json(json_t *j, const char *env, const char *name, struct vault_secret_meta *m)
-{
-	json_t *keys = json_object_get(j, "keys"), *version = json_object_get(j, "version");
-
-	memset(m, 0, sizeof(*m));
-	if (!json_is_object(j) || (keys != NULL && !json_is_array(keys)))
-		return -1;
-	remote_str(j, "secret_id", m->secret_id, sizeof(m->secret_id));
-	remote_str(j, "name", m->name, sizeof(m->name));
-	remote_str(j, "environment", m->environment, sizeof(m->environment));
-	if (m->name[0] == '\0' && name != NULL)
-		snprintf(m->name, sizeof(m->name), "%s", name);
-	if (m->environment[0] == '\0' && env != NULL)
-		snprintf(m->environment, sizeof(m->environment), "%s", env);
-	if (remote_time(j, "created_at", &m->created_at) != 0 ||
-	    remote_time(j, "updated_at", &m->updated_at) != 0)
-		return -1;
-	if (m->updated_at == 0)
-		m->updated_at = m->created_at;
-	if (version != NULL && (!json_is_integer(version) || json_integer_value(version) < 0))
-		return -1;
-	m->version = (uint64_t)json_integer_value(version);
-	return keys != NULL ? meta_keys(keys, m) : 0;
-}
-
 static int
 meta_list(struct remote *r, json_t *answer, const char *env, const char *name,
 	  struct vault_secret_meta **out, size_t *n, struct mr_err *e)
@@ -255,7 +206,7 @@ meta_list(struct remote *r, json_t *answer, const char *env, const char *name,
 	if ((list = calloc(count ? count : 1, sizeof(*list))) == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
 	for (i = 0; i < count; i++)
-		if (meta_from_json(json_array_get(data, i), env, name, &list[i]) != 0) {
+		if (answer_meta(json_array_get(data, i), env, name, &list[i]) != 0) {
 			vault_secret_meta_free(list, i + 1);
 			return remote_bad_answer(r, e, "a listing of secrets");
 		}
@@ -283,7 +234,7 @@ remote_secret_get(struct remote *r, const char *env, const char *name,
 		return -1;
 	secret_path(path, name, "", env);
 	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
-		rc = meta_from_json(answer, env, name, out) == 0 ? 0
+		rc = answer_meta(answer, env, name, out) == 0 ? 0
 			: remote_bad_answer(r, e, "reading a secret");
 	json_decref(answer);
 	return rc;
@@ -375,7 +326,7 @@ write_secret(struct remote *r, const char *method, const char *path, json_t *bod
 	int rc;
 
 	rc = remote_call(r, method, path, body, 0, &answer, e);
-	if (rc == 0 && out != NULL && meta_from_json(answer, env, name, out) != 0)
+	if (rc == 0 && out != NULL && answer_meta(answer, env, name, out) != 0)
 		rc = remote_bad_answer(r, e, "storing a secret");
 	json_decref(answer);
 	return rc;
@@ -451,22 +402,6 @@ remote_secret_put(struct remote *r, const char *env, const char *name,
 
 /* ---- environments and the workspace ---- */
 
-static int
-env_from_json(json_t *j, void *elem)
-{
-	json_t *def = json_object_get(j, "default");
-	struct vault_env *out = elem;
-
-	memset(out, 0, sizeof(*out));
-	if (!json_is_object(j))
-		return -1;
-	remote_str(j, "name", out->name, sizeof(out->name));
-	remote_str(j, "webhook_suffix", out->webhook_suffix, sizeof(out->webhook_suffix));
-	remote_str(j, "workspace_id", out->workspace_id, sizeof(out->workspace_id));
-	out->is_default = json_is_true(def);
-	return out->name[0] == '\0' || remote_time(j, "created_at", &out->created_at) != 0 ? -1 : 0;
-}
-
 int
 remote_env_create(struct remote *r, const char *name, const char *webhook_suffix,
 		  struct vault_env *out, struct mr_err *e)
@@ -484,7 +419,7 @@ remote_env_create(struct remote *r, const char *name, const char *webhook_suffix
 	if (body == NULL)
 		rc = mr_fail(e, MR_E_INTERNAL, "out of memory");
 	else if (remote_call(r, "POST", "/v1/environments", body, 0, &answer, e) == 0)
-		rc = out == NULL || env_from_json(answer, out) == 0 ? 0
+		rc = out == NULL || answer_env(answer, out) == 0 ? 0
 			: remote_bad_answer(r, e, "creating an environment");
 	json_decref(body);
 	json_decref(answer);
@@ -495,7 +430,7 @@ int
 remote_env_list(struct remote *r, struct vault_env **out, size_t *n, struct mr_err *e)
 {
 	void *list = NULL;
-	int rc = remote_get_list(r, "/v1/environments", sizeof(**out), env_from_json, &list, n,
+	int rc = remote_get_list(r, "/v1/environments", sizeof(**out), answer_env, &list, n,
 				 "listing environments", e);
 
 	if (rc == 0)

@@ -130,6 +130,17 @@ int remote_audit_list(struct remote *r, const struct vault_audit_filter *f,
 int remote_box_keypair(struct remote *r, unsigned char pk[32], unsigned char *sk,
 		       struct mr_err *e);
 
+/* Reading answers (remote_answers.c): 0, or -1 if the JSON is not what the
+ * API gives. answer_meta fills name and environment from the arguments when
+ * the answer leaves them out (versions); the void * readers take one element
+ * of an array of vault_env, vault_member or vault_audit_record. */
+int answer_meta(json_t *j, const char *env, const char *name, struct vault_secret_meta *m);
+int answer_env(json_t *j, void *elem);
+int answer_member(json_t *j, void *elem);
+int answer_token(json_t *j, struct vault_token *t);
+int answer_audit(json_t *j, void *elem);
+enum vault_token_kind remote_token_kind(const char *id);   /* by its prefix */
+
 /* Helpers shared by remote.c and remote_access.c (remote_json.c). */
 /* Makes jansson wipe what it frees, unless the program chose an allocator. */
 void remote_json_init(void);

@@ -17,25 +17,11 @@
 
 /* ---- members ---- */
 
-static int
-member_from_json(json_t *j, void *elem)
-{
-	struct vault_member *m = elem;
-
-	memset(m, 0, sizeof(*m));
-	remote_str(j, "member_id", m->member_id, sizeof(m->member_id));
-	remote_str(j, "name", m->name, sizeof(m->name));
-	if (!json_is_object(j) || m->member_id[0] == '\0' ||
-	    vault_role_parse(json_string_value(json_object_get(j, "role")), &m->role) != 0)
-		return -1;
-	return remote_time(j, "created_at", &m->created_at);
-}
-
 int
 remote_member_list(struct remote *r, struct vault_member **out, size_t *n, struct mr_err *e)
 {
 	void *list = NULL;
-	int rc = remote_get_list(r, MEMBERS, sizeof(**out), member_from_json, &list, n,
+	int rc = remote_get_list(r, MEMBERS, sizeof(**out), answer_member, &list, n,
 				 "listing members", e);
 
 	if (rc == 0)
@@ -73,7 +59,7 @@ remote_member_add(struct remote *r, const char *name, enum vault_role role,
 	if (body == NULL)
 		rc = mr_fail(e, MR_E_INVALID, "invalid member name");
 	else if (remote_call(r, "POST", MEMBERS, body, 0, &answer, e) == 0)
-		rc = out == NULL || member_from_json(answer, out) == 0 ? 0
+		rc = out == NULL || answer_member(answer, out) == 0 ? 0
 			: remote_bad_answer(r, e, "adding a member");
 	json_decref(body);
 	json_decref(answer);
@@ -110,51 +96,6 @@ remote_member_remove(struct remote *r, const char *member_id, struct mr_err *e)
 }
 
 /* ---- tokens ---- */
-
-static enum vault_token_kind
-kind_of_id(const char *id)
-{
-	return strncmp(id, "wk-", 3) == 0 ? VAULT_TOKEN_PROXY : VAULT_TOKEN_API;
-}
-
-static int
-token_envs(json_t *envs, struct vault_token *t)
-{
-	size_t i, n = json_array_size(envs);
-
-	if (envs == NULL)
-		return 0;
-	if (!json_is_array(envs) || (t->envs = calloc(n ? n : 1, sizeof(*t->envs))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (!json_is_string(json_array_get(envs, i)))
-			return -1;
-		snprintf(t->envs[i], sizeof(t->envs[i]), "%s",
-			 json_string_value(json_array_get(envs, i)));
-	}
-	t->nenvs = n;
-	return 0;
-}
-
-static int
-token_from_json(json_t *j, struct vault_token *t)
-{
-	memset(t, 0, sizeof(*t));
-	remote_str(j, "token_id", t->token_id, sizeof(t->token_id));
-	remote_str(j, "name", t->name, sizeof(t->name));
-	remote_str(j, "workspace_id", t->workspace_id, sizeof(t->workspace_id));
-	remote_str(j, "member_id", t->member_id, sizeof(t->member_id));
-	if (!json_is_object(j) || t->token_id[0] == '\0')
-		return -1;
-	t->kind = kind_of_id(t->token_id);
-	if (remote_time(j, "created_at", &t->created_at) != 0 ||
-	    remote_time(j, "expires_at", &t->expires_at) != 0 ||
-	    remote_time(j, "last_used_at", &t->last_used_at) != 0)
-		return -1;
-	/* The API says whether, not when: any non-zero time means revoked. */
-	t->revoked_at = json_is_true(json_object_get(j, "revoked")) ? 1 : 0;
-	return token_envs(json_object_get(j, "environments"), t);
-}
 
 /* The secret goes from the answer (locked memory, wiping allocator) into the
  * caller's locked buffer, and nowhere else. */
@@ -195,7 +136,7 @@ remote_token_create(struct remote *r, enum vault_token_kind kind, const char *me
 		rc = mr_fail(e, MR_E_INVALID, "invalid token name");
 	else if (remote_call(r, "POST", api ? "/v1/tokens" : "/v1/proxy-tokens", body, 0,
 			     &answer, e) == 0)
-		rc = token_from_json(answer, out) == 0 &&
+		rc = answer_token(answer, out) == 0 &&
 		     take_secret(answer, api ? "as-" : "ws-", secret) == 0 ? 0
 			: remote_bad_answer(r, e, "creating a token");
 	if (rc != 0)
@@ -216,7 +157,7 @@ token_list_json(struct remote *r, json_t *answer, const char *member_id,
 	if (data == NULL || (list = calloc(count ? count : 1, sizeof(*list))) == NULL)
 		return remote_bad_answer(r, e, "listing tokens");
 	for (i = 0; i < count; i++) {
-		if (token_from_json(json_array_get(data, i), &list[kept]) != 0) {
+		if (answer_token(json_array_get(data, i), &list[kept]) != 0) {
 			vault_token_free(list, kept + 1);
 			return remote_bad_answer(r, e, "listing tokens");
 		}
@@ -259,7 +200,7 @@ remote_token_get(struct remote *r, const char *token_id, struct vault_token *out
 	int rc = -1;
 
 	if (remote_check_id("token id", token_id, e) != 0 ||
-	    remote_token_list(r, kind_of_id(token_id), NULL, NULL, &list, &n, e) != 0)
+	    remote_token_list(r, remote_token_kind(token_id), NULL, NULL, &list, &n, e) != 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (rc != 0 && strcmp(list[i].token_id, token_id) == 0) {
@@ -279,7 +220,7 @@ remote_token_revoke(struct remote *r, const char *token_id, struct mr_err *e)
 	if (remote_check_id("token id", token_id, e) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "/v1/%s/%s",
-		 kind_of_id(token_id) == VAULT_TOKEN_PROXY ? "proxy-tokens" : "tokens", token_id);
+		 remote_token_kind(token_id) == VAULT_TOKEN_PROXY ? "proxy-tokens" : "tokens", token_id);
 	return remote_call(r, "DELETE", path, NULL, REMOTE_IDEMPOTENT, NULL, e);
 }
 
@@ -317,41 +258,6 @@ remote_audit_append(struct remote *r, const struct vault_audit_record *rec,
 		    struct mr_err *e)
 {
 	(void)r, (void)rec, (void)e;
-	return 0;
-}
-
-/* "2026-11-23T12:00:00.123Z" → unix milliseconds. */
-static int
-time_ms(json_t *j, const char *field, int64_t *out)
-{
-	const char *s = json_string_value(json_object_get(j, field)), *dot;
-	int64_t secs;
-	int ms = 0, i;
-
-	if (remote_time(j, field, &secs) != 0 || s == NULL)
-		return -1;
-	if ((dot = strchr(s, '.')) != NULL)
-		for (i = 1; i <= 3; i++)
-			ms = ms * 10 + (dot[i] >= '0' && dot[i] <= '9' ? dot[i] - '0' : 0);
-	*out = secs * 1000 + ms;
-	return 0;
-}
-
-static int
-audit_from_json(json_t *j, void *elem)
-{
-	json_t *id = json_object_get(j, "id"), *status = json_object_get(j, "status");
-	struct vault_audit_record *a = elem;
-
-	memset(a, 0, sizeof(*a));
-	if (!json_is_integer(id) || !json_is_integer(status) || time_ms(j, "time", &a->at_ms) != 0)
-		return -1;
-	a->id = json_integer_value(id);
-	a->status = (int)json_integer_value(status);
-	remote_str(j, "token_id", a->token_id, sizeof(a->token_id));
-	remote_str(j, "action", a->action, sizeof(a->action));
-	remote_str(j, "resource", a->resource, sizeof(a->resource));
-	remote_str(j, "client", a->client, sizeof(a->client));
 	return 0;
 }
 
@@ -395,7 +301,7 @@ remote_audit_list(struct remote *r, const struct vault_audit_filter *f,
 
 	if (audit_query(f, path, sizeof(path)) != 0)
 		return mr_fail(e, MR_E_INVALID, "audit filter too long");
-	rc = remote_get_list(r, path, sizeof(**out), audit_from_json, &list, n,
+	rc = remote_get_list(r, path, sizeof(**out), answer_audit, &list, n,
 			     "reading the audit log", e);
 	if (rc == 0)
 		*out = list;
