@@ -36,10 +36,15 @@ url_has_forbidden_part(const char *url)
 	const char *host = strstr(url, "://");
 	size_t hostlen;
 
+	const unsigned char *p;
+
 	host = host != NULL ? host + 3 : url;
 	hostlen = strcspn(host, "/");
+	for (p = (const unsigned char *)url; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 1;       /* a line break would forge a header line */
 	/* user:password@host would put a credential in argv and in messages. */
-	return memchr(host, '@', hostlen) != NULL || strpbrk(url, "?# \t") != NULL;
+	return memchr(host, '@', hostlen) != NULL || strpbrk(url, "?# ") != NULL;
 }
 
 static int
@@ -58,7 +63,7 @@ parse_one_url(const char *url, size_t len, struct remote_server *s, struct mr_er
 	name_for_msg(s->url, shown, sizeof(shown));
 	if (url_has_forbidden_part(s->url))
 		return mr_fail(e, MR_E_CONFIG,
-			       "vault URL '%s': no credentials, query or fragment allowed (the token comes from MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or the profile)",
+			       "vault URL '%s': no credentials, query, fragment, spaces or control characters allowed (the token comes from MODAL_TOKEN_ID/MODAL_TOKEN_SECRET or the profile)",
 			       shown);
 	if (strncmp(s->url, "unix:", 5) == 0) {
 		if (s->url[5] != '/')

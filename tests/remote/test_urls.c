@@ -63,6 +63,8 @@ static const struct bad {
 	{ "http://user:pw@host", "no credentials, query or fragment" },
 	{ "https://host/?token=x", "no credentials, query or fragment" },
 	{ "https://host#frag", "no credentials, query or fragment" },
+	{ "https://host/a\r\nX-Evil: 1", "control characters" },
+	{ "https://ho st", "spaces" },
 	{ "http://a,file:/tmp/v", "expected http(s)://HOST" },
 	{ "http://1,http://2,http://3,http://4,http://5,http://6,http://7,http://8,http://9",
 	  "more than 8 servers" },
