@@ -439,6 +439,8 @@ attempt_once(struct remote *r, const struct remote_server *s, const struct reque
 	c->easy_getinfo(r->h, CURLINFO_REQUEST_SIZE, &request_size);
 	c->easy_getinfo(r->h, CURLINFO_OS_ERRNO, &os_errno);
 	c->easy_getinfo(r->h, CURLINFO_RETRY_AFTER, &retry_after);
+	/* The handle keeps its connections, not our pointers to a, t and the body. */
+	c->easy_reset(r->h);
 	t->sent = request_size > 0;
 	t->os_errno = (int)os_errno;
 	t->retry_after_ms = retry_after > 0 && retry_after < 3600 ? (int64_t)retry_after * 1000 : 0;
