@@ -36,8 +36,9 @@ hash_str(crypto_generichash_state *st, const char *s)
 	crypto_generichash_update(st, (const unsigned char *)s, strlen(s) + 1);
 }
 
-/* seed = BLAKE2b(key: token secret; "modal-run cache 1", server, token id):
- * entries of another token or another server never open. */
+/* seed = BLAKE2b(key: BLAKE2b(token secret); "modal-run cache 1", server,
+ * token id): entries of another token or another server never open. The
+ * secret is hashed first because a BLAKE2b key is at most 64 bytes. */
 static int
 derive_keys(const struct vault_cache *c, const char *env, const char *const *names,
 	    size_t n, struct cache_keys *k, struct mr_err *e)
@@ -47,11 +48,11 @@ derive_keys(const struct vault_cache *c, const char *env, const char *const *nam
 	char hex[33];
 	size_t i;
 
-	if (c->token_secret == NULL || c->token_secret_len < 16 ||
-	    c->token_secret_len > crypto_generichash_KEYBYTES_MAX)
+	if (c->token_secret == NULL || c->token_secret_len == 0)
 		return mr_fail(e, MR_E_CONFIG, "the cache needs the token secret to derive its key");
-	crypto_generichash_init(&st, (const unsigned char *)c->token_secret,
-				c->token_secret_len, sizeof(k->seed));
+	crypto_generichash(k->seed, sizeof(k->seed), (const unsigned char *)c->token_secret,
+			   c->token_secret_len, NULL, 0);
+	crypto_generichash_init(&st, k->seed, sizeof(k->seed), sizeof(k->seed));
 	hash_str(&st, "modal-run cache 1");
 	hash_str(&st, c->server);
 	hash_str(&st, c->token_id);

@@ -333,6 +333,27 @@ test_trust(void **state)
 	assert_int_equal(chmod(dir, 0700), 0);
 }
 
+/* Token secrets may be up to 128 characters (docs/configuration.md). */
+static void
+test_long_secret(void **state)
+{
+	char secret[129];
+	struct vault_cache c, other;
+	struct mr_err e = { 0 };
+
+	(void)state;
+	memset(secret, 'a', 128);
+	memcpy(secret, "as-", 3);
+	secret[128] = '\0';
+	c = cache_of(secret, "http://127.0.0.1:1");
+	store(&c, "prod", NOW);
+	if (load(&c, "prod", names, 2, NOW, &e) != 0)
+		fail_msg("%s", e.msg);
+	secret[127] = 'b';       /* differs only past the 64th byte */
+	other = cache_of(secret, "http://127.0.0.1:1");
+	assert_int_equal(load(&other, "prod", names, 2, NOW, &e), -1);
+}
+
 static void
 test_age_text(void **state)
 {
@@ -362,6 +383,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_other_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trust, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_secret, setup, teardown),
 		cmocka_unit_test(test_age_text),
 	};
 
