@@ -205,6 +205,12 @@ req GET /v1/secrets -H "$OWNER" --interface 127.0.0.2
 expect 200 "another address is not limited"
 req GET /healthz
 expect 200 "unauthenticated paths are not limited"
+# Behind a local proxy, failures count against the end client it names.
+for i in 1 2 3; do req GET /v1/secrets -H "X-Real-IP: 10.0.0.5" --interface 127.0.0.4; done
+req GET /v1/secrets -H "$OWNER" -H "X-Real-IP: 10.0.0.5" --interface 127.0.0.4
+expect_error 429 rate_limited "the end client a local proxy names is limited"
+req GET /v1/secrets -H "$OWNER" -H "X-Real-IP: 10.0.0.6" --interface 127.0.0.4
+expect 200 "another end client behind that proxy is not"
 # proxy-auth: limited per end client named by the proxy in front
 for i in 1 2 3; do req GET /v1/proxy-auth -H "X-Real-IP: 10.0.0.1" --interface 127.0.0.3; done
 req GET /v1/proxy-auth -H "X-Real-IP: 10.0.0.1" --interface 127.0.0.3

@@ -5,6 +5,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 
+# No profile file or default vault of the user running the tests.
+export HOME="$TMP/home" XDG_DATA_HOME="$TMP/home/data"
+mkdir -p "$HOME"
 vault_init "$TMP/v"
 read -r OID OSEC < <(cli_token --name owner)
 start_server

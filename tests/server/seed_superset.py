@@ -26,8 +26,27 @@ def missing(seed, mine, where):
     return [] if seed == mine else ["%s: %r became %r" % (where, seed, mine)]
 
 
+def refs(node):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref":
+                yield v
+            else:
+                yield from refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from refs(v)
+
+
 spec = yaml.safe_load(open(sys.argv[1]))
 bad = []
+# Every reference of the document resolves within it.
+for ref in set(refs(spec)):
+    target = spec
+    for part in ref[2:].split("/") if ref.startswith("#/") else [None]:
+        target = target.get(part) if isinstance(target, dict) and part else None
+    if target is None:
+        bad.append("%s: unresolved $ref %s" % (sys.argv[1], ref))
 for path in sys.argv[2:]:
     seed = yaml.safe_load(open(path))
     for part in ("paths", "components", "security"):

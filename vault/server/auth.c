@@ -138,6 +138,23 @@ ratelimit_check(struct request *r, const char *key)
 	return -1;
 }
 
+/* A proxy in front (on loopback or the Unix socket) says who its client is
+ * in X-Real-IP: failures are counted per end client, so one caller's bad
+ * guesses do not lock out everyone behind the same nginx. */
+const char *
+ratelimit_key(struct request *r, char *buf, size_t len)
+{
+	const char *fwd = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Real-IP");
+	int local = strcmp(r->client, "unix") == 0 || strncmp(r->client, "127.", 4) == 0 ||
+		    strcmp(r->client, "::1") == 0;
+
+	if (!local || fwd == NULL || *fwd == '\0' ||
+	    strspn(fwd, "0123456789abcdefABCDEF.:") != strlen(fwd) || strlen(fwd) >= len)
+		return r->client;
+	snprintf(buf, len, "%s", fwd);
+	return buf;
+}
+
 /* ---- credentials ---- */
 
 /* "PREFIX" then base62 up to the token id length. */
@@ -206,9 +223,9 @@ bearer(struct request *r)
 }
 
 static int
-auth_refuse(struct request *r, const char *why)
+auth_refuse(struct request *r, const char *key, const char *why)
 {
-	ratelimit_failure(r->srv, r->client);
+	ratelimit_failure(r->srv, key);
 	reply_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"modal-vault\"");
 	reply_error(r, 401, "unauthorized", "%s", why);
 	return -1;
@@ -218,28 +235,30 @@ int
 auth_api(struct request *r)
 {
 	const char *cred = bearer(r);
+	char keybuf[CLIENT_ADDR_LEN];
+	const char *key = ratelimit_key(r, keybuf, sizeof(keybuf));
 	size_t slen = 0;
 	struct mr_err e;
 	int rc;
 
-	if (ratelimit_check(r, r->client) != 0)
+	if (ratelimit_check(r, key) != 0)
 		return -1;
 	if (cred == NULL)
-		return auth_refuse(r, "missing credentials: send Authorization: Bearer ak-...:as-...");
+		return auth_refuse(r, key, "missing credentials: send Authorization: Bearer ak-...:as-...");
 	if (strncmp(cred, "wk-", 3) == 0)
-		return auth_refuse(r, "a proxy token (wk-) cannot be used on the API: use an API token (ak-)");
+		return auth_refuse(r, key, "a proxy token (wk-) cannot be used on the API: use an API token (ak-)");
 	if (split_credentials(cred, ':', "ak-", "as-", r->token_id, r->ctx->scratch, &slen) != 0) {
 		/* Keep a well-formed claimed id for the audit log, nothing else. */
 		if (!token_id_valid(r->token_id, strlen(r->token_id), "ak-"))
 			r->token_id[0] = '\0';
 		sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
-		return auth_refuse(r, "malformed credentials: expected Authorization: Bearer ak-...:as-...");
+		return auth_refuse(r, key, "malformed credentials: expected Authorization: Bearer ak-...:as-...");
 	}
 	rc = vault_token_verify(r->ctx->v, VAULT_TOKEN_API, r->token_id, r->ctx->scratch, slen,
 				&r->who, &e);
 	sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
 	if (rc != 0 && e.kind == MR_E_AUTH)
-		return auth_refuse(r, e.msg);
+		return auth_refuse(r, key, e.msg);
 	if (rc != 0) {
 		reply_fail(r, &e);
 		return -1;

@@ -14,23 +14,6 @@ static const char invalid_msg[] = "modal-http: invalid credentials for proxy aut
 static const char text_type[] = "text/plain; charset=utf-8";
 static const char down_msg[] = "modal-http: the vault store is unavailable";
 
-/* A proxy in front (loopback or the Unix socket) says who its client is;
- * failures are limited per end client, so one caller's bad guesses do not
- * lock out everyone behind the same nginx. */
-static const char *
-limit_key(struct request *r, char *buf, size_t len)
-{
-	const char *fwd = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Real-IP");
-	int local = strcmp(r->client, "unix") == 0 || strncmp(r->client, "127.", 4) == 0 ||
-		    strcmp(r->client, "::1") == 0;
-
-	if (!local || fwd == NULL || *fwd == '\0' ||
-	    strspn(fwd, "0123456789abcdefABCDEF.:") != strlen(fwd) || strlen(fwd) >= len)
-		return r->client;
-	snprintf(buf, len, "%s", fwd);
-	return buf;
-}
-
 static void
 refuse(struct request *r, const char *key, const char *msg, size_t len)
 {
@@ -105,7 +88,7 @@ void
 h_proxy_auth(struct request *r)
 {
 	char id[TOKEN_ID_LEN + 1], env[NAME_MAX_LEN + 1], keybuf[CLIENT_ADDR_LEN];
-	const char *key = limit_key(r, keybuf, sizeof(keybuf));
+	const char *key = ratelimit_key(r, keybuf, sizeof(keybuf));
 	size_t slen = 0;
 	struct vault_identity who;
 	struct mr_err e;

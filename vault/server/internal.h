@@ -172,6 +172,9 @@ int auth_api(struct request *r);
 /* Proxy credentials of the request: 0 none given, 1 given (copied into id and
  * the thread's scratch), -1 malformed. */
 int auth_proxy_credentials(struct request *r, char *id, size_t *secret_len);
+/* Whose failures a request counts against: the client address, or the end
+ * client a local proxy names (X-Real-IP). */
+const char *ratelimit_key(struct request *r, char *buf, size_t len);
 int ratelimit_check(struct request *r, const char *key);
 void ratelimit_failure(struct server *s, const char *key);
 struct ratelimit *ratelimit_new(void);
