@@ -14,7 +14,8 @@
 
 struct audit_queue {
 	pthread_mutex_t mu;
-	pthread_cond_t not_empty, not_full;
+	pthread_cond_t not_empty, not_full, no_workers;
+	int workers_writing;             /* workers inside a store write */
 	struct vault_audit_record *ring;
 	size_t head, count;
 	int stopping;
@@ -24,17 +25,61 @@ struct audit_queue {
 	struct vault *v;                 /* the writer's own store connection */
 };
 
-/* The store appends one record per call; a batch is several calls on the
- * writer's connection. */
+/* Workers' store writes go first. SQLite hands its write lock to whoever
+ * asks while it is free; a writer committing back to back leaves a worker's
+ * busy handler asleep between tries for seconds. So the writer starts no
+ * commit while a worker is in a store write (a token's last use, a secret
+ * change): such a worker waits at most for the commit under way. */
+void
+audit_yield_begin(struct audit_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->workers_writing++;
+	pthread_mutex_unlock(&q->mu);
+}
+
+void
+audit_yield_end(struct audit_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	if (--q->workers_writing == 0)
+		pthread_cond_signal(&q->no_workers);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void
+wait_for_workers(struct audit_queue *q)
+{
+	struct timespec until;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->workers_writing > 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 2 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (q->workers_writing > 0 &&
+		       pthread_cond_timedwait(&q->no_workers, &q->mu, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* The store appends one record per call (one commit each); the workers get
+ * their turn between any two. */
 static int
-append_batch(struct vault *v, const struct vault_audit_record *recs, size_t n,
+append_batch(struct audit_queue *q, const struct vault_audit_record *recs, size_t n,
 	     struct mr_err *e)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (vault_audit_append(v, &recs[i], e) != 0)
+	for (i = 0; i < n; i++) {
+		wait_for_workers(q);
+		if (vault_audit_append(q->v, &recs[i], e) != 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -67,7 +112,7 @@ writer_main(void *arg)
 	size_t n;
 
 	while (batch != NULL && (n = take(q, batch, AUDIT_BATCH)) > 0)
-		if (append_batch(q->v, batch, n, &e) != 0)
+		if (append_batch(q, batch, n, &e) != 0)
 			log_line("audit: %zu record(s) not written: %s", n, e.msg);
 	free(batch);
 	return NULL;
@@ -86,6 +131,7 @@ audit_start(struct server *s, struct mr_err *e)
 	pthread_mutex_init(&q->mu, NULL);
 	pthread_cond_init(&q->not_empty, NULL);
 	pthread_cond_init(&q->not_full, NULL);
+	pthread_cond_init(&q->no_workers, NULL);
 	q->srv = s;
 	if (vault_open(s->store_url, &q->v, e) != 0 ||
 	    pthread_create(&q->writer, NULL, writer_main, q) != 0) {
@@ -123,6 +169,7 @@ audit_stop(struct audit_queue *q)
 	if (q->writer_started)
 		pthread_join(q->writer, NULL);
 	vault_close(q->v);
+	pthread_cond_destroy(&q->no_workers);
 	pthread_cond_destroy(&q->not_full);
 	pthread_cond_destroy(&q->not_empty);
 	pthread_mutex_destroy(&q->mu);

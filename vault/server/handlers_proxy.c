@@ -110,7 +110,9 @@ h_proxy_auth(struct request *r)
 		return;
 	}
 	request_resource(r, "environment:%s", env);
+	audit_yield_begin(r->srv->audit);
 	rc = vault_token_verify(r->ctx->v, VAULT_TOKEN_PROXY, id, r->ctx->scratch, slen, &who, &e);
+	audit_yield_end(r->srv->audit);
 	sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
 	if (rc != 0 && e.kind != MR_E_AUTH) {
 		reply_static(r, 503, text_type, down_msg, sizeof(down_msg) - 1);

@@ -184,6 +184,9 @@ void ratelimit_free(struct ratelimit *rl);
 struct audit_queue *audit_start(struct server *s, struct mr_err *e);
 void audit_submit(struct audit_queue *q, const struct vault_audit_record *r);
 void audit_stop(struct audit_queue *q);
+/* Around a worker's store writes: the audit writer starts no commit meanwhile. */
+void audit_yield_begin(struct audit_queue *q);
+void audit_yield_end(struct audit_queue *q);
 
 /* log.c */
 void log_request(const struct request *r);

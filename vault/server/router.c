@@ -146,11 +146,19 @@ audit_request(struct request *r)
 	audit_submit(r->srv->audit, &rec);
 }
 
+/* Every method but GET changes the store, except the fetch, which reads. */
+static int
+route_writes(const struct route *rt)
+{
+	return strcmp(rt->method, "GET") != 0 && rt->handle != h_fetch;
+}
+
 void
 router_dispatch(struct request *r)
 {
 	const struct route *rt = r->route;
 	struct mr_err e;
+	int rc;
 
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, r);
 	if (r->responded)
@@ -160,15 +168,25 @@ router_dispatch(struct request *r)
 		reply_error(r, 503, "unavailable", "the store cannot be opened: %s", e.msg);
 		return;
 	}
-	if (rt->auth == AUTH_API && auth_api(r) != 0)
-		goto audit;
+	/* Verifying a token may write its last use. */
+	if (rt->auth == AUTH_API) {
+		audit_yield_begin(r->srv->audit);
+		rc = auth_api(r);
+		audit_yield_end(r->srv->audit);
+		if (rc != 0)
+			goto audit;
+	}
 	if (rt->auth == AUTH_API && r->who.member.role < rt->role) {
 		reply_error(r, 403, "forbidden", "%s %s needs the %s role; this token's member is %s",
 			    r->method, rt->pattern, vault_role_name(rt->role),
 			    vault_role_name(r->who.member.role));
 		goto audit;
 	}
+	if (route_writes(rt))
+		audit_yield_begin(r->srv->audit);
 	rt->handle(r);
+	if (route_writes(rt))
+		audit_yield_end(r->srv->audit);
 audit:
 	if (rt->action != NULL)
 		audit_request(r);
