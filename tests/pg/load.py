@@ -159,7 +159,7 @@ def chaos(urls, seconds, clients, out):
 
 def hammer(urls, seconds, out):
     stop = time.monotonic() + seconds
-    records, lock = [], threading.Lock()
+    records, lock, run = [], threading.Lock(), rand_value(6)
 
     def client(c):
         n = 0
@@ -170,7 +170,7 @@ def hammer(urls, seconds, out):
                 st, hdrs, _, dt = request(url, "GET", "/v1/secrets")
             else:
                 st, hdrs, _, dt = request(url, "POST", "/v1/secrets",
-                                          {"name": "h%d-%d" % (c, n), "env": {"K": "v"}})
+                                          {"name": "h%s-%d-%d" % (run, c, n), "env": {"K": "v"}})
             with lock:
                 records.append({"t": time.monotonic(), "status": st, "seconds": dt,
                                 "retry_after": hdrs.get("Retry-After")})

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "pg_fixture.h"
@@ -311,6 +313,113 @@ test_database_restart(void **state)
 	vault_close(p);
 }
 
+/* The postmaster's pid, from the cluster's postmaster.pid. */
+static pid_t
+postmaster_pid(void)
+{
+	char path[300];
+	long pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/data/postmaster.pid", getenv("MODAL_TEST_PG_DIR"));
+	if ((f = fopen(path, "r")) == NULL || fscanf(f, "%ld", &pid) != 1)
+		fail_msg("cannot read %s", path);
+	fclose(f);
+	return (pid_t)pid;
+}
+
+/* The backends serving the store (not this test's own connection). */
+static void
+store_backends(char *pids, size_t len)
+{
+	snprintf(pids, len, "%s", pgt_sql("SELECT string_agg(pid::text, ' ')"
+		 " FROM pg_stat_activity WHERE application_name = 'modal-vault'"));
+}
+
+static void
+signal_pids(const char *pids, int sig)
+{
+	const char *p;
+	char *end;
+
+	for (p = pids; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		kill((pid_t)pid, sig);
+	}
+}
+
+/* Whatever a failed test left stopped: the postmaster and its children. */
+static int
+teardown_resume(void **state)
+{
+	pid_t pm = postmaster_pid();
+	struct dirent *d;
+	char path[300];
+	long ppid;
+	DIR *proc = opendir("/proc");
+	FILE *f;
+
+	kill(pm, SIGCONT);
+	while (proc != NULL && (d = readdir(proc)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fscanf(f, "%*d (%*[^)]) %*c %ld", &ppid) == 1 && ppid == (long)pm)
+			kill((pid_t)strtol(d->d_name, NULL, 10), SIGCONT);
+		fclose(f);
+	}
+	if (proc != NULL)
+		closedir(proc);
+	return pgt_teardown(state);
+}
+
+/* A database that takes a statement and goes silent (a frozen host, a stopped
+ * process: its kernel still acknowledges) costs a bounded wait, then
+ * MR_E_UNAVAILABLE; the next call connects again. With the postmaster silent
+ * too, connecting gives up after connect_timeout. */
+static void
+test_silent_database(void **state)
+{
+	char url[800], pids[512];
+	struct vault_secret_meta m;
+	struct mr_err e = { 0 };
+	struct vault *v = NULL;
+	double t0;
+
+	(void)state;
+	/* pgt_url ends in its options: one more setting joins them. */
+	snprintf(url, sizeof(url), "%s%%20-cstatement_timeout%%3D300&connect_timeout=2", pgt_url);
+	if (vault_open(url, &v, &e) != 0)
+		fail_msg("%s", e.msg);
+	put_value(v, "db", "1", 0);
+	store_backends(pids, sizeof(pids));
+	signal_pids(pids, SIGSTOP);
+	t0 = now_s();
+	assert_fails(vault_secret_get(v, NULL, "db", &m, &e), e, MR_E_UNAVAILABLE,
+		     "no answer in 2300 ms");
+	assert_true(now_s() - t0 < 3.0);
+	assert_ok(vault_secret_get(v, NULL, "db", &m, &e), e);   /* a new backend answers */
+	vault_secret_meta_clear(&m);
+	signal_pids(pids, SIGCONT);
+	/* The pids first: with the postmaster stopped, nobody can connect. */
+	store_backends(pids, sizeof(pids));
+	kill(postmaster_pid(), SIGSTOP);
+	signal_pids(pids, SIGSTOP);
+	t0 = now_s();
+	assert_fails(vault_secret_get(v, NULL, "db", &m, &e), e, MR_E_UNAVAILABLE, "no answer in");
+	assert_fails(vault_secret_get(v, NULL, "db", &m, &e), e, MR_E_UNAVAILABLE,
+		     "cannot reach the PostgreSQL store");
+	assert_true(now_s() - t0 < 6.0);
+	signal_pids(pids, SIGCONT);
+	kill(postmaster_pid(), SIGCONT);
+	assert_ok(vault_secret_get(v, NULL, "db", &m, &e), e);
+	vault_secret_meta_clear(&m);
+	vault_close(v);
+}
+
 int
 main(void)
 {
@@ -321,6 +430,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_replaces, pgt_setup, pgt_teardown),
 		cmocka_unit_test_setup_teardown(test_reconnects, pgt_setup, pgt_teardown),
 		cmocka_unit_test_setup_teardown(test_database_restart, pgt_setup, pgt_teardown),
+		cmocka_unit_test_setup_teardown(test_silent_database, pgt_setup, teardown_resume),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

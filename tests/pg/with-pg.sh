@@ -10,6 +10,7 @@ ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 ||
 	{ echo "PostgreSQL is not installed (scripts/deps.sh): skipped"; exit 77; }
 dir=$(mktemp -d /tmp/modal-pg.XXXXXX)
 trap 'bash "$top/scripts/pg-stop.sh" "$dir"' EXIT
+trap 'exit 143' TERM INT
 export MODAL_TEST_PG_DIR=$dir
 MODAL_TEST_PG_URL=$(bash "$top/scripts/pg-start.sh" "$dir")
 export MODAL_TEST_PG_URL

@@ -4,11 +4,14 @@
 #include "pg_int.h"
 #include "secmem.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int
 pg_url_is(const char *url)
@@ -57,6 +60,8 @@ first_line(const char *msg, char *buf, size_t len)
 	return buf;
 }
 
+static int connect_failed(struct pg *p, struct mr_err *e);
+
 /* Whatever the database's defaults, a session here is read committed (the
  * code takes its own row locks), reads bytea as hex, and never acknowledges
  * a commit that is not durable; statements and lock waits are bounded so a
@@ -70,19 +75,31 @@ session_setup(struct pg *p, struct mr_err *e)
 		" set_config('synchronous_commit', CASE current_setting('synchronous_commit')"
 		"   WHEN 'off' THEN 'on' ELSE current_setting('synchronous_commit') END, false),"
 		" set_config('statement_timeout', CASE current_setting('statement_timeout')"
-		"   WHEN '0' THEN '15s' ELSE current_setting('statement_timeout') END, false),"
+		"   WHEN '0' THEN '5s' ELSE current_setting('statement_timeout') END, false),"
 		" set_config('lock_timeout', CASE current_setting('lock_timeout')"
-		"   WHEN '0' THEN '10s' ELSE current_setting('lock_timeout') END, false),"
+		"   WHEN '0' THEN '3s' ELSE current_setting('lock_timeout') END, false),"
 		" set_config('idle_in_transaction_session_timeout',"
 		"   CASE current_setting('idle_in_transaction_session_timeout')"
 		"   WHEN '0' THEN '60s' ELSE current_setting('idle_in_transaction_session_timeout') END,"
 		"   false)";
 	char sql[1024];
+	PGresult *r;
 
 	snprintf(sql, sizeof(sql), "%s, set_config('default_transaction_read_only', '%s', false)",
 		 setup_rw, p->readonly ? "on" : "off");
 	p->nprepared = 0;
-	return pg_exec(p, sql, "setting up the session", e);
+	p->answer_ms = PG_ANSWER_DEFAULT_MS;
+	/* Non-blocking, so that sending a large bundle to a database that stopped
+	 * reading cannot block either: every wait is a poll with a deadline. */
+	if (p->pq->setnonblocking(p->conn, 1) != 0)
+		return connect_failed(p, e);
+	if (pg_exec(p, sql, "setting up the session", e) != 0 ||
+	    (r = pg_run(p, "SELECT setting FROM pg_settings WHERE name = 'statement_timeout'",
+			NULL, "setting up the session", e)) == NULL)
+		return -1;
+	p->answer_ms = (int)pg_int(p, r, 0, 0) + PG_ANSWER_MARGIN_MS;
+	p->pq->clear(r);
+	return 0;
 }
 
 static int
@@ -133,13 +150,14 @@ pg_connect(const char *url, int readonly, struct pg **out, struct mr_err *e)
 }
 
 /* Before each statement: a connection the database closed while it sat idle
- * (a restart, a failover) is found without blocking and opened again. Never
- * inside a transaction: its earlier statements died with the connection, and
- * going on would commit the rest alone. */
+ * (a restart, a failover), or one that stopped answering, is found without
+ * blocking and opened again. Never inside a transaction: its earlier
+ * statements died with the connection, and going on would commit the rest
+ * alone. */
 static int
 pg_ready(struct pg *p, int in_tx, struct mr_err *e)
 {
-	if (p->pq->status(p->conn) == CONNECTION_OK &&
+	if (!p->broken && p->pq->status(p->conn) == CONNECTION_OK &&
 	    (in_tx || p->pq->consumeInput(p->conn) == 1) &&
 	    p->pq->status(p->conn) == CONNECTION_OK)
 		return 0;
@@ -147,9 +165,65 @@ pg_ready(struct pg *p, int in_tx, struct mr_err *e)
 		return mr_fail(e, MR_E_UNAVAILABLE,
 			       "the connection to the PostgreSQL store was lost in a transaction");
 	p->pq->reset(p->conn);
+	p->broken = 0;
 	if (p->pq->status(p->conn) != CONNECTION_OK)
 		return connect_failed(p, e);
 	return session_setup(p, e);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until the socket is ready for events or the deadline passes. */
+static int
+wait_socket(struct pg *p, short events, int64_t deadline)
+{
+	struct pollfd pfd = { p->pq->socket(p->conn), events, 0 };
+	int left = (int)(deadline - now_ms()), n;
+
+	if (left <= 0)
+		return -1;
+	n = poll(&pfd, 1, left);
+	return n < 0 && errno == EINTR ? 0 : n > 0 ? 0 : -1;
+}
+
+/* The whole answer to what was just sent (sent is libpq's verdict on the
+ * sending), within p->answer_ms. A database that accepted a statement and
+ * then went silent — a frozen host, a stopped process — is still
+ * acknowledged by its kernel, so neither TCP nor keepalives would end the
+ * wait: the connection is marked broken and dropped on the next call. */
+static PGresult *
+answer(struct pg *p, int sent)
+{
+	int64_t deadline = now_ms() + p->answer_ms;
+	PGresult *r, *last = NULL;
+	int pending;
+
+	if (!sent)
+		return NULL;
+	while ((pending = p->pq->flush(p->conn)) == 1)
+		if (wait_socket(p, POLLOUT | POLLIN, deadline) != 0)
+			goto timeout;
+	while (pending == 0 && p->pq->isBusy(p->conn)) {
+		if (wait_socket(p, POLLIN, deadline) != 0)
+			goto timeout;
+		if (p->pq->consumeInput(p->conn) == 0)
+			break;
+	}
+	while ((r = p->pq->getResult(p->conn)) != NULL) {
+		p->pq->clear(last);
+		last = r;
+	}
+	return last;
+timeout:
+	p->broken = 1;
+	return NULL;
 }
 
 static enum mr_kind
@@ -179,7 +253,7 @@ kind_of(const struct pg *p, const char *state)
 }
 
 static int
-run_failed(struct pg *p, const PGresult *r, const char *what, struct mr_err *e)
+run_failed_state(struct pg *p, const PGresult *r, const char *what, struct mr_err *e)
 {
 	const char *state = r != NULL ? p->pq->resultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	const char *msg = r != NULL ? p->pq->resultErrorMessage(r) : "";
@@ -194,6 +268,18 @@ run_failed(struct pg *p, const PGresult *r, const char *what, struct mr_err *e)
 		return mr_fail(e, kind, "PostgreSQL store unavailable: %s: %s", what,
 			       first_line(msg, line, sizeof(line)));
 	return mr_fail(e, kind, "vault database: %s: %s", what, first_line(msg, line, sizeof(line)));
+}
+
+static int
+run_failed(struct pg *p, const PGresult *r, const char *what, struct mr_err *e)
+{
+	if (p->broken) {
+		p->sqlstate[0] = '\0';
+		return mr_fail(e, MR_E_UNAVAILABLE,
+			       "PostgreSQL store unavailable: %s: no answer in %d ms", what,
+			       p->answer_ms);
+	}
+	return run_failed_state(p, r, what, e);
 }
 
 static int
@@ -218,24 +304,27 @@ run_once(struct pg *p, const char *sql, const struct pg_params *pp)
 	for (i = 0; i < p->nprepared && p->prepared[i] != sql; i++)
 		;
 	if (i == PG_MAX_PREPARED)
-		return p->pq->execParams(p->conn, sql, pp->n, NULL, pp->val, pp->len, pp->fmt, 0);
+		return answer(p, p->pq->sendQueryParams(p->conn, sql, pp->n, NULL, pp->val,
+							pp->len, pp->fmt, 0));
 	snprintf(name, sizeof(name), "mv%zu", i);
 	if (i == p->nprepared) {
-		r = p->pq->prepare(p->conn, name, sql, 0, NULL);
+		r = answer(p, p->pq->sendPrepare(p->conn, name, sql, 0, NULL));
 		if (!result_ok(p, r))
 			return r;
 		p->pq->clear(r);
 		p->prepared[p->nprepared++] = sql;
 	}
-	return p->pq->execPrepared(p->conn, name, pp->n, pp->val, pp->len, pp->fmt, 0);
+	return answer(p, p->pq->sendQueryPrepared(p->conn, name, pp->n, pp->val, pp->len,
+						  pp->fmt, 0));
 }
 
 /* A read, or the BEGIN of a transaction, that failed because the connection
- * broke under it did nothing: it is safe to send again once, on a new one. */
+ * broke under it did nothing: it is safe to send again once, on a new one.
+ * Not after a silent database: that would only wait as long again. */
 static int
 retry_safe(const struct pg *p, const char *sql, int in_tx)
 {
-	return !in_tx && p->pq->status(p->conn) != CONNECTION_OK &&
+	return !in_tx && !p->broken && p->pq->status(p->conn) != CONNECTION_OK &&
 	       (strncmp(sql, "SELECT ", 7) == 0 || strcmp(sql, "BEGIN") == 0);
 }
 
@@ -285,7 +374,7 @@ pg_exec(struct pg *p, const char *sql, const char *what, struct mr_err *e)
 
 	if (pg_ready(p, p->in_tx, e) != 0)
 		return -1;
-	r = p->pq->exec(p->conn, sql);
+	r = answer(p, p->pq->sendQuery(p->conn, sql));
 	if (!result_ok(p, r))
 		rc = run_failed(p, r, what, e);
 	p->pq->clear(r);
@@ -322,10 +411,10 @@ pg_rollback(struct pg *p)
 	PGresult *r;
 
 	p->in_tx = 0;
-	if (p->pq->status(p->conn) != CONNECTION_OK ||
+	if (p->broken || p->pq->status(p->conn) != CONNECTION_OK ||
 	    p->pq->transactionStatus(p->conn) == PQTRANS_IDLE)
 		return;
-	r = p->pq->exec(p->conn, "ROLLBACK");
+	r = answer(p, p->pq->sendQuery(p->conn, "ROLLBACK"));
 	p->pq->clear(r);
 }
 

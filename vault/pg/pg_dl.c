@@ -30,8 +30,9 @@ resolve_all(void *lib)
 #define SYM(f) { "PQ" #f, offsetof(struct pg_dl, f) }
 		SYM(connectdbParams), SYM(status), SYM(transactionStatus),
 		SYM(errorMessage), SYM(finish), SYM(reset), SYM(consumeInput),
-		SYM(setNoticeProcessor), SYM(exec), SYM(execParams), SYM(prepare),
-		SYM(execPrepared), SYM(resultStatus), SYM(resultErrorField),
+		SYM(setNoticeProcessor), SYM(sendQuery), SYM(sendQueryParams),
+		SYM(sendPrepare), SYM(sendQueryPrepared), SYM(getResult), SYM(isBusy),
+		SYM(flush), SYM(setnonblocking), SYM(socket), SYM(resultStatus), SYM(resultErrorField),
 		SYM(resultErrorMessage), SYM(clear), SYM(ntuples), SYM(getvalue),
 		SYM(getlength), SYM(getisnull), SYM(cmdTuples),
 #undef SYM

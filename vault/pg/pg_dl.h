@@ -19,12 +19,17 @@ struct pg_dl {
 	void (*reset)(PGconn *);
 	int (*consumeInput)(PGconn *);
 	PQnoticeProcessor (*setNoticeProcessor)(PGconn *, PQnoticeProcessor, void *);
-	PGresult *(*exec)(PGconn *, const char *);
-	PGresult *(*execParams)(PGconn *, const char *, int, const Oid *,
-				const char *const *, const int *, const int *, int);
-	PGresult *(*prepare)(PGconn *, const char *, const char *, int, const Oid *);
-	PGresult *(*execPrepared)(PGconn *, const char *, int, const char *const *,
-				  const int *, const int *, int);
+	int (*sendQuery)(PGconn *, const char *);
+	int (*sendQueryParams)(PGconn *, const char *, int, const Oid *,
+			       const char *const *, const int *, const int *, int);
+	int (*sendPrepare)(PGconn *, const char *, const char *, int, const Oid *);
+	int (*sendQueryPrepared)(PGconn *, const char *, int, const char *const *,
+				 const int *, const int *, int);
+	PGresult *(*getResult)(PGconn *);
+	int (*isBusy)(PGconn *);
+	int (*flush)(PGconn *);
+	int (*setnonblocking)(PGconn *, int);
+	int (*socket)(const PGconn *);
 	ExecStatusType (*resultStatus)(const PGresult *);
 	char *(*resultErrorField)(const PGresult *, int);
 	char *(*resultErrorMessage)(const PGresult *);

@@ -14,6 +14,12 @@
 #define PG_NOW "floor(extract(epoch FROM now()))::bigint"
 #define PG_NOW_MS "floor(extract(epoch FROM now()) * 1000)::bigint"
 
+/* How long a statement may wait for its answer: the database's own
+ * statement_timeout (5 s unless the URL sets another) plus this margin;
+ * before the session knows it, the default. */
+#define PG_ANSWER_MARGIN_MS 2000
+#define PG_ANSWER_DEFAULT_MS 10000
+
 #define PG_MAX_PREPARED 96
 #define PG_MAX_PARAMS 12
 
@@ -25,6 +31,8 @@ struct pg {
 	struct vault_workspace ws;
 	int readonly;
 	int in_tx;                                 /* between pg_begin and commit/rollback */
+	int broken;                                /* gave no answer in time: drop it */
+	int answer_ms;                             /* how long an answer may take */
 	char sqlstate[6];                          /* of the last failure, "" if none */
 	const char *prepared[PG_MAX_PREPARED];     /* statements prepared on conn */
 	size_t nprepared;
