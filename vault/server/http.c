@@ -275,6 +275,9 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 		atomic_fetch_sub(&s->connections, 1);
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 /* Until the daemons run, libmicrohttpd's first complaint is kept for the
  * one-line start-up error; after that each goes to the log. */
 static void
