@@ -27,6 +27,8 @@ free_port() {
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+as_user test -x "$(dirname "$dir")" ||
+	{ echo "pg-start: $user cannot reach $dir: its parent directory must be searchable by $user" >&2; exit 77; }
 if [ ! -f "$dir/data/PG_VERSION" ]; then
 	mkdir -p "$dir/sock"
 	[ "$(id -u)" -ne 0 ] || chown -R "$user" "$dir"
