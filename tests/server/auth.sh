@@ -37,7 +37,7 @@ for bad in "Bearer" "Bearer " "Basic $(printf '%s:%s' "$OID" "$OSEC" | base64 -w
 	req GET /v1/secrets -H "Authorization: $bad"
 	expect_error 401 unauthorized "malformed credentials '${bad:0:40}'"
 done
-req GET /v1/secrets -H "$(bearer "$OID" "${OSEC%?}x")"
+req GET /v1/secrets -H "$(bearer "$OID" "$(wrong "$OSEC")")"
 expect_error 401 unauthorized "wrong secret"
 req GET /v1/secrets -H "$(bearer "$OID" "${OSEC%?}")"
 expect_error 401 unauthorized "secret one character short"
@@ -150,7 +150,7 @@ proxy -H "Modal-Key: $WID" -H "Modal-Secret: $WSEC"
 expect 204 "proxy-auth with Modal-Key/Modal-Secret"
 proxy -H "Authorization: Bearer $WID.$WSEC"
 expect 204 "proxy-auth with Bearer wk-.ws-"
-proxy -H "Modal-Key: $WID" -H "Modal-Secret: ${WSEC%?}x"
+proxy -H "Modal-Key: $WID" -H "Modal-Secret: $(wrong "$WSEC")"
 proxy_text 401 "$INVALID" "proxy-auth with a wrong secret"
 proxy -H "Modal-Key: $WID"
 proxy_text 401 "$INVALID" "proxy-auth with a key and no secret"
@@ -192,10 +192,10 @@ start_server --auth-fail-limit 3 --auth-fail-window 60
 for i in $(seq 10); do req GET /v1/secrets -H "$OWNER"; done
 expect 200 "successful requests do not count"
 for i in 1 2 3; do
-	req GET /v1/secrets -H "$(bearer "$OID" "${OSEC%?}x")"
+	req GET /v1/secrets -H "$(bearer "$OID" "$(wrong "$OSEC")")"
 	expect_error 401 unauthorized "failure $i of 3"
 done
-req GET /v1/secrets -H "$(bearer "$OID" "${OSEC%?}x")"
+req GET /v1/secrets -H "$(bearer "$OID" "$(wrong "$OSEC")")"
 expect_error 429 rate_limited "the fourth failure"
 retry=$(sed -n 's/^[Rr]etry-[Aa]fter: *\([0-9]*\).*/\1/p' "$HDRS")
 check "429 says when to retry ($retry s)" test "${retry:-0}" -ge 1 -a "${retry:-0}" -le 60

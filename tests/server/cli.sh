@@ -36,7 +36,7 @@ check "modal-run with the pinned vault key" bash -c \
 	"$(printf '%q ' "$MODAL_RUN") --server '$URL' --vault-key '$VAULT_KEY' --secret pdb -e prod -- /usr/bin/env | grep -qx 'K=v'"
 expect_exit 77 "not the pinned one" run --vault-key "$(printf 'ab%.0s' {1..32})" --secret db -- /bin/true
 expect_exit 65 "not found" run --secret nope -- /bin/true
-MODAL_TOKEN_SECRET="${OSEC%?}x" expect_exit 77 "" run --secret db -- /bin/true
+MODAL_TOKEN_SECRET="$(wrong "$OSEC")" expect_exit 77 "" run --secret db -- /bin/true
 
 req GET "/v1/audit?action=secret.fetch" -H "$(bearer "$OID" "$OSEC")"
 body_has "the launches are audited" "len(j['data']) >= 2 and all(r['token_id'] == '$OID' for r in j['data'])"

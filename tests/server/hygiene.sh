@@ -32,9 +32,9 @@ check "the fetch answer opens to the values" bash -c "'$FETCH_TOOL' open '$TMP/l
 req GET /v1/proxy-auth -H "Modal-Key: $WID" -H "Modal-Secret: $WSEC"
 expect 204 "proxy check with the new proxy token"
 # Failed attempts carry secrets in their headers too.
-req GET /v1/secrets -H "$(bearer "$TID" "${TSEC%?}Z")"
+req GET /v1/secrets -H "$(bearer "$TID" "$(wrong "$TSEC")")"
 req GET /v1/secrets -H "Authorization: Bearer $TSEC"
-req GET /v1/proxy-auth -H "Modal-Key: $WID" -H "Modal-Secret: ${WSEC%?}Z"
+req GET /v1/proxy-auth -H "Modal-Key: $WID" -H "Modal-Secret: $(wrong "$WSEC")"
 req GET /v1/secrets -H "$OWNER"
 
 # needles: every value and secret, and a distinctive piece of each.

@@ -77,7 +77,7 @@ through() {
 }
 check "the service answers on its own" bash -c "curl -sf http://127.0.0.1:$APP/index.html | grep -q hello"
 through 401 "no proxy token"
-through 401 "a wrong secret" -H "Modal-Key: $WID" -H "Modal-Secret: ${WSEC%?}x"
+through 401 "a wrong secret" -H "Modal-Key: $WID" -H "Modal-Secret: $(wrong "$WSEC")"
 through 401 "an unknown token" -H "Modal-Key: wk-unknownunknownunknown" -H "Modal-Secret: $WSEC"
 through 401 "an API token" -H "Authorization: Bearer $OID:$OSEC"
 through 401 "an API token in Modal-Key" -H "Modal-Key: $OID" -H "Modal-Secret: $OSEC"

@@ -81,6 +81,9 @@ cli_token() {
 		python3 -c 'import json,sys; t=json.load(sys.stdin); print(t["token_id"], t["token_secret"])'
 }
 
+# wrong SECRET: the secret with its last character changed (never to itself).
+wrong() { if [ "${1: -1}" = A ]; then printf '%sB' "${1%?}"; else printf '%sA' "${1%?}"; fi; }
+
 # bearer ID SECRET: the header an API request carries.
 bearer() { printf 'Authorization: Bearer %s:%s' "$1" "$2"; }
 
