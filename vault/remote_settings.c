@@ -78,8 +78,9 @@ first(const char *flag, const char *var, const char *from_profile)
 	return from_profile;
 }
 
-/* MODAL_TOKEN_SECRET into locked memory, and wiped where it was: the
- * variable stays readable in /proc/PID/environ for as long as we run. */
+/* MODAL_TOKEN_SECRET into locked memory. The variable itself is wiped only
+ * by settings_wipe_token, once the vault is done with it: until then a
+ * program may still hand its environment on (modal-run to its twin). */
 static void
 take_env_secret(struct vault_settings *s)
 {
@@ -92,7 +93,6 @@ take_env_secret(struct vault_settings *s)
 	s->env_secret_cap = len + 1;
 	s->env_secret = xsecure_alloc(s->env_secret_cap);
 	memcpy(s->env_secret, v, len + 1);
-	sodium_memzero(v, len);
 	s->token_secret = s->env_secret;
 	s->token_secret_len = len;
 }
@@ -184,16 +184,9 @@ settings_resolve(const struct settings_flags *f, struct vault_settings *s, struc
 	return resolve_checked(f, s, e);
 }
 
-void
-settings_clear(struct vault_settings *s)
-{
-	settings_wipe_token(s);
-	profile_clear(&s->profile);
-	sodium_memzero(s, sizeof(*s));
-}
-
-void
-settings_wipe_token(struct vault_settings *s)
+/* Our copies of the token secret, gone. */
+static void
+forget_token(struct vault_settings *s)
 {
 	secure_free(s->env_secret, s->env_secret_cap);
 	s->env_secret = NULL;
@@ -203,6 +196,26 @@ settings_wipe_token(struct vault_settings *s)
 	s->profile.token_secret_len = 0;
 	s->token_secret = NULL;
 	s->token_secret_len = 0;
+}
+
+void
+settings_clear(struct vault_settings *s)
+{
+	forget_token(s);
+	profile_clear(&s->profile);
+	sodium_memzero(s, sizeof(*s));
+}
+
+/* Also the variable we took it from: it stays readable in
+ * /proc/PID/environ for as long as the process runs otherwise. */
+void
+settings_wipe_token(struct vault_settings *s)
+{
+	char *v = getenv("MODAL_TOKEN_SECRET");
+
+	if (s->env_secret != NULL && v != NULL)
+		sodium_memzero(v, strlen(v));
+	forget_token(s);
 }
 
 void

@@ -42,9 +42,11 @@ struct vault_settings {
  * names it), MR_E_CONFIG for a bad profile file or credential. */
 int settings_resolve(const struct settings_flags *f, struct vault_settings *s,
 		     struct mr_err *e);
-/* Wipes the token secret and releases the profile. */
+/* Wipes our copies of the token secret and releases the profile; the
+ * environment is left as it was (a program may exec another with it). */
 void settings_clear(struct vault_settings *s);
-/* Wipes the token secret alone, once the vault no longer needs it. */
+/* Once the vault no longer needs it: wipes the token secret, and the
+ * MODAL_TOKEN_SECRET variable it came from, in place. */
 void settings_wipe_token(struct vault_settings *s);
 /* The options vault_open_with takes. */
 void settings_vault_options(const struct vault_settings *s, int readonly,
