@@ -44,9 +44,9 @@ python3 - "${URL##*:}" >"$TMP/idle" <<'PY' &
 import socket, sys, time
 port = int(sys.argv[1])
 held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
-time.sleep(0.6)
 print("held")
 sys.stdout.flush()
+time.sleep(0.6)
 # A silent connection is closed by the server after --idle-timeout.
 held[0].settimeout(5)
 start = time.time()
@@ -54,7 +54,8 @@ closed = held[0].recv(1) == b""
 print("closed after %.1fs" % (time.time() - start) if closed else "not closed")
 PY
 holder=$!
-sleep 0.3
+for i in $(seq 100); do grep -q held "$TMP/idle" && break; sleep 0.02; done
+sleep 0.2   # the server counts a connection once its thread has accepted it
 req GET /healthz
 expect_error 503 unavailable "a connection past --max-connections"
 check "503 says when to retry" grep -qi '^Retry-After: ' "$HDRS"
