@@ -44,5 +44,7 @@ expect_exit 0 "" "${V[@]}" secret delete pdb -e prod -y
 expect_exit 0 "" "${V[@]}" environment delete prod -y
 stop_server
 check "SIGTERM exits 0" test "$STOP_STATUS" = 0
+check "modal-run links neither libmicrohttpd nor the server" bash -c \
+	"! ldd '$MODAL_RUN' | grep -q microhttpd && ! nm '$MODAL_RUN' 2>/dev/null | grep -q serve_main"
 validate_responses
 finish

@@ -83,6 +83,15 @@ SERVER_PID=
 check "the server exited 0 (got $status)" test "$status" = 0
 check "the log says it drained" grep -q "stopping: no new connections; 1 request(s) in flight" "$TMP/serve.log"
 check "the drained write is in the store" bash -c "MODAL_SERVER_URL='$STORE' '$MODAL_VAULT' secret get inflight >/dev/null"
+# Under a burst, every request is audited; SIGTERM writes out the queue.
+start_server
+seq 400 | xargs -P 16 -I{} curl -s -o /dev/null -H "$OWNER" "$URL/v1/workspaces/current?n={}" 2>/dev/null
+seq 400 | xargs -P 16 -I{} curl -s -o /dev/null -H "$OWNER" "$URL/v1/workspaces/current"
+stop_server
+check "SIGTERM with audit records queued exits 0" test "$STOP_STATUS" = 0
+n=$(MODAL_SERVER_URL=$STORE "$MODAL_VAULT" audit --action workspace.get --limit 1000 --json |
+	python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(sum(1 for r in d if r["status"] == 200), sum(1 for r in d if r["status"] == 400))')
+check "800 requests in a burst, 800 audit records (400 answered 200, 400 refused 400): $n" test "$n" = "400 400"
 start_server
 kill -INT "$SERVER_PID"
 wait "$SERVER_PID" && status=0 || status=$?

@@ -153,8 +153,11 @@ route_writes(const struct route *rt)
 	return strcmp(rt->method, "GET") != 0 && rt->handle != h_fetch;
 }
 
-void
-router_dispatch(struct request *r)
+/* Everything a request must pass before its handler: known query
+ * parameters, the worker's store connection, the token, the role. 0 to go
+ * on; otherwise it has been answered. */
+static int
+request_admit(struct request *r)
 {
 	const struct route *rt = r->route;
 	struct mr_err e;
@@ -162,32 +165,43 @@ router_dispatch(struct request *r)
 
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, r);
 	if (r->responded)
-		return;
+		return -1;
 	if (rt->action != NULL && (r->ctx = thread_ctx_get(r->srv, &e)) == NULL) {
 		reply_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "5");
 		reply_error(r, 503, "unavailable", "the store cannot be opened: %s", e.msg);
-		return;
+		return -1;
 	}
+	if (rt->auth != AUTH_API)
+		return 0;
 	/* Verifying a token may write its last use. */
-	if (rt->auth == AUTH_API) {
-		audit_yield_begin(r->srv->audit);
-		rc = auth_api(r);
-		audit_yield_end(r->srv->audit);
-		if (rc != 0)
-			goto audit;
-	}
-	if (rt->auth == AUTH_API && r->who.member.role < rt->role) {
+	audit_yield_begin(r->srv->audit);
+	rc = auth_api(r);
+	audit_yield_end(r->srv->audit);
+	if (rc != 0)
+		return -1;
+	if (r->who.member.role < rt->role) {
 		reply_error(r, 403, "forbidden", "%s %s needs the %s role; this token's member is %s",
-			    r->method, rt->pattern, vault_role_name(rt->role),
+			    r->method, r->path, vault_role_name(rt->role),
 			    vault_role_name(r->who.member.role));
-		goto audit;
+		return -1;
 	}
-	if (route_writes(rt))
-		audit_yield_begin(r->srv->audit);
-	rt->handle(r);
-	if (route_writes(rt))
-		audit_yield_end(r->srv->audit);
-audit:
+	return 0;
+}
+
+void
+router_dispatch(struct request *r)
+{
+	const struct route *rt = r->route;
+	int writes = route_writes(rt);
+
+	if (request_admit(r) == 0) {
+		if (writes)
+			audit_yield_begin(r->srv->audit);
+		rt->handle(r);
+		if (writes)
+			audit_yield_end(r->srv->audit);
+	}
+	/* Refused requests are audited too: they are attempts. */
 	if (rt->action != NULL)
 		audit_request(r);
 }
