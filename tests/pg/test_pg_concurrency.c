@@ -313,6 +313,103 @@ test_database_restart(void **state)
 	vault_close(p);
 }
 
+#define AUDIT_WRITERS 4
+#define AUDIT_EACH 150
+
+static void *
+audit_writer(void *arg)
+{
+	struct worker *w = arg;
+	struct vault_audit_record r = { .status = 200 };
+	struct mr_err e = { 0 };
+	int i;
+
+	snprintf(r.action, sizeof(r.action), "secret.get");
+	snprintf(r.client, sizeof(r.client), "test");
+	pthread_barrier_wait(&start);
+	for (i = 0; i < AUDIT_EACH; i++) {
+		snprintf(r.resource, sizeof(r.resource), "secret:main/%s-%d", w->name, i);
+		if (vault_audit_append(w->p, &r, &e) != 0) {
+			w->other++, snprintf(w->msg, sizeof(w->msg), "%s", e.msg);
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Reads pages after the last id seen until told to stop and nothing is left;
+ * counts what it saw. */
+struct reader {
+	struct vault *v;
+	volatile int stop;
+	size_t seen, pages;
+	int64_t last;
+	char msg[512];
+};
+
+static void *
+audit_reader(void *arg)
+{
+	struct reader *rd = arg;
+	struct vault_audit_filter f = { .limit = 40 };
+	struct vault_audit_record *list;
+	struct mr_err e = { 0 };
+	size_t n = 1, i;
+
+	while (!rd->stop || n > 0) {
+		f.after_id = rd->last;
+		if (vault_audit_list(rd->v, &f, &list, &n, &e) != 0) {
+			snprintf(rd->msg, sizeof(rd->msg), "%s", e.msg);
+			break;
+		}
+		for (i = 0; i < n; i++)
+			rd->last = list[i].id;
+		rd->seen += n;
+		rd->pages++;
+		free(list);
+	}
+	return NULL;
+}
+
+/* Servers append audit records at once while someone pages through the log
+ * by id: no page may pass a record that commits later with a smaller id. */
+static void
+test_audit_cursor_under_appends(void **state)
+{
+	static const char *const names[AUDIT_WRITERS] = { "a", "b", "c", "d" };
+	struct worker w[AUDIT_WRITERS];
+	struct reader rd = { .v = pgt_open() };
+	pthread_t th;
+	int i;
+
+	(void)state;
+	memset(w, 0, sizeof(w));
+	pthread_barrier_init(&start, NULL, AUDIT_WRITERS);
+	for (i = 0; i < AUDIT_WRITERS; i++) {
+		w[i].p = pgt_open();
+		w[i].name = names[i];
+	}
+	assert_int_equal(pthread_create(&th, NULL, audit_reader, &rd), 0);
+	for (i = 0; i < AUDIT_WRITERS; i++)
+		assert_int_equal(pthread_create(&w[i].th, NULL, audit_writer, &w[i]), 0);
+	for (i = 0; i < AUDIT_WRITERS; i++)
+		pthread_join(w[i].th, NULL);
+	rd.stop = 1;
+	pthread_join(th, NULL);
+	pthread_barrier_destroy(&start);
+	for (i = 0; i < AUDIT_WRITERS; i++) {
+		if (w[i].other)
+			fail_msg("%s", w[i].msg);
+		vault_close(w[i].p);
+	}
+	if (rd.msg[0])
+		fail_msg("%s", rd.msg);
+	print_message("%zu records read in %zu pages while written\n", rd.seen, rd.pages);
+	assert_int_equal(rd.seen, AUDIT_WRITERS * AUDIT_EACH);
+	assert_int_equal(pgt_int("SELECT count(*) FROM audit"), AUDIT_WRITERS * AUDIT_EACH);
+	vault_close(rd.v);
+}
+
 /* The postmaster's pid, from the cluster's postmaster.pid. */
 static pid_t
 postmaster_pid(void)
@@ -428,6 +525,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_creates, pgt_setup, pgt_teardown),
 		cmocka_unit_test_setup_teardown(test_cas_loses_nothing, pgt_setup, pgt_teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_replaces, pgt_setup, pgt_teardown),
+		cmocka_unit_test_setup_teardown(test_audit_cursor_under_appends, pgt_setup, pgt_teardown),
 		cmocka_unit_test_setup_teardown(test_reconnects, pgt_setup, pgt_teardown),
 		cmocka_unit_test_setup_teardown(test_database_restart, pgt_setup, pgt_teardown),
 		cmocka_unit_test_setup_teardown(test_silent_database, pgt_setup, teardown_resume),

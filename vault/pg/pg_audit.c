@@ -22,15 +22,19 @@ pg_audit_append(struct pg *p, const struct vault_audit_record *r, struct mr_err 
 	pp_text(&pp, r->resource);
 	pp_int(&pp, r->status);
 	pp_text(&pp, r->client);
-	/* Its own transaction, committed without waiting for the WAL flush
-	 * (set_config(..., true) lasts to the end of this statement's
-	 * transaction): the server appends audit records from one writer
-	 * thread, after answering, and a flush per record would make that
-	 * thread the cap on every server's request rate. A database crash can
-	 * lose the last moments of the log, never a secret or token write. */
+	/* One statement, its own transaction, which
+	 * - takes a lock held to its commit before its id is drawn, so ids
+	 *   commit in order across every server: a reader paging by id (the
+	 *   cursor) never passes a record that commits later with a smaller id;
+	 * - commits without waiting for the WAL flush (set_config(..., true)
+	 *   lasts to the end of the transaction): the server appends from one
+	 *   writer thread, after answering, and a flush per record would cap
+	 *   its request rate. A database crash can lose the last moments of the
+	 *   log, never a secret or token write. */
 	return pg_run_cmd(p, "INSERT INTO audit (at_ms, token_id, action, resource, status, client)"
 			  " SELECT coalesce(nullif($1::bigint, 0), " PG_NOW_MS "), $2, $3, $4, $5, $6"
-			  " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async",
+			  " FROM (SELECT set_config('synchronous_commit', 'off', true),"
+			  "  pg_advisory_xact_lock(7885634765317665910)) AS ordered",
 			  &pp, NULL, "writing the audit log", e);
 }
 
