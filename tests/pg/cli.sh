@@ -9,6 +9,7 @@ export MODAL_SERVER_URL=$url MODAL_VAULT_MASTER_KEY=$TMP/master.key
 psql() { command psql -qAtX -v ON_ERROR_STOP=1 "$url" "$@"; }
 
 expect_exit 0 "" "$MODAL_VAULT" init --name acme
+initkey=$(sed -n 's/^Vault public key: //p' "$TMP/out")
 check "init made the key file 0600" test "$(stat -c %a "$MODAL_VAULT_MASTER_KEY")" = 600
 expect_exit 65 "" "$MODAL_VAULT" init --name again
 check "init refused a second workspace" grep -q "already holds a workspace" "$TMP/err"
@@ -21,6 +22,18 @@ check "the database holds no plaintext" \
 check "modal-run launches with the secret from PostgreSQL" test "$(cat "$TMP/out")" = "app hunter2"
 expect_exit 0 "" "$MODAL_VAULT" secret list --json
 check "secret list shows it" grep -q '"name": "db"' "$TMP/out"
+
+# serve takes its store from MODAL_VAULT_STORE when --store is not given.
+MODAL_VAULT_STORE=$url "$MODAL_VAULT" serve --listen 127.0.0.1:0 >"$TMP/serve.out" 2>"$TMP/serve.log" &
+serve=$!
+for _ in $(seq 100); do grep -q "listening on" "$TMP/serve.out" && break; sleep 0.05; done
+surl=$(sed -n 's/^modal-vault serve: listening on //p' "$TMP/serve.out")
+check "serve on MODAL_VAULT_STORE: /healthz answers 200" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' "$surl/healthz")" = 200
+check "serve on MODAL_VAULT_STORE: its vault key is the one init printed" \
+	grep -qx "modal-vault serve: vault public key $initkey" "$TMP/serve.out"
+kill -TERM $serve
+wait $serve
 
 expect_exit 0 "" "$MODAL_VAULT" migrate
 check "migrate: the schema is current" grep -q "is current (version 2)" "$TMP/out"

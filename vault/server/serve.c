@@ -62,10 +62,12 @@ static const char usage_text[] =
 	"                         [--max-body BYTES] [--max-header BYTES] [--max-connections N]\n"
 	"                         [--idle-timeout S] [--body-timeout S] [--drain-timeout S]\n"
 	"                         [--auth-fail-limit N] [--auth-fail-window S]\n"
-	"Serves the vault's HTTP API (docs/protocol.md) from the store (default: the\n"
-	"embedded vault at file:$XDG_DATA_HOME/modal-vault) on " DEFAULT_LISTEN " unless\n"
-	"--listen says otherwise. Prints the vault's public key and the addresses it\n"
-	"listens on; logs one line per request to stderr. SIGTERM drains and exits 0.\n";
+	"Serves the vault's HTTP API (docs/protocol.md) from the store: --store, else\n"
+	"MODAL_VAULT_STORE, else the embedded vault at file:$XDG_DATA_HOME/modal-vault\n"
+	"(a postgres:// store also needs MODAL_VAULT_MASTER_KEY: docs/scaling.md), on\n"
+	DEFAULT_LISTEN " unless --listen says otherwise. Prints the vault's public key and\n"
+	"the addresses it listens on; logs one line per request to stderr. SIGTERM\n"
+	"drains and exits 0.\n";
 
 static int
 parse_number(const char *opt, const char *s, unsigned long long min, unsigned long long max,
@@ -283,11 +285,14 @@ open_listener(struct listener *l, int tls, struct mr_err *e)
 static int
 server_init(struct server *s, struct serve_opts *o, char *url, size_t url_len, struct mr_err *e)
 {
+	const char *env = getenv("MODAL_VAULT_STORE");
 	struct vault *v = NULL;
 	int rc;
 
 	if (o->store != NULL)
 		snprintf(url, url_len, "%s", o->store);
+	else if (env != NULL && *env != '\0')
+		snprintf(url, url_len, "%s", env);
 	else if (vault_default_url(url, url_len, e) != 0)
 		return -1;
 	s->store_url = url;
