@@ -286,13 +286,15 @@ static int
 server_init(struct server *s, struct serve_opts *o, char *url, size_t url_len, struct mr_err *e)
 {
 	const char *env = getenv("MODAL_VAULT_STORE");
+	const char *given = o->store != NULL ? o->store : env != NULL && *env != '\0' ? env : NULL;
 	struct vault *v = NULL;
 	int rc;
 
-	if (o->store != NULL)
-		snprintf(url, url_len, "%s", o->store);
-	else if (env != NULL && *env != '\0')
-		snprintf(url, url_len, "%s", env);
+	/* A store URL cut short would name another store: refuse it. */
+	if (given != NULL && strlen(given) >= url_len)
+		return mr_fail(e, MR_E_USAGE, "store URL longer than %zu bytes", url_len - 1);
+	if (given != NULL)
+		snprintf(url, url_len, "%s", given);
 	else if (vault_default_url(url, url_len, e) != 0)
 		return -1;
 	s->store_url = url;
