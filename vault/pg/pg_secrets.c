@@ -281,13 +281,6 @@ current_version(struct pg *p, struct write *w, int lock, struct mr_err *e)
 	return 0;
 }
 
-static int
-exists_error(struct write *w, struct mr_err *e)
-{
-	return mr_fail(e, MR_E_EXISTS, "secret '%s' already exists in environment '%s'",
-		       w->name, w->env);
-}
-
 static void
 new_secret(struct write *w)
 {
@@ -303,7 +296,8 @@ write_create(struct pg *p, struct write *w, struct mr_err *e)
 	new_secret(w);
 	if (seal_and_store(p, w, &stored, e) != 0)
 		return -1;
-	return stored ? 0 : exists_error(w, e);
+	return stored ? 0 : mr_fail(e, MR_E_EXISTS, "secret '%s' already exists in environment '%s'",
+				    w->name, w->env);
 }
 
 /* Compare-and-set: the version read must still be expected when the update
@@ -368,8 +362,7 @@ fail:
 enum put_mode { PUT_CREATE, PUT_REPLACE, PUT_EXPECT };
 
 static int
-meta_of_write(const struct pg *p, const struct write *w, struct vault_secret_meta *out,
-	      struct mr_err *e)
+meta_of_write(const struct write *w, struct vault_secret_meta *out, struct mr_err *e)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->secret_id, sizeof(out->secret_id), "%s", w->id);
@@ -378,7 +371,6 @@ meta_of_write(const struct pg *p, const struct write *w, struct vault_secret_met
 	out->created_at = w->created_at;
 	out->updated_at = w->updated_at;
 	out->version = w->version;
-	(void)p;
 	return keys_split(w->keys, out) == 0 ? 0 : mr_fail(e, MR_E_INTERNAL, "out of memory");
 }
 
@@ -408,7 +400,7 @@ secret_write(struct pg *p, const char *env, const char *name, const struct vault
 	else
 		rc = write_expect(p, &w, expected, e);
 	if (rc == 0 && out != NULL)
-		rc = meta_of_write(p, &w, out, e);
+		rc = meta_of_write(&w, out, e);
 	secure_free(w.plain, w.plain_len);
 	free(w.sealed);
 	free(w.keys);
