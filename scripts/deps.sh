@@ -11,7 +11,7 @@ packages=(
 	# tests, fuzzing, benchmarks
 	libcmocka-dev clang libclang-rt-14-dev python3 sqlite3 hyperfine procps util-linux
 	# the PostgreSQL store: libpq headers to build, a server for its tests
-	libpq-dev postgresql
+	libpq-dev postgresql faketime
 	# the vault server (libmicrohttpd with GnuTLS); its tests and bench/serve
 	libmicrohttpd-dev curl openssl nginx-light wrk python3-yaml python3-jsonschema
 )

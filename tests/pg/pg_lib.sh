@@ -38,12 +38,13 @@ new_store() {
 }
 
 # start_server I [PORT]: server I on PORT (else the port it had, else a free
-# one); URLS[I] is its base URL, PIDS[I] its process.
+# one); URLS[I] is its base URL, PIDS[I] its process. SERVE_PREFIX, if set,
+# is a command to run it under (faketime).
 start_server() {
 	local i=$1 n
 	PORTS[$i]=${2:-${PORTS[$i]:-$(free_port)}}
 	: >"$TMP/serve$i.out"
-	"$MODAL_VAULT" serve --store "$STORE" --listen "127.0.0.1:${PORTS[$i]}" \
+	${SERVE_PREFIX:+$SERVE_PREFIX} "$MODAL_VAULT" serve --store "$STORE" --listen "127.0.0.1:${PORTS[$i]}" \
 		--auth-fail-limit 1000000 >"$TMP/serve$i.out" 2>>"$TMP/serve$i.log" &
 	PIDS[$i]=$!
 	for n in $(seq 200); do

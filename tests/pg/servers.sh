@@ -64,6 +64,22 @@ for backend in sqlite postgres; do
 			st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tid:$tsec" "$u/v1/secrets")
 			check "postgres: expired by the database's clock, refused by $u -> $st" test "$st" = 401
 		done
+		# Servers whose own clocks are 400 days off decide as the database
+		# does: a fresh 90-day token works on the one ahead, the expired one
+		# fails on the one behind.
+		if command -v faketime >/dev/null; then
+			export DONT_FAKE_MONOTONIC=1
+			SERVE_PREFIX="faketime +400days" start_server 2
+			SERVE_PREFIX="faketime -400days" start_server 3
+			unset DONT_FAKE_MONOTONIC
+			st=$(status GET "${URLS[2]}/v1/secrets")
+			check "postgres: a server 400 days ahead accepts a 90-day token -> $st" test "$st" = 200
+			st=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $tid:$tsec" "${URLS[3]}/v1/secrets")
+			check "postgres: a server 400 days behind refuses a token the database says expired -> $st" \
+				test "$st" = 401
+		else
+			not_ok "faketime is not installed (scripts/deps.sh)"
+		fi
 	fi
 	stop_servers
 	URLS=() PORTS=()
