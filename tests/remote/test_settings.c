@@ -161,6 +161,31 @@ test_profile(void **state)
 	settings_clear(&s);
 }
 
+/* ~/.modal.toml is read when it exists, and only then (its absence costs a
+ * launch nothing); a profile named without a file is an error. */
+static void
+test_default_file(void **state)
+{
+	struct settings_flags f = { 0 };
+	struct vault_settings s;
+	struct mr_err e = { 0 };
+	char home_file[200], cmd[512];
+
+	(void)state;
+	f.profile = "other";
+	assert_int_equal(settings_resolve(&f, &s, &e), -1);
+	settings_clear(&s);
+	assert_int_equal(e.kind, MR_E_CONFIG);
+	f.profile = NULL;
+	snprintf(home_file, sizeof(home_file), "%s/.modal.toml", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", config, home_file);
+	assert_int_equal(system(cmd), 0);
+	resolve(&f, &s);
+	assert_string_equal(s.url, "https://from-profile");
+	assert_string_equal(s.token_id, id_file);
+	settings_clear(&s);
+}
+
 /* The credential replaces the profile's token and nothing else. */
 static void
 test_credential(void **state)
@@ -301,6 +326,7 @@ main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credential, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_variables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
