@@ -9,6 +9,13 @@ needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' 
 got=$(needed "$R")
 check "modal-run links no library but the C library's (and sanitizers'): $got" \
 	sh -c "! printf '%s' '$got' | grep -q 'curl\|ssl\|crypto\|jansson\|sodium\|sqlite\|yaml'"
+# A static modal-run hands server launches to its dynamically linked twin.
+twin="$(dirname "$R")/modal-run-remote"
+if [ -x "$twin" ]; then
+	got=$(needed "$twin")
+	check "modal-run-remote does not link libcurl either: $got" \
+		sh -c "! printf '%s' '$got' | grep -q 'curl\|ssl\|jansson'"
+fi
 got=$(needed "$V")
 check "modal-vault does not link libcurl: $got" sh -c "! printf '%s' '$got' | grep -q 'curl\|ssl'"
 
