@@ -208,12 +208,16 @@ test_tampering_fails(void **state)
 	put(v, NULL, "flipkey", "K", "secretvalue", 0);
 	put(v, NULL, "orig", "K", "secretvalue", 0);
 	put(v, NULL, "victim", "K", "other", 0);
-	/* One byte of the sealed bundle flipped. */
-	tamper("UPDATE secret_versions SET sealed = substr(sealed, 1, 30) || x'ff' ||"
+	/* One byte of the sealed bundle changed (to whichever of ff/fe it is not:
+	 * a random byte is already ff one time in 256). */
+	tamper("UPDATE secret_versions SET sealed = substr(sealed, 1, 30) ||"
+	       " (CASE WHEN substr(sealed, 31, 1) = x'ff' THEN x'fe' ELSE x'ff' END) ||"
 	       " substr(sealed, 32) WHERE secret_id = (SELECT id FROM secrets WHERE name = 'flip')");
 	expect_crypto_failure(v, "flip");
 	/* One byte of the wrapped data key flipped. */
-	tamper("UPDATE secret_versions SET wrapped_key = x'00' || substr(wrapped_key, 2)"
+	tamper("UPDATE secret_versions SET wrapped_key ="
+	       " (CASE WHEN substr(wrapped_key, 1, 1) = x'00' THEN x'01' ELSE x'00' END) ||"
+	       " substr(wrapped_key, 2)"
 	       " WHERE secret_id = (SELECT id FROM secrets WHERE name = 'flipkey')");
 	expect_crypto_failure(v, "flipkey");
 	/* orig's sealed row copied over victim's: bound to another name and id. */
