@@ -12,7 +12,7 @@ done
 expect_exit 0 "" $R --secret flip -- true
 
 sql() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$db" "$1"; }
-sql "UPDATE secret_versions SET sealed = substr(sealed,1,40) || x'00' || substr(sealed,42) WHERE secret_id = (SELECT id FROM secrets WHERE name='flip')"
+sql "UPDATE secret_versions SET sealed = substr(sealed,1,40) || (CASE WHEN substr(sealed,41,1) = x'00' THEN x'01' ELSE x'00' END) || substr(sealed,42) WHERE secret_id = (SELECT id FROM secrets WHERE name='flip')"
 sql "UPDATE secret_versions SET sealed = (SELECT sealed FROM secret_versions WHERE secret_id = (SELECT id FROM secrets WHERE name='copyfrom')), wrapped_key = (SELECT wrapped_key FROM secret_versions WHERE secret_id = (SELECT id FROM secrets WHERE name='copyfrom')) WHERE secret_id = (SELECT id FROM secrets WHERE name='victim')"
 sql "UPDATE secrets SET name='renamed2' WHERE name='renamed'"
 
