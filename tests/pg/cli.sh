@@ -10,6 +10,8 @@ psql() { command psql -qAtX -v ON_ERROR_STOP=1 "$url" "$@"; }
 
 expect_exit 0 "" "$MODAL_VAULT" init --name acme
 initkey=$(sed -n 's/^Vault public key: //p' "$TMP/out")
+check "init names the store, never its URL (it may hold a password)" \
+	eval "grep -qx 'Initialised the PostgreSQL vault store' \"\$TMP/out\" && ! grep -q postgres: \"\$TMP/out\""
 check "init made the key file 0600" test "$(stat -c %a "$MODAL_VAULT_MASTER_KEY")" = 600
 expect_exit 65 "" "$MODAL_VAULT" init --name again
 check "init refused a second workspace" grep -q "already holds a workspace" "$TMP/err"

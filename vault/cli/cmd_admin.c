@@ -42,24 +42,30 @@ cmd_init(struct cli *c)
 	struct vault_workspace ws;
 	struct vault_member owner;
 	char name[NAME_MAX_LEN + 1], key[65];
+	/* A postgres:// URL may hold the database password: never echo it. */
+	int embedded = strncmp(c->url, "file:", 5) == 0;
 
 	if (c->name == NULL)
 		c->name = default_workspace_name(name, sizeof(name));
 	if (vault_init(c->url, c->name, &ws, &c->err) != 0 || init_identity(c, key, &owner) != 0)
 		return cli_fail(c);
 	if (c->json)
-		return print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "url", c->url,
+		return print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "url",
+					    embedded ? c->url : "postgres",
 					    "workspace_id", ws.workspace_id, "name", ws.name,
 					    "default_environment", ws.default_env,
 					    "owner_member_id", owner.member_id, "public_key", key));
-	printf("Created an embedded vault at %s\n"
-	       "Workspace '%s' (%s), default environment '%s', owner member %s.\n"
+	if (embedded)
+		printf("Created an embedded vault at %s\n", c->url + 5);
+	else
+		printf("Initialised the PostgreSQL vault store\n");
+	printf("Workspace '%s' (%s), default environment '%s', owner member %s.\n"
 	       "Vault public key: %s\n"
 	       "Next:\n"
 	       "  modal-vault secret create NAME KEY=VALUE...    (KEY=- reads the value from stdin)\n"
 	       "  modal-run --secret NAME -- COMMAND\n"
 	       "  modal-vault token create --name admin          (the first API token, for a vault server)\n",
-	       c->url + 5, ws.name, ws.workspace_id, ws.default_env, owner.member_id, key);
+	       ws.name, ws.workspace_id, ws.default_env, owner.member_id, key);
 	return 0;
 }
 
