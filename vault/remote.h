@@ -143,7 +143,6 @@ enum vault_token_kind remote_token_kind(const char *id);   /* by its prefix */
 
 /* Helpers shared by remote.c and remote_access.c (remote_json.c). */
 /* Makes jansson wipe what it frees, unless the program chose an allocator. */
-void remote_json_init(void);
 int remote_time(json_t *obj, const char *field, int64_t *out);    /* RFC 3339 -> unix s */
 void remote_str(json_t *obj, const char *field, char *buf, size_t len);
 json_t *remote_data(json_t *answer);         /* a listing's "data" array, or NULL */

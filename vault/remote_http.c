@@ -2,6 +2,7 @@
  * operation, failover in order, bounded retries with jitter on transient
  * failures only, and the server's errors mapped to one line that names it. */
 #include "curl_dl.h"
+#include "json_wipe.h"
 #include "remote.h"
 #include "secmem.h"
 #include "wire.h"
@@ -263,7 +264,7 @@ remote_setup(struct remote *r, const char *urls, const struct remote_options *o,
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : REMOTE_TIMEOUT_DEFAULT_MS;
 	if ((r->curl = curl_dl_load(e)) == NULL)
 		return -1;
-	remote_json_init();
+	json_wipe_init();
 	if ((r->h = r->curl->easy_init()) == NULL ||
 	    (r->headers_anon = headers_new(r->curl, NULL)) == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");

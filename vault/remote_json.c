@@ -1,6 +1,6 @@
 /* remote_json.c — reading the server's JSON answers into the vault's structs,
  * and the small pieces every remote operation shares: times, names in paths,
- * query strings and a wiping allocator for jansson. */
+ * query strings. */
 #include "remote.h"
 
 #include <sodium.h>
@@ -8,43 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* jansson holds copies of every string of a body, secret values included:
- * wipe them when it frees them. A size header says how much. */
-static void *
-wiping_malloc(size_t len)
-{
-	size_t *p = malloc(len + 2 * sizeof(size_t));
-
-	if (p == NULL)
-		return NULL;
-	p[0] = len;
-	return p + 2;
-}
-
-static void
-wiping_free(void *ptr)
-{
-	size_t *p = ptr;
-
-	if (p == NULL)
-		return;
-	p -= 2;
-	sodium_memzero(p, p[0] + 2 * sizeof(size_t));
-	free(p);
-}
-
-void
-remote_json_init(void)
-{
-	json_malloc_t m;
-	json_free_t f;
-
-	/* A program that set its own (wiping) allocator keeps it. */
-	json_get_alloc_funcs(&m, &f);
-	if (m == malloc)
-		json_set_alloc_funcs(wiping_malloc, wiping_free);
-}
 
 /* "2026-11-23T12:00:00Z" (fractions allowed) → unix seconds; 0 for null. */
 int

@@ -2,6 +2,7 @@
  * files into wiped-on-free memory. */
 #include "input.h"
 #include "fdio.h"
+#include "json_wipe.h"
 #include "secmem.h"
 
 #include <jansson.h>
@@ -126,35 +127,10 @@ out:
 	return rc;
 }
 
-/* jansson keeps copies of every string it parses: make sure they are wiped
- * when it frees them. A size header in front of each allocation says how much. */
-static void *
-json_wiping_malloc(size_t len)
-{
-	size_t *p = malloc(len + sizeof(size_t) * 2);
-
-	if (p == NULL)
-		return NULL;
-	p[0] = len;
-	return p + 2;
-}
-
-static void
-json_wiping_free(void *ptr)
-{
-	size_t *p = ptr;
-
-	if (p == NULL)
-		return;
-	p -= 2;
-	sodium_memzero(p, p[0] + sizeof(size_t) * 2);
-	free(p);
-}
-
 void
 input_init(void)
 {
-	json_set_alloc_funcs(json_wiping_malloc, json_wiping_free);
+	json_wipe_init();
 }
 
 static int
