@@ -109,6 +109,11 @@ void vault_token_free(struct vault_token *t, size_t n);
 /* Audit. Appends never carry values or secrets. */
 int vault_audit_append(struct vault *v, const struct vault_audit_record *r,
 		       struct mr_err *e);
+/* n records in one transaction, all or none: on the embedded store one
+ * commit and one disk sync for all of them (group commit). A vault server
+ * takes them one by one, up to the first failure. */
+int vault_audit_append_batch(struct vault *v, const struct vault_audit_record *r, size_t n,
+			     struct mr_err *e);
 int vault_audit_list(struct vault *v, const struct vault_audit_filter *f,
 		     struct vault_audit_record **out, size_t *n, struct mr_err *e);
 

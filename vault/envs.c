@@ -27,13 +27,13 @@ env_must_exist(struct vault *v, const char *env, struct mr_err *e)
 
 	if (name_check("environment", env, e) != 0)
 		return -1;
-	if (db_prepare(v->db, "SELECT 1 FROM environments WHERE workspace_id = ? AND name = ?",
-		       &st, e) != 0)
+	if (db_hot(v, HOT_ENV_EXISTS, "SELECT 1 FROM environments WHERE workspace_id = ? AND name = ?",
+		   &st, e) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_hot_done(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)

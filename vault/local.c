@@ -3,10 +3,47 @@
 #include "pg/pg.h"
 #include "secmem.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+int
+db_hot(struct vault *v, enum db_hot which, const char *sql, sqlite3_stmt **st,
+       struct mr_err *e)
+{
+	/* PERSISTENT: SQLite keeps the statement out of its small lookaside
+	 * memory, which it would otherwise tie up for the connection's life. */
+	if (v->hot[which] == NULL &&
+	    sqlite3_prepare_v3(v->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &v->hot[which],
+			       NULL) != SQLITE_OK)
+		return db_fail(v->db, e, "prepare");
+	*st = v->hot[which];
+	return 0;
+}
+
+void
+db_hot_done(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+int
+db_hot_exec(struct vault *v, enum db_hot which, const char *sql, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_hot(v, which, sql, &st, e) != 0)
+		return -1;
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(v->db, e, "exec");
+	db_hot_done(st);
+	return rc;
+}
 
 static int
 load_workspace(struct vault *v, struct mr_err *e)
@@ -44,9 +81,20 @@ load_workspace(struct vault *v, struct mr_err *e)
 	return rc;
 }
 
+/* SQLite counts every allocation under one process-wide mutex unless told
+ * not to, and the server's connections then queue on it at every step.
+ * Nothing here reads those counts (sqlite3_memory_used, heap limits). Only
+ * possible before SQLite initialises: a later call is refused, harmlessly. */
+static void
+sqlite_configure(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int
 db_open(struct vault *v, enum local_mode mode, struct mr_err *e)
 {
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	char path[4096];
 	int create = mode == LOCAL_CREATE;
 	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
@@ -56,6 +104,7 @@ db_open(struct vault *v, enum local_mode mode, struct mr_err *e)
 		return mr_fail(e, MR_E_CONFIG, "vault path too long");
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
+	pthread_once(&configured, sqlite_configure);
 	if (sqlite3_open_v2(path, &v->db, flags, NULL) != SQLITE_OK) {
 		if (v->db == NULL)
 			return mr_fail(e, MR_E_INTERNAL, "out of memory");
@@ -157,8 +206,13 @@ fail:
 void
 vault_close(struct vault *v)
 {
+	size_t i;
+
 	if (v == NULL)
 		return;
+	/* sqlite3_close refuses a connection that still has statements. */
+	for (i = 0; i < HOT_COUNT; i++)
+		sqlite3_finalize(v->hot[i]);
 	/* Leave an empty WAL behind: the next launch's first connection would
 	 * otherwise read every stale frame to rebuild its index. */
 	if (v->db != NULL && !v->readonly)

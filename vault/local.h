@@ -12,6 +12,14 @@
 
 #define SCHEMA_VERSION 2
 
+/* The statements every server request runs (a token check, a fetch, the
+ * audit writer's insert), prepared once per connection and kept: preparing
+ * one is a parse and a plan, several microseconds each time. */
+enum db_hot {
+	HOT_BEGIN, HOT_COMMIT, HOT_ENV_EXISTS, HOT_FETCH, HOT_TOKEN_READ, HOT_TOKEN_TOUCH,
+	HOT_MEMBER_GET, HOT_AUDIT_INSERT, HOT_COUNT
+};
+
 struct vault {
 	char *dir;
 	sqlite3 *db;
@@ -21,6 +29,7 @@ struct vault {
 	int readonly;
 	struct remote *remote;     /* set: a vault server, every call goes to remote.h */
 	struct pg *pg;             /* set: a PostgreSQL store, every call goes to pg/pg.h */
+	sqlite3_stmt *hot[HOT_COUNT];  /* prepared on first use, finalized by vault_close */
 };
 
 /* schema.c */
@@ -39,6 +48,15 @@ int db_commit(sqlite3 *db, struct mr_err *e);
 void db_rollback(sqlite3 *db);
 
 /* local.c */
+/* The hot statement which, prepared from sql on its first use (sql must be
+ * the same every time). Give it back with db_hot_done, never finalize it. */
+int db_hot(struct vault *v, enum db_hot which, const char *sql, sqlite3_stmt **st,
+	   struct mr_err *e);
+/* Resets a hot statement (ending the read it holds open) and drops its
+ * bindings, so no pointer of this call's is left in it. NULL is ignored. */
+void db_hot_done(sqlite3_stmt *st);
+/* Runs a hot statement that takes no parameters and gives no rows (BEGIN). */
+int db_hot_exec(struct vault *v, enum db_hot which, const char *sql, struct mr_err *e);
 enum local_mode { LOCAL_CREATE, LOCAL_READWRITE, LOCAL_READONLY };
 int local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e);
 int local_create_workspace(struct vault *v, const char *name, struct mr_err *e);

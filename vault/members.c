@@ -263,8 +263,8 @@ member_get(struct vault *v, const char *member_id, struct vault_member *out,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (db_prepare(v->db, "SELECT " MEMBER_COLUMNS " FROM members"
-		       " WHERE workspace_id = ? AND id = ?", &st, e) != 0)
+	if (db_hot(v, HOT_MEMBER_GET, "SELECT " MEMBER_COLUMNS " FROM members"
+		   " WHERE workspace_id = ? AND id = ?", &st, e) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, member_id, -1, SQLITE_STATIC);
@@ -273,6 +273,6 @@ member_get(struct vault *v, const char *member_id, struct vault_member *out,
 		member_from_row(st, out), rc = 0;
 	else
 		rc = rc == SQLITE_DONE ? 1 : db_fail(v->db, e, "reading a member");
-	sqlite3_finalize(st);
+	db_hot_done(st);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* secrets.c — secret bundles in the embedded store: sealed writes, metadata
- * reads, and the launcher's fetch into one locked arena. */
+ * reads, and the launcher's fetch into one locked arena (its own, or one a
+ * server worker reuses). */
 #include "codec.h"
 #include "local.h"
 #include "pg/pg.h"
@@ -78,16 +79,16 @@ fetch_rows(struct vault *v, const char *env, const char *const *names, size_t n,
 	int rc = -1;
 
 	/* One read transaction: every bundle comes from the same snapshot. */
-	if (db_exec(v->db, "BEGIN", e) != 0)
+	if (db_hot_exec(v, HOT_BEGIN, "BEGIN", e) != 0)
 		return -1;
 	if (env_must_exist(v, env, e) != 0)
 		goto out;
-	if (db_prepare(v->db,
-		       "SELECT s.id, s.version, sv.kek_version, sv.sealed, sv.wrapped_key"
-		       " FROM secrets s JOIN secret_versions sv"
-		       " ON sv.secret_id = s.id AND sv.version = s.version"
-		       " WHERE s.workspace_id = ? AND s.environment = ? AND s.name = ?",
-		       &st, e) != 0)
+	if (db_hot(v, HOT_FETCH,
+		   "SELECT s.id, s.version, sv.kek_version, sv.sealed, sv.wrapped_key"
+		   " FROM secrets s JOIN secret_versions sv"
+		   " ON sv.secret_id = s.id AND sv.version = s.version"
+		   " WHERE s.workspace_id = ? AND s.environment = ? AND s.name = ?",
+		   &st, e) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (name_check("secret", names[i], e) != 0 ||
@@ -95,8 +96,10 @@ fetch_rows(struct vault *v, const char *env, const char *const *names, size_t n,
 			goto out;
 	rc = 0;
 out:
-	sqlite3_finalize(st);
-	sqlite3_exec(v->db, "COMMIT", NULL, NULL, NULL);
+	db_hot_done(st);
+	/* Ends a read: nothing to lose if it fails. */
+	if (db_hot_exec(v, HOT_COMMIT, "COMMIT", &(struct mr_err){ 0 }) != 0)
+		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
 	return rc;
 }
 
@@ -109,11 +112,30 @@ items_bound(size_t plain_len)
 	return n > BUNDLE_MAX_ITEMS ? BUNDLE_MAX_ITEMS : n;
 }
 
+/* total bytes of locked memory for out: the caller's arena (grown if need
+ * be), or an arena of the fetch's own when there is none. */
+static void
+arena_take(struct vault_arena *a, size_t total, struct vault_fetch *out)
+{
+	out->arena_len = total;
+	if (a == NULL) {
+		out->arena = xsecure_alloc(total);
+		return;
+	}
+	if (a->cap < total) {
+		vault_arena_free(a);
+		a->cap = total < 4096 ? 4096 : total;
+		a->p = xsecure_alloc(a->cap);
+		sodium_memzero(a->p, a->cap);   /* all zero between uses */
+	}
+	out->arena = a->p;
+}
+
 /* Arena layout: bundles[n] | items of every bundle | plaintexts. */
 static int
 open_into_arena(struct vault *v, const char *env, const char *const *names,
-		size_t n, struct sealed_row *rows, struct vault_fetch *out,
-		struct mr_err *e)
+		size_t n, struct sealed_row *rows, struct vault_arena *a,
+		struct vault_fetch *out, struct mr_err *e)
 {
 	size_t i, total = n * sizeof(struct vault_bundle), nitems = 0;
 	unsigned char *plain;
@@ -125,8 +147,7 @@ open_into_arena(struct vault *v, const char *env, const char *const *names,
 		total += rows[i].sealed_len - SEAL_OVERHEAD;
 	}
 	total += nitems * sizeof(struct vault_item);
-	out->arena = xsecure_alloc(total);
-	out->arena_len = total;
+	arena_take(a, total, out);
 	out->bundles = out->arena;
 	items = (struct vault_item *)(out->bundles + n);
 	plain = (unsigned char *)(items + nitems);
@@ -150,14 +171,10 @@ open_into_arena(struct vault *v, const char *env, const char *const *names,
 	return 0;
 }
 
-int
-vault_fetch(struct vault *v, const char *env, const char *const *names,
-	    size_t nnames, struct vault_fetch *out, struct mr_err *e)
+static int
+fetch_local(struct vault *v, const char *env, const char *const *names, size_t nnames,
+	    struct vault_arena *a, struct vault_fetch *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_fetch(v->remote, env, names, nnames, out, e);
-	if (v->pg != NULL)
-		return pg_fetch(v->pg, env, names, nnames, out, e);
 	struct sealed_row *rows;
 	size_t i;
 	int rc = -1;
@@ -172,14 +189,43 @@ vault_fetch(struct vault *v, const char *env, const char *const *names,
 	out->nbundles = nnames;
 	snprintf(out->environment, sizeof(out->environment), "%s", env);
 	keyring_derive(&v->keys, 1, "mv-fprnt", out->fingerprint_key);
-	rc = open_into_arena(v, env, names, nnames, rows, out, e);
+	rc = open_into_arena(v, env, names, nnames, rows, a, out, e);
 out:
 	for (i = 0; i < nnames; i++)
 		free(rows[i].sealed);
 	free(rows);
 	if (rc != 0)
-		vault_fetch_free(out);
+		vault_fetch_return(out, a);
 	return rc;
+}
+
+int
+vault_fetch(struct vault *v, const char *env, const char *const *names,
+	    size_t nnames, struct vault_fetch *out, struct mr_err *e)
+{
+	if (v->remote != NULL)
+		return remote_fetch(v->remote, env, names, nnames, out, e);
+	if (v->pg != NULL)
+		return pg_fetch(v->pg, env, names, nnames, out, e);
+	return fetch_local(v, env, names, nnames, NULL, out, e);
+}
+
+int
+vault_fetch_reuse(struct vault *v, const char *env, const char *const *names,
+		  size_t nnames, struct vault_arena *arena, struct vault_fetch *out,
+		  struct mr_err *e)
+{
+	if (v->remote != NULL || v->pg != NULL)
+		return vault_fetch(v, env, names, nnames, out, e);
+	return fetch_local(v, env, names, nnames, arena, out, e);
+}
+
+void
+vault_arena_free(struct vault_arena *a)
+{
+	secure_free(a->p, a->cap);
+	a->p = NULL;
+	a->cap = 0;
 }
 
 void
@@ -187,6 +233,17 @@ vault_fetch_free(struct vault_fetch *f)
 {
 	secure_free(f->arena, f->arena_len);
 	sodium_memzero(f, sizeof(*f));
+}
+
+void
+vault_fetch_return(struct vault_fetch *f, struct vault_arena *arena)
+{
+	if (arena != NULL && f->arena != NULL && f->arena == arena->p) {
+		sodium_memzero(f->arena, f->arena_len);
+		sodium_memzero(f, sizeof(*f));
+	} else {
+		vault_fetch_free(f);
+	}
 }
 
 /* Key names joined by newlines, which a key cannot contain. */

@@ -73,9 +73,9 @@ token_read(struct vault *v, const char *id, int kind, struct vault_token *t,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (db_prepare(v->db, "SELECT " TOKEN_COLUMNS ", hash FROM tokens"
-		       " WHERE workspace_id = ?1 AND id = ?2 AND (?3 IS NULL OR kind = ?3)",
-		       &st, e) != 0)
+	if (db_hot(v, HOT_TOKEN_READ, "SELECT " TOKEN_COLUMNS ", hash FROM tokens"
+		   " WHERE workspace_id = ?1 AND id = ?2 AND (?3 IS NULL OR kind = ?3)",
+		   &st, e) != 0)
 		return -1;
 	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
@@ -92,7 +92,7 @@ token_read(struct vault *v, const char *id, int kind, struct vault_token *t,
 	} else {
 		rc = rc == SQLITE_DONE ? 1 : db_fail(v->db, e, "reading a token");
 	}
-	sqlite3_finalize(st);
+	db_hot_done(st);
 	return rc;
 }
 
@@ -356,18 +356,28 @@ fail:
 	return -1;
 }
 
-/* last_used_at is bookkeeping, not part of the decision: it is written at
- * most once a second per token (sparing the disk a write per request), never
- * on a read-only connection, and a failed write does not deny a valid token. */
+/* last_used_at is bookkeeping, not part of the decision: it is written only
+ * when it would move on by TOKEN_TOUCH_INTERVAL seconds or more (so a busy
+ * token costs the disk one write a minute, not one a request, and readers
+ * see its last use to within a minute), never on a read-only connection, and
+ * a failed write does not deny a valid token. */
+#define TOKEN_TOUCH_INTERVAL 60
+
 static void
 token_touch(struct vault *v, struct vault_token *t, int64_t now)
 {
-	if (v->readonly || now <= t->last_used_at)
+	sqlite3_stmt *st;
+
+	if (v->readonly || now - t->last_used_at < TOKEN_TOUCH_INTERVAL ||
+	    db_hot(v, HOT_TOKEN_TOUCH, "UPDATE tokens SET last_used_at = ?3 WHERE id = ?1"
+		   " AND workspace_id = ?2 AND last_used_at < ?3", &st, NULL) != 0)
 		return;
-	if (token_exec(v, "UPDATE tokens SET last_used_at = ?4 WHERE id = ?1"
-		       " AND workspace_id = ?2 AND last_used_at < ?4", t->token_id, NULL, now,
-		       NULL) == 0)
+	sqlite3_bind_text(st, 1, t->token_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) == SQLITE_DONE)
 		t->last_used_at = now;
+	db_hot_done(st);
 }
 
 /* After the hash matched: the token's state and, for API tokens, its member.

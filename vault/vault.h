@@ -37,6 +37,17 @@ struct vault_fetch {
 	size_t arena_len;
 };
 
+/* Locked memory a caller keeps from one fetch to the next (a server worker),
+ * so that a fetch allocates no locked memory of its own: a sodium_malloc is
+ * some ten system calls, and their page-table changes stall every thread of
+ * a busy server. Start it zeroed; it is grown by replacing (never realloc'ed)
+ * and all zero between fetches. */
+struct vault_arena {
+	void *p;
+	size_t cap;
+};
+void vault_arena_free(struct vault_arena *a);
+
 struct vault_secret_meta {
 	char secret_id[48];
 	char name[NAME_MAX_LEN + 1];
@@ -106,6 +117,15 @@ int vault_open_with(const char *url, const struct vault_options *o, struct vault
 int vault_fetch(struct vault *v, const char *env, const char *const *names,
 		size_t nnames, struct vault_fetch *out, struct mr_err *e);
 void vault_fetch_free(struct vault_fetch *f);
+/* vault_fetch into the caller's arena (stores other than the embedded one
+ * fetch into an arena of their own, as vault_fetch). Release the fetch with
+ * vault_fetch_return, never vault_fetch_free. */
+int vault_fetch_reuse(struct vault *v, const char *env, const char *const *names,
+		      size_t nnames, struct vault_arena *arena, struct vault_fetch *out,
+		      struct mr_err *e);
+/* Wipes what a fetch of vault_fetch_reuse used, leaving the memory to the
+ * arena; a fetch with an arena of its own is released as vault_fetch_free. */
+void vault_fetch_return(struct vault_fetch *f, struct vault_arena *arena);
 
 /* Creates secret name in env (NULL: default). With replace, an existing secret
  * gets a new version holding exactly items; without it, MR_E_EXISTS. */

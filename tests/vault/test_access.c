@@ -361,6 +361,54 @@ test_readonly_verify(void **state)
 	vault_close(v);
 }
 
+/* last_used_at of a token read back from the store. */
+static int64_t
+last_used(struct vault *v, const char *id)
+{
+	struct vault_token t;
+	struct mr_err e = { 0 };
+
+	if (vault_token_get(v, id, &t, &e) != 0)
+		fail_msg("%s", e.msg);
+	vault_token_clear(&t);
+	return t.last_used_at;
+}
+
+/* A busy token is written back at most once a minute, not once a use. */
+static void
+test_last_used_coalesced(void **state)
+{
+	char secret[TOKEN_SECRET_LEN + 1], stmt[200];
+	struct vault *v = open_url(url);
+	struct vault_identity who;
+	struct vault_token t;
+	struct mr_err e = { 0 };
+	int64_t now = time(NULL);
+
+	(void)state;
+	token_new(v, VAULT_TOKEN_API, NULL, 0, &t, secret);
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	assert_true(last_used(v, t.token_id) >= now);
+	/* 30 s ago: another use now leaves it. */
+	snprintf(stmt, sizeof(stmt), "UPDATE tokens SET last_used_at = %lld WHERE id = '%s'",
+		 (long long)(now - 30), t.token_id);
+	sql(dir, stmt);
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	assert_int_equal(who.token.last_used_at, now - 30);
+	assert_int_equal(last_used(v, t.token_id), now - 30);
+	/* 2 minutes ago: the use is written. */
+	snprintf(stmt, sizeof(stmt), "UPDATE tokens SET last_used_at = %lld WHERE id = '%s'",
+		 (long long)(now - 120), t.token_id);
+	sql(dir, stmt);
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	assert_true(who.token.last_used_at >= now);
+	assert_true(last_used(v, t.token_id) >= now);
+	vault_close(v);
+}
+
 static void
 test_members_and_last_owner(void **state)
 {
@@ -702,6 +750,49 @@ test_audit(void **state)
 }
 
 static void
+test_audit_batch(void **state)
+{
+	char vdir[256], vurl[300];
+	struct vault *v;
+	struct vault_audit_record *recs = calloc(300, sizeof(*recs)), *page;
+	struct vault_audit_filter f = { .limit = 1000 };
+	struct mr_err e = { 0 };
+	size_t i, n;
+
+	(void)state;
+	assert_non_null(recs);
+	make_vault("audit-batch", vdir, sizeof(vdir), vurl, sizeof(vurl));
+	v = open_url(vurl);
+	for (i = 0; i < 300; i++) {
+		recs[i] = (struct vault_audit_record){ .at_ms = 1000 + (int64_t)i, .status = 200 };
+		snprintf(recs[i].action, sizeof(recs[i].action), "secret.fetch");
+		snprintf(recs[i].resource, sizeof(recs[i].resource), "fetch:main/s%zu", i);
+		snprintf(recs[i].client, sizeof(recs[i].client), "127.0.0.1");
+	}
+	if (vault_audit_append_batch(v, recs, 300, &e) != 0)
+		fail_msg("%s", e.msg);
+	/* All of them, in the order given. */
+	assert_int_equal(vault_audit_list(v, &f, &page, &n, &e), 0);
+	assert_int_equal(n, 300);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(page[i].at_ms, 1000 + (int64_t)i);
+		assert_string_equal(page[i].resource, recs[i].resource);
+		assert_true(i == 0 || page[i].id > page[i - 1].id);
+	}
+	free(page);
+	/* One bad record refuses the batch: none of it is written. */
+	snprintf(recs[150].action, sizeof(recs[150].action), "Bad Action");
+	assert_int_equal(vault_audit_append_batch(v, recs, 300, &e), -1);
+	assert_int_equal(e.kind, MR_E_INVALID);
+	assert_non_null(strstr(e.msg, "audit record 151 of 300"));
+	assert_int_equal(count(v, f), 300);
+	assert_int_equal(vault_audit_append_batch(v, recs, 0, &e), 0);
+	assert_int_equal(count(v, f), 300);
+	free(recs);
+	vault_close(v);
+}
+
+static void
 test_box_keypair(void **state)
 {
 	char vdir[256], vurl[300];
@@ -856,12 +947,14 @@ main(void)
 		cmocka_unit_test(test_token_lifetimes_and_names),
 		cmocka_unit_test(test_secret_never_at_rest),
 		cmocka_unit_test(test_readonly_verify),
+		cmocka_unit_test(test_last_used_coalesced),
 		cmocka_unit_test(test_members_and_last_owner),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_proxy_token_environments),
 		cmocka_unit_test(test_compare_and_set),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_audit_batch),
 		cmocka_unit_test(test_box_keypair),
 		cmocka_unit_test(test_migration_from_schema_1),
 	};

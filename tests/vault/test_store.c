@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,55 @@ test_fetch_in_order_with_versions(void **state)
 	assert_memory_equal(f.bundles[1].items[0].value, "three", 5);
 	vault_fetch_free(&f);
 	assert_null(f.arena);
+	vault_close(v);
+}
+
+/* A server worker's fetches: the same answer as vault_fetch, decrypted into
+ * the caller's arena, which is reused, grown when a fetch needs more, and
+ * all zero again once each fetch is returned. */
+static void
+test_fetch_into_reused_arena(void **state)
+{
+	struct vault *v = open_vault();
+	const char *small[] = { "r1" }, *big[] = { "r1", "r2" }, *missing[] = { "r1", "nope" };
+	char large[6000];
+	struct vault_item item = { "BIG", (const unsigned char *)large, sizeof(large) };
+	struct vault_arena arena = { 0 };
+	struct vault_fetch f;
+	struct mr_err e = { 0 };
+	void *first;
+
+	(void)state;
+	memset(large, 'x', sizeof(large));
+	put(v, NULL, "r1", "K", "value-one", 0);
+	assert_int_equal(vault_secret_put(v, NULL, "r2", &item, 1, 0, NULL, &e), 0);
+	if (vault_fetch_reuse(v, NULL, small, 1, &arena, &f, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_ptr_equal(f.arena, arena.p);
+	assert_string_equal(f.bundles[0].items[0].key, "K");
+	assert_memory_equal(f.bundles[0].items[0].value, "value-one", 9);
+	vault_fetch_return(&f, &arena);
+	assert_null(f.arena);
+	assert_true(sodium_is_zero(arena.p, arena.cap));
+	first = arena.p;
+	if (vault_fetch_reuse(v, NULL, small, 1, &arena, &f, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_ptr_equal(arena.p, first);
+	vault_fetch_return(&f, &arena);
+	/* Larger than the arena: it grows, and still wipes. */
+	if (vault_fetch_reuse(v, NULL, big, 2, &arena, &f, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_true(arena.cap >= f.arena_len);
+	assert_int_equal(f.bundles[1].items[0].value_len, sizeof(large));
+	assert_memory_equal(f.bundles[1].items[0].value, large, sizeof(large));
+	vault_fetch_return(&f, &arena);
+	assert_true(sodium_is_zero(arena.p, arena.cap));
+	/* A failed fetch leaves nothing in it either. */
+	assert_int_equal(vault_fetch_reuse(v, NULL, missing, 2, &arena, &f, &e), -1);
+	assert_int_equal(e.kind, MR_E_NOTFOUND);
+	assert_true(sodium_is_zero(arena.p, arena.cap));
+	vault_arena_free(&arena);
+	assert_null(arena.p);
 	vault_close(v);
 }
 
@@ -281,6 +331,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_layout_and_refusal),
 		cmocka_unit_test(test_fetch_in_order_with_versions),
+		cmocka_unit_test(test_fetch_into_reused_arena),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_environments),
 		cmocka_unit_test(test_tampering_fails),

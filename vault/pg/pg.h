@@ -84,6 +84,9 @@ int pg_token_verify(struct pg *p, enum vault_token_kind kind, const char *token_
 		    const char *secret, size_t secret_len, struct vault_identity *who,
 		    struct mr_err *e);
 int pg_audit_append(struct pg *p, const struct vault_audit_record *r, struct mr_err *e);
+/* n records in one transaction: all or none. */
+int pg_audit_append_batch(struct pg *p, const struct vault_audit_record *r, size_t n,
+			  struct mr_err *e);
 int pg_audit_list(struct pg *p, const struct vault_audit_filter *f,
 		  struct vault_audit_record **out, size_t *n, struct mr_err *e);
 int pg_box_keypair(struct pg *p, unsigned char pk[32], unsigned char *sk, struct mr_err *e);

@@ -38,6 +38,26 @@ pg_audit_append(struct pg *p, const struct vault_audit_record *r, struct mr_err 
 			  &pp, NULL, "writing the audit log", e);
 }
 
+int
+pg_audit_append_batch(struct pg *p, const struct vault_audit_record *r, size_t n,
+		      struct mr_err *e)
+{
+	size_t i;
+	int rc;
+
+	/* Each append's ordering lock and unflushed commit now last to the
+	 * batch's one commit. */
+	if (pg_begin(p, e) != 0)
+		return -1;
+	for (i = 0, rc = 0; i < n && rc == 0; i++)
+		rc = pg_audit_append(p, &r[i], e);
+	if (rc == 0)
+		rc = pg_commit(p, e);
+	if (rc != 0)
+		pg_rollback(p);
+	return rc;
+}
+
 static void
 record_from_row(const struct pg *p, const PGresult *res, int row, struct vault_audit_record *r)
 {
