@@ -45,6 +45,22 @@ db_hot_exec(struct vault *v, enum db_hot which, const char *sql, struct mr_err *
 	return rc;
 }
 
+int
+db_read_begin(struct vault *v, struct mr_err *e)
+{
+	if (!sqlite3_get_autocommit(v->db))
+		return 0;
+	return db_hot_exec(v, HOT_BEGIN, "BEGIN", e) == 0 ? 1 : -1;
+}
+
+void
+db_read_end(struct vault *v, int began)
+{
+	/* A read has nothing to lose: a failed COMMIT is rolled back. */
+	if (began == 1 && db_hot_exec(v, HOT_COMMIT, "COMMIT", NULL) != 0)
+		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static int
 load_workspace(struct vault *v, struct mr_err *e)
 {

@@ -57,6 +57,11 @@ int db_hot(struct vault *v, enum db_hot which, const char *sql, sqlite3_stmt **s
 void db_hot_done(sqlite3_stmt *st);
 /* Runs a hot statement that takes no parameters and gives no rows (BEGIN). */
 int db_hot_exec(struct vault *v, enum db_hot which, const char *sql, struct mr_err *e);
+/* Several reads as one snapshot and one transaction (each transaction costs
+ * the WAL's shared-memory locks, system calls): 1 begun, 0 already inside
+ * one, -1 failed. db_read_end ends what db_read_begin began. */
+int db_read_begin(struct vault *v, struct mr_err *e);
+void db_read_end(struct vault *v, int began);
 enum local_mode { LOCAL_CREATE, LOCAL_READWRITE, LOCAL_READONLY };
 int local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e);
 int local_create_workspace(struct vault *v, const char *name, struct mr_err *e);

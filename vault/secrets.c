@@ -76,10 +76,10 @@ fetch_rows(struct vault *v, const char *env, const char *const *names, size_t n,
 {
 	sqlite3_stmt *st = NULL;
 	size_t i;
-	int rc = -1;
+	int rc = -1, began;
 
 	/* One read transaction: every bundle comes from the same snapshot. */
-	if (db_hot_exec(v, HOT_BEGIN, "BEGIN", e) != 0)
+	if ((began = db_read_begin(v, e)) < 0)
 		return -1;
 	if (env_must_exist(v, env, e) != 0)
 		goto out;
@@ -97,9 +97,7 @@ fetch_rows(struct vault *v, const char *env, const char *const *names, size_t n,
 	rc = 0;
 out:
 	db_hot_done(st);
-	/* Ends a read: nothing to lose if it fails. */
-	if (db_hot_exec(v, HOT_COMMIT, "COMMIT", &(struct mr_err){ 0 }) != 0)
-		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	db_read_end(v, began);
 	return rc;
 }
 

@@ -399,24 +399,16 @@ token_usable(struct vault *v, struct vault_identity *who, int64_t now, struct mr
 	return rc;
 }
 
-int
-vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *token_id,
-		   const char *secret, size_t secret_len, struct vault_identity *who,
-		   struct mr_err *e)
+/* id and secret against the stored hash, then the token's state: 0 usable,
+ * 1 not, -1 a store error. */
+static int
+token_check(struct vault *v, enum vault_token_kind kind, const char *token_id,
+	    const char *secret, size_t secret_len, struct vault_identity *who, int64_t now,
+	    struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_token_verify(v->remote, kind, token_id, secret, secret_len,
-					   who, e);
-	if (v->pg != NULL)
-		return pg_token_verify(v->pg, kind, token_id, secret, secret_len,
-				       who, e);
 	unsigned char want[TOKEN_HASH_LEN], got[TOKEN_HASH_LEN];
-	int64_t now = time(NULL);
 	int found, match, rc;
 
-	memset(who, 0, sizeof(*who));
-	if (token_id == NULL || secret == NULL)
-		token_id = "", secret = "", secret_len = 0;
 	/* Unknown ids are compared too, against a value no hash equals in
 	 * practice, so the time taken does not tell which ids exist. */
 	memset(want, 0, sizeof(want));
@@ -428,6 +420,31 @@ vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *toke
 	rc = found == 0 && match && secret_len == TOKEN_SECRET_LEN ? 0 : 1;
 	if (rc == 0)
 		rc = token_usable(v, who, now, e);
+	return rc;
+}
+
+int
+vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *token_id,
+		   const char *secret, size_t secret_len, struct vault_identity *who,
+		   struct mr_err *e)
+{
+	if (v->remote != NULL)
+		return remote_token_verify(v->remote, kind, token_id, secret, secret_len,
+					   who, e);
+	if (v->pg != NULL)
+		return pg_token_verify(v->pg, kind, token_id, secret, secret_len,
+				       who, e);
+	int64_t now = time(NULL);
+	int rc, began;
+
+	memset(who, 0, sizeof(*who));
+	if (token_id == NULL || secret == NULL)
+		token_id = "", secret = "", secret_len = 0;
+	/* The token and its member from one snapshot, in one transaction. */
+	if ((began = db_read_begin(v, e)) < 0)
+		return -1;
+	rc = token_check(v, kind, token_id, secret, secret_len, who, now, e);
+	db_read_end(v, began);
 	if (rc == 0) {
 		token_touch(v, &who->token, now);
 		return 0;
