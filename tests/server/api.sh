@@ -282,7 +282,47 @@ req GET /v1/secrets/a/b -H "$OWNER"
 expect_error 404 not_found "too many segments"
 req PATCH /v1/secrets -H "$OWNER"
 expect_error 405 method_not_allowed "unknown method"
-check "405 says what is allowed" grep -qi '^Allow: GET, POST' "$HDRS"
+check "405 says what is allowed" grep -qi '^Allow: GET, HEAD, POST' "$HDRS"
+
+# ---- HEAD is GET without the body (RFC 9110), refused where GET is
+# head_raw PATH [HEADER]: the whole answer to a HEAD, read to the end.
+head_raw() {
+	python3 - "${URL#http://}" "$1" "${2:-}" <<'PY'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+extra = (sys.argv[3] + "\r\n") if sys.argv[3] else ""
+s.sendall(("HEAD %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n" % (sys.argv[2], extra)).encode())
+data = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+sys.stdout.write(data.decode("latin-1"))
+PY
+}
+# headers_only FILE [LENGTH]: the answer ends with its headers (and says
+# Content-Length: LENGTH, the length GET's body has).
+headers_only() {
+	python3 - "$1" "${2:-}" <<'PY'
+import sys
+head, sep, body = open(sys.argv[1], "rb").read().partition(b"\r\n\r\n")
+assert sep and body == b"", body
+assert not sys.argv[2] or (b"\r\nContent-Length: %s\r\n" % sys.argv[2].encode()) in head + b"\r\n", head
+PY
+}
+head_raw /healthz >"$TMP/head.out"
+check "HEAD /healthz: 200" grep -q '^HTTP/1.1 200' "$TMP/head.out"
+check "HEAD /healthz: the length GET's body has, and no body" headers_only "$TMP/head.out" 15
+head_raw /v1/secrets "$OWNER" >"$TMP/head.out"
+check "HEAD of an authenticated GET path: 200" grep -q '^HTTP/1.1 200' "$TMP/head.out"
+check "... and no body" headers_only "$TMP/head.out"
+head_raw /v1/secrets >"$TMP/head.out"
+check "HEAD without credentials: 401" grep -q '^HTTP/1.1 401' "$TMP/head.out"
+head_raw /v1/fetch "$OWNER" >"$TMP/head.out"
+check "HEAD where there is no GET: 405" grep -q '^HTTP/1.1 405' "$TMP/head.out"
+check "... Allow: POST" grep -qi '^Allow: POST' "$TMP/head.out"
 req POST /v1/secrets -H "$OWNER" -H 'Content-Type: text/plain' --data-binary '{"name":"x","env":{"A":"1"}}'
 expect_error 415 unsupported_media_type "a body that is not JSON"
 req POST /v1/secrets -H "$OWNER" --data-binary '{"name":"x","env":{"A":"1"}}'

@@ -65,6 +65,45 @@ req GET /healthz
 expect 200 "answers again once connections are free"
 stop_server
 
+# ---- a request must be answered within --request-timeout of the last answer
+# (or the accept), however slowly its bytes keep coming
+start_server --request-timeout 2 --idle-timeout 30
+python3 - "${URL##*:}" >"$TMP/trickle" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+# One header byte every 0.2 s: never silent, never finished.
+s = socket.create_connection(("127.0.0.1", port))
+s.settimeout(0.2)
+start, closed = time.time(), None
+for b in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100:
+    try:
+        s.send(bytes([b]))
+        if s.recv(100) == b"":
+            closed = time.time() - start
+            break
+    except socket.timeout:
+        pass
+    except OSError:
+        closed = time.time() - start
+        break
+print("trickle closed after %.1f s" % closed if closed else "trickle never closed")
+# Requests 1.5 s apart on one connection: each within the limit of the last.
+s = socket.create_connection(("127.0.0.1", port))
+answered = 0
+for i in range(3):
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    answered += s.recv(4096).startswith(b"HTTP/1.1 200")
+    time.sleep(1.5)
+print("keep-alive answered %d" % answered)
+PY
+check "a trickling request is cut off after --request-timeout ($(head -n 1 "$TMP/trickle"))" \
+	python3 -c 'import sys; t = float(open(sys.argv[1]).readline().split()[3]); assert 2 <= t <= 4.5, t' "$TMP/trickle"
+check "requests spaced within the limit all answered ($(tail -n 1 "$TMP/trickle"))" \
+	grep -q "^keep-alive answered 3$" "$TMP/trickle"
+check "the log says why the connection went" grep -q "no answer in .* s (--request-timeout)" "$TMP/serve.log"
+stop_server
+expect_exit 64 "expected a number" "$MODAL_VAULT" serve --request-timeout 0
+
 # ---- SIGTERM: no new connections, the request in flight finishes, exit 0
 start_server
 printf '{"name":"inflight","env":{"A":"%s"}}' "$(head -c 3000 /dev/zero | tr '\0' i)" >"$TMP/inflight.json"
@@ -92,6 +131,51 @@ check "SIGTERM with audit records queued exits 0" test "$STOP_STATUS" = 0
 n=$(MODAL_SERVER_URL=$STORE "$MODAL_VAULT" audit --action workspace.get --limit 1000 --json |
 	python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(sum(1 for r in d if r["status"] == 200), sum(1 for r in d if r["status"] == 400))')
 check "800 requests in a burst, 800 audit records (400 answered 200, 400 refused 400): $n" test "$n" = "400 400"
+
+# ---- the audit writer's batches: a burst of fetches on keep-alive
+# connections, every record in the store moments later (committed, so a
+# kill -9 then loses none), and a second burst written out by SIGTERM
+"$FETCH_TOOL" request "$TMP/launch" main fits >"$TMP/burst.json"
+# burst N: N fetches from 8 threads, each on one connection; prints how many got 200
+burst() {
+	python3 - "${URL#http://}" "$1" "$TMP/burst.json" "$OWNER" <<'PY'
+import http.client, sys, threading
+addr, n, body, auth = sys.argv[1], int(sys.argv[2]), open(sys.argv[3], "rb").read(), sys.argv[4]
+host, port = addr.rsplit(":", 1)
+ok = [0] * 8
+def run(t):
+    c = http.client.HTTPConnection(host, int(port))
+    for _ in range(n // 8):
+        c.request("POST", "/v1/fetch", body, {"Content-Type": "application/json",
+                                              "Authorization": auth.split(": ", 1)[1]})
+        r = c.getresponse()
+        r.read()
+        ok[t] += r.status == 200
+threads = [threading.Thread(target=run, args=(t,)) for t in range(8)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(sum(ok))
+PY
+}
+fetch_records() {
+	MODAL_SERVER_URL=$STORE "$MODAL_VAULT" audit --action secret.fetch --limit 1000 --json |
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))'
+}
+start_server
+got=$(burst 800)
+check "800 fetches on 8 keep-alive connections answered 200 ($got)" test "$got" = 800
+sleep 0.5
+check "all 800 fetch records are in the store while the server runs ($(fetch_records))" \
+	test "$(fetch_records)" = 800
+kill -KILL "$SERVER_PID"
+{ wait "$SERVER_PID"; } 2>/dev/null
+SERVER_PID=
+check "a kill -9 after they were committed loses none ($(fetch_records))" test "$(fetch_records)" = 800
+start_server
+got=$(burst 192)
+stop_server
+check "192 more answered, then SIGTERM: all 992 records there ($got, $(fetch_records))" \
+	test "$got $(fetch_records)" = "192 992"
 start_server
 kill -INT "$SERVER_PID"
 wait "$SERVER_PID" && status=0 || status=$?

@@ -1,6 +1,7 @@
 /* handlers_fetch.c — the launcher's fetch (POST /v1/fetch) and the vault's
- * public key. The bundles are decrypted from the store into one locked arena,
- * sealed to the launch's key (vault/wire.h) and wiped; only the box leaves. */
+ * public key. The bundles are decrypted from the store into the worker's
+ * locked arena, sealed to the launch's key (vault/wire.h) and wiped; only the
+ * box leaves. */
 #include "internal.h"
 
 #include <stdio.h>
@@ -78,13 +79,14 @@ fetch_and_seal(struct request *r, struct wire_request *req)
 	struct mr_err e;
 	int rc;
 
-	if (vault_fetch(r->ctx->v, req->environment, req->names, req->nnames, &f, &e) != 0) {
+	if (vault_fetch_reuse(r->ctx->v, req->environment, req->names, req->nnames,
+			      &r->ctx->fetched, &f, &e) != 0) {
 		reply_fail(r, &e);
 		return;
 	}
 	rc = wire_fetch_seal_scratch(&f, req, r->srv->vault_pk, r->srv->vault_sk, time(NULL),
 				     &r->ctx->seal, &sealed, &e);
-	vault_fetch_free(&f);
+	vault_fetch_return(&f, &r->ctx->fetched);
 	if (rc != 0) {
 		reply_fail(r, &e);
 		return;

@@ -1,12 +1,13 @@
 /* http.c — the libmicrohttpd side: one daemon per listener with a thread
- * pool, request bodies gathered under a size cap (no POST processor: JSON
- * only), limits that answer in JSON, and each worker's own store connection. */
+ * pool (fed by front.c), request bodies gathered under a size cap (no POST
+ * processor: JSON only), limits that answer in JSON, and each worker's own
+ * store connection. */
 #include "internal.h"
 #include "secmem.h"
 
 #include <arpa/inet.h>
-#include <sodium.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ thread_ctx_release(void *p)
 	vault_close(ctx->v);
 	secure_free(ctx->scratch, SCRATCH_LEN);
 	wire_scratch_free(&ctx->seal);
+	vault_arena_free(&ctx->fetched);
 	free(ctx);
 }
 
@@ -248,10 +250,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct server *s = cls;
 	struct request *r = *con_cls;
 
-	(void)conn;
+	(void)toe;
+	front_answered(conn);
 	if (r == NULL)
 		return;
-	(void)toe;
 	if (!r->responded)
 		r->status = 499;   /* the client went away before an answer */
 	metrics_count(s->metrics, r->route_index, r->status, seconds_since(&r->start));
@@ -259,20 +261,6 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	request_free(r);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->in_flight, 1);
-}
-
-static void
-on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-	      enum MHD_ConnectionNotificationCode toe)
-{
-	struct server *s = cls;
-
-	(void)conn;
-	(void)socket_context;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
-		atomic_fetch_add(&s->connections, 1);
-	else
-		atomic_fetch_sub(&s->connections, 1);
 }
 
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
@@ -294,41 +282,32 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 		memcpy(s->startup_error, msg, sizeof(msg));
 }
 
-int
-http_start(struct server *s, int listen_fd, const char *tls_cert, const char *tls_key,
-	   struct MHD_Daemon **out, struct mr_err *e)
+struct MHD_Daemon *
+http_daemon_start(struct server *s, struct http_front *f, const char *tls_cert,
+		  const char *tls_key)
 {
 	const struct server_limits *lim = &s->lim;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+			 MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
 	/* The read buffer must hold the request line and headers; twice the
 	 * header limit leaves room for the write side, so an oversized request
 	 * reaches us and gets a JSON 431 instead of libmicrohttpd's own page. */
 	size_t pool = 2 * lim->header_max + 16384;
 	/* Beyond the soft limit connections are still accepted and answered 503,
 	 * up to this hard limit where the kernel backlog takes over. */
-	unsigned hard_limit = lim->connections + 64;
+	unsigned hard_limit = lim->connections + CONNECTIONS_OVER_LIMIT;
 
 	if (tls_cert != NULL)
 		flags |= MHD_USE_TLS;
-	*out = MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_access, s,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
-				MHD_OPTION_LISTEN_SOCKET, listen_fd,
 				MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
 				MHD_OPTION_CONNECTION_LIMIT, hard_limit,
 				MHD_OPTION_CONNECTION_TIMEOUT, lim->idle_timeout,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				MHD_OPTION_NOTIFY_CONNECTION, front_on_connection, f,
 				tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert,
 				MHD_OPTION_HTTPS_MEM_KEY, tls_key,
 				MHD_OPTION_END);
-	if (*out == NULL && tls_cert != NULL)
-		return mr_fail(e, MR_E_CONFIG,
-			       "libmicrohttpd could not start TLS (%s): is --tls-cert a PEM certificate and --tls-key its PEM key?",
-			       s->startup_error[0] ? s->startup_error : "no reason given");
-	if (*out == NULL)
-		return mr_fail(e, MR_E_IO, "libmicrohttpd could not start on the listener: %s",
-			       s->startup_error[0] ? s->startup_error : "no reason given");
-	return 0;
 }

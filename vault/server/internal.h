@@ -21,6 +21,9 @@
 #define RESOURCE_LEN 200
 /* Per-thread locked scratch for token secrets on their way in or out. */
 #define SCRATCH_LEN 256
+/* Connections past --max-connections still accepted, to be answered 503;
+ * beyond these the kernel's backlog holds them. */
+#define CONNECTIONS_OVER_LIMIT 64
 
 struct server_limits {
 	size_t body_max;             /* request body bytes (default 1 MiB) */
@@ -28,6 +31,7 @@ struct server_limits {
 	unsigned connections;        /* concurrent connections answered normally */
 	unsigned idle_timeout;       /* seconds a connection may stay silent */
 	unsigned body_timeout;       /* seconds to receive one request's body */
+	unsigned request_timeout;    /* seconds from one answer (or accept) to the next */
 	unsigned threads;            /* per listener */
 	unsigned auth_fail_limit;    /* failed authentications per address ... */
 	unsigned auth_fail_window;   /* ... in this many seconds, then 429 */
@@ -63,6 +67,7 @@ struct thread_ctx {
 	struct vault *v;
 	char *scratch;               /* SCRATCH_LEN bytes of sodium memory */
 	struct wire_scratch seal;    /* where fetch answers are built */
+	struct vault_arena fetched;  /* where the store decrypts fetches */
 };
 
 enum auth_kind { AUTH_NONE, AUTH_API, AUTH_PROXY };
@@ -111,9 +116,24 @@ struct request {
 	char extra_buf[2][64];
 };
 
-/* http.c */
+/* front.c: one front per listener, a daemon and the thread accepting for
+ * it. On success the front owns listen_fd. */
+struct http_front;
 int http_start(struct server *s, int listen_fd, const char *tls_cert,
-	       const char *tls_key, struct MHD_Daemon **out, struct mr_err *e);
+	       const char *tls_key, struct http_front **out, struct mr_err *e);
+/* No new connections from here on (the listening socket is closed). */
+void http_stop_accepting(struct http_front *f);
+/* Ends every connection and the daemon's threads; frees f. NULL is ignored. */
+void http_stop(struct http_front *f);
+/* libmicrohttpd's connection notification (cls: the front). */
+void front_on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			 enum MHD_ConnectionNotificationCode toe);
+/* A request on conn ended: its next answer has --request-timeout again. */
+void front_answered(struct MHD_Connection *conn);
+
+/* http.c */
+struct MHD_Daemon *http_daemon_start(struct server *s, struct http_front *f,
+				     const char *tls_cert, const char *tls_key);
 struct thread_ctx *thread_ctx_get(struct server *s, struct mr_err *e);
 void thread_ctx_release(void *p);
 

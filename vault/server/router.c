@@ -87,6 +87,15 @@ path_matches(const char *pattern, const char *path, char params[PATH_PARAMS][PAR
 	return *pattern == '\0' && *path == '\0';
 }
 
+/* HEAD is GET without the body (RFC 9110 9.3.2): the same route answers it,
+ * and libmicrohttpd sends the headers alone. */
+static int
+method_matches(const char *route_method, const char *method)
+{
+	return strcmp(route_method, method) == 0 ||
+	       (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
+}
+
 int
 router_find(struct request *r, char *allow, size_t allow_len)
 {
@@ -98,7 +107,7 @@ router_find(struct request *r, char *allow, size_t allow_len)
 	for (i = 0; i < nroutes; i++) {
 		if (!path_matches(routes[i].pattern, r->path, params))
 			continue;
-		if (strcmp(routes[i].method, r->method) == 0) {
+		if (method_matches(routes[i].method, r->method)) {
 			r->route = &routes[i];
 			r->route_index = (int)i;
 			memcpy(r->params, params, sizeof(params));
@@ -106,7 +115,8 @@ router_find(struct request *r, char *allow, size_t allow_len)
 		}
 		found = 405;
 		used += (size_t)snprintf(allow + used, used < allow_len ? allow_len - used : 0,
-					 "%s%s", used ? ", " : "", routes[i].method);
+					 "%s%s%s", used ? ", " : "", routes[i].method,
+					 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
 	}
 	return found;
 }

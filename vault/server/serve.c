@@ -30,7 +30,7 @@ struct listener {
 	int fd;
 	int is_unix;
 	char shown[PATH_MAX + 32];   /* http://127.0.0.1:8420, unix:/run/x.sock */
-	struct MHD_Daemon *daemon;
+	struct http_front *front;    /* holds the listening socket once started */
 };
 
 struct serve_opts {
@@ -60,7 +60,8 @@ static const char usage_text[] =
 	"usage: modal-vault serve [--listen HOST:PORT | --listen unix:PATH]... [--store URL]\n"
 	"                         [--tls-cert FILE --tls-key FILE] [--threads N]\n"
 	"                         [--max-body BYTES] [--max-header BYTES] [--max-connections N]\n"
-	"                         [--idle-timeout S] [--body-timeout S] [--drain-timeout S]\n"
+	"                         [--idle-timeout S] [--body-timeout S] [--request-timeout S]\n"
+	"                         [--drain-timeout S]\n"
 	"                         [--auth-fail-limit N] [--auth-fail-window S]\n"
 	"Serves the vault's HTTP API (docs/protocol.md) from the store: --store, else\n"
 	"MODAL_VAULT_STORE, else the embedded vault at file:$XDG_DATA_HOME/modal-vault\n"
@@ -93,6 +94,8 @@ default_limits(struct server_limits *lim)
 	lim->connections = 1024;
 	lim->idle_timeout = 30;
 	lim->body_timeout = 30;
+	/* Enough for a body at the limit of its own timeout and an answer. */
+	lim->request_timeout = 60;
 	/* One worker per CPU (at least two, so one slow store write does not
 	 * hold up every connection): the audit trail's disk syncs are off the
 	 * workers' path, and more workers than CPUs measured slower (bench/serve:
@@ -115,6 +118,7 @@ set_limit(struct serve_opts *o, int ch, const char *opt, const char *arg)
 	case 'c': if (parse_number(opt, arg, 1, 100000, &v)) return EXIT_USAGE; lim->connections = (unsigned)v; break;
 	case 'i': if (parse_number(opt, arg, 1, 86400, &v)) return EXIT_USAGE; lim->idle_timeout = (unsigned)v; break;
 	case 'B': if (parse_number(opt, arg, 1, 86400, &v)) return EXIT_USAGE; lim->body_timeout = (unsigned)v; break;
+	case 'R': if (parse_number(opt, arg, 1, 86400, &v)) return EXIT_USAGE; lim->request_timeout = (unsigned)v; break;
 	case 't': if (parse_number(opt, arg, 1, 1024, &v)) return EXIT_USAGE; lim->threads = (unsigned)v; break;
 	case 'f': if (parse_number(opt, arg, 1, 1000000, &v)) return EXIT_USAGE; lim->auth_fail_limit = (unsigned)v; break;
 	case 'w': if (parse_number(opt, arg, 1, 86400, &v)) return EXIT_USAGE; lim->auth_fail_window = (unsigned)v; break;
@@ -134,6 +138,7 @@ parse_options(struct serve_opts *o, int argc, char **argv)
 		{ "max-connections", required_argument, NULL, 'c' },
 		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "body-timeout", required_argument, NULL, 'B' },
+		{ "request-timeout", required_argument, NULL, 'R' },
 		{ "drain-timeout", required_argument, NULL, 'd' },
 		{ "auth-fail-limit", required_argument, NULL, 'f' },
 		{ "auth-fail-window", required_argument, NULL, 'w' },
@@ -353,12 +358,11 @@ drain(struct server *s, struct serve_opts *o)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
 	unsigned waited_ms = 0;
-	int i, fd;
+	int i;
 
 	atomic_store(&s->draining, 1);
 	for (i = 0; i < o->nlisten; i++)
-		if ((fd = MHD_quiesce_daemon(o->listen[i].daemon)) >= 0)
-			close(fd);
+		http_stop_accepting(o->listen[i].front);
 	log_line("stopping: no new connections; %d request(s) in flight",
 		 atomic_load(&s->in_flight));
 	while (atomic_load(&s->in_flight) > 0 && waited_ms < s->lim.drain_timeout * 1000) {
@@ -367,8 +371,10 @@ drain(struct server *s, struct serve_opts *o)
 	}
 	if (atomic_load(&s->in_flight) > 0)
 		log_line("drain timeout: %d request(s) cut off", atomic_load(&s->in_flight));
-	for (i = 0; i < o->nlisten; i++)
-		MHD_stop_daemon(o->listen[i].daemon);
+	for (i = 0; i < o->nlisten; i++) {
+		http_stop(o->listen[i].front);
+		o->listen[i].front = NULL;
+	}
 	/* Every worker is gone: what they audited is all in the queue. */
 	audit_stop(s->audit);
 	s->audit = NULL;
@@ -382,11 +388,13 @@ start_all(struct server *s, struct serve_opts *o, const struct tls_files *t, str
 {
 	int i;
 
-	for (i = 0; i < o->nlisten; i++)
+	for (i = 0; i < o->nlisten; i++) {
 		if (open_listener(&o->listen[i], s->tls, e) != 0 ||
 		    http_start(s, o->listen[i].fd, (const char *)t->cert, (const char *)t->key,
-			       &o->listen[i].daemon, e) != 0)
+			       &o->listen[i].front, e) != 0)
 			return mr_wrap(e, "%s", o->listen[i].spec);
+		o->listen[i].fd = -1;   /* the front's now */
+	}
 	atomic_store(&s->running, 1);
 	printf("modal-vault serve: vault public key %s\n", s->vault_pk_hex);
 	for (i = 0; i < o->nlisten; i++)
@@ -411,7 +419,7 @@ server_free(struct server *s, struct serve_opts *o)
 	int i;
 
 	for (i = 0; i < o->nlisten; i++)
-		if (o->listen[i].daemon == NULL && o->listen[i].fd >= 0)
+		if (o->listen[i].fd >= 0)
 			close(o->listen[i].fd);
 	audit_stop(s->audit);
 	ratelimit_free(s->rl);
@@ -451,9 +459,10 @@ serve_main(int argc, char **argv)
 	if (server_init(&s, &o, url, sizeof(url), &e) != 0 || tls_load(&o, &tls, &e) != 0 ||
 	    start_all(&s, &o, &tls, &e) != 0) {
 		rc = die(mr_exit_code(e.kind), "%s", e.msg);
-		for (i = 0; i < o.nlisten; i++)
-			if (o.listen[i].daemon != NULL)
-				MHD_stop_daemon(o.listen[i].daemon);
+		for (i = 0; i < o.nlisten; i++) {
+			http_stop(o.listen[i].front);
+			o.listen[i].front = NULL;
+		}
 	} else {
 		sig = wait_for_signal(&set);
 		log_line("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
