@@ -17,7 +17,7 @@
  * one is a parse and a plan, several microseconds each time. */
 enum db_hot {
 	HOT_BEGIN, HOT_COMMIT, HOT_ENV_EXISTS, HOT_FETCH, HOT_TOKEN_READ, HOT_TOKEN_TOUCH,
-	HOT_MEMBER_GET, HOT_AUDIT_INSERT, HOT_COUNT
+	HOT_MEMBER_GET, HOT_AUDIT_INSERT, HOT_AUDIT_INSERT_MANY, HOT_COUNT
 };
 
 struct vault {
