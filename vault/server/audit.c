@@ -23,11 +23,12 @@
 
 struct audit_queue {
 	pthread_mutex_t mu;
-	pthread_cond_t not_empty, not_full, no_workers;
+	pthread_cond_t not_empty, not_full, no_workers, written_cv;
 	atomic_int workers_writing;      /* workers inside a store write */
 	atomic_int writer_waiting;       /* the writer waits for them (under mu) */
 	struct vault_audit_record *ring;
 	size_t head, count;
+	uint64_t submitted, written;     /* records ever queued, ever written */
 	int stopping;
 	struct timespec last_commit;     /* CLOCK_MONOTONIC, when the last batch was taken */
 	pthread_t writer;
@@ -144,7 +145,9 @@ release(struct audit_queue *q, size_t n)
 	pthread_mutex_lock(&q->mu);
 	q->head = (q->head + n) % AUDIT_QUEUE;
 	q->count -= n;
+	q->written += n;
 	pthread_cond_broadcast(&q->not_full);
+	pthread_cond_broadcast(&q->written_cv);
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -178,6 +181,7 @@ audit_start(struct server *s, struct mr_err *e)
 	pthread_cond_init(&q->not_empty, &monotonic);
 	pthread_cond_init(&q->not_full, NULL);
 	pthread_cond_init(&q->no_workers, &monotonic);
+	pthread_cond_init(&q->written_cv, &monotonic);
 	pthread_condattr_destroy(&monotonic);
 	q->srv = s;
 	if (vault_open(s->store_url, &q->v, e) != 0 ||
@@ -199,10 +203,32 @@ audit_submit(struct audit_queue *q, const struct vault_audit_record *r)
 		pthread_cond_wait(&q->not_full, &q->mu);
 	q->ring[(q->head + q->count) % AUDIT_QUEUE] = *r;
 	q->count++;
+	q->submitted++;
 	/* The writer waits for a first record, then for a full batch: wake
 	 * it for those two only, not once a record. */
 	if (q->count == 1 || q->count == AUDIT_BATCH)
 		pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* Read-your-writes for the audit log: every request answered before this
+ * one had its record queued before its answer went out, so waiting until
+ * the writer has written what is queued now makes a reader see them all.
+ * Bounded: a store that cannot write does not hang readers (they get what
+ * is there, and the writer's failures are in the log). */
+void
+audit_settle(struct audit_queue *q)
+{
+	struct timespec now, until;
+	uint64_t target;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	until = after_ms(now, 2000);
+	pthread_mutex_lock(&q->mu);
+	target = q->submitted;
+	while (q->written < target &&
+	       pthread_cond_timedwait(&q->written_cv, &q->mu, &until) == 0)
+		;
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -219,6 +245,7 @@ audit_stop(struct audit_queue *q)
 	if (q->writer_started)
 		pthread_join(q->writer, NULL);
 	vault_close(q->v);
+	pthread_cond_destroy(&q->written_cv);
 	pthread_cond_destroy(&q->no_workers);
 	pthread_cond_destroy(&q->not_full);
 	pthread_cond_destroy(&q->not_empty);

@@ -75,6 +75,7 @@ h_audit_list(struct request *r)
 	request_resource(r, "audit");
 	if (audit_filter(r, &f) != 0)
 		return;
+	audit_settle(r->srv->audit);
 	if (vault_audit_list(r->ctx->v, &f, &list, &n, &e) != 0) {
 		reply_fail(r, &e);
 		return;

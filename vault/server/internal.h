@@ -203,6 +203,8 @@ void ratelimit_free(struct ratelimit *rl);
 /* audit.c: one writer thread appends the records workers submit. */
 struct audit_queue *audit_start(struct server *s, struct mr_err *e);
 void audit_submit(struct audit_queue *q, const struct vault_audit_record *r);
+/* Waits (bounded) until every record queued so far is in the store. */
+void audit_settle(struct audit_queue *q);
 void audit_stop(struct audit_queue *q);
 /* Around a worker's store writes: the audit writer starts no commit meanwhile. */
 void audit_yield_begin(struct audit_queue *q);
