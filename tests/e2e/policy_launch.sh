@@ -128,4 +128,12 @@ printf 'version: 1\nsecrets:\n  x:\n    keys:\n      LD: {delivery: file}\n' >"$
 expect_exit 65 "LD_FILE is denied by 'LD_*'" "$R" --policy "$TMP/ldfile.yaml" --secret db -- true
 expect_exit 0 "" "$R" policy check "$TMP/policy.yaml"
 expect_exit 78 "" "$R" --policy "$TMP/missing.yaml" --secret db -- true
+
+# The profile's policy (~/.modal.toml), below --policy and MODAL_POLICY.
+printf 'version: 1\nsecrets:\n  other:\n    keys:\n      K:\n' >"$TMP/only-other.yaml"; chmod 0600 "$TMP/only-other.yaml"
+printf '[default]\npolicy = "%s"\n' "$TMP/only-other.yaml" >"$TMP/modal.toml"; chmod 0600 "$TMP/modal.toml"
+expect_exit 65 "'db'" "$R" --config "$TMP/modal.toml" --secret db -- true
+expect_exit 65 "'db'" env MODAL_CONFIG_PATH="$TMP/modal.toml" "$R" --secret db -- true
+expect_exit 0 "" env MODAL_POLICY="$TMP/policy.yaml" "$R" --config "$TMP/modal.toml" --secret db -- true
+expect_exit 0 "" "$R" --policy "$TMP/policy.yaml" --config "$TMP/modal.toml" --secret db -- true
 finish
