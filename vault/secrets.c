@@ -5,6 +5,7 @@
 #include "local.h"
 #include "pg/pg.h"
 #include "secmem.h"
+#include "store_rows.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -27,16 +28,6 @@ env_or_default(struct vault *v, const char *env)
 {
 	return env != NULL ? env : v->ws.default_env;
 }
-
-/* One sealed version as read from the database (ciphertext: not secret). */
-struct sealed_row {
-	char secret_id[48];
-	uint64_t version;
-	uint32_t kek_version;
-	unsigned char *sealed;
-	size_t sealed_len;
-	unsigned char wrapped[WRAPPED_KEY_LEN];
-};
 
 static int
 read_sealed(struct vault *v, sqlite3_stmt *st, const char *env, const char *name,
@@ -101,15 +92,6 @@ out:
 	return rc;
 }
 
-/* Most items a plaintext of len bytes can hold (each takes at least 10). */
-static size_t
-items_bound(size_t plain_len)
-{
-	size_t n = (plain_len - 8) / 10;
-
-	return n > BUNDLE_MAX_ITEMS ? BUNDLE_MAX_ITEMS : n;
-}
-
 /* total bytes of locked memory for out: the caller's arena (grown if need
  * be), or an arena of the fetch's own when there is none. */
 static void
@@ -129,44 +111,15 @@ arena_take(struct vault_arena *a, size_t total, struct vault_fetch *out)
 	out->arena = a->p;
 }
 
-/* Arena layout: bundles[n] | items of every bundle | plaintexts. */
+/* Arena layout as sealed_rows_open makes it, in the caller's arena or one
+ * of the fetch's own. */
 static int
 open_into_arena(struct vault *v, const char *env, const char *const *names,
 		size_t n, struct sealed_row *rows, struct vault_arena *a,
 		struct vault_fetch *out, struct mr_err *e)
 {
-	size_t i, total = n * sizeof(struct vault_bundle), nitems = 0;
-	unsigned char *plain;
-	struct vault_item *items;
-	struct seal_context ctx;
-
-	for (i = 0; i < n; i++) {
-		nitems += items_bound(rows[i].sealed_len - SEAL_OVERHEAD);
-		total += rows[i].sealed_len - SEAL_OVERHEAD;
-	}
-	total += nitems * sizeof(struct vault_item);
-	arena_take(a, total, out);
-	out->bundles = out->arena;
-	items = (struct vault_item *)(out->bundles + n);
-	plain = (unsigned char *)(items + nitems);
-	for (i = 0; i < n; i++) {
-		size_t plen = rows[i].sealed_len - SEAL_OVERHEAD, count;
-
-		ctx = (struct seal_context){ v->ws.workspace_id, env, names[i],
-					     rows[i].secret_id, rows[i].version };
-		if (bundle_open(&v->keys, rows[i].kek_version, &ctx, rows[i].sealed,
-				rows[i].sealed_len, rows[i].wrapped, plain) != 0)
-			return mr_fail(e, MR_E_CRYPTO,
-				       "secret '%s' in '%s' failed authentication: the vault was tampered with or damaged",
-				       names[i], env);
-		if (bundle_count(plain, plen, &count) != 0 || count > items_bound(plen) ||
-		    bundle_decode(plain, plen, items, count) != 0)
-			return mr_fail(e, MR_E_CRYPTO, "secret '%s': malformed bundle", names[i]);
-		out->bundles[i] = (struct vault_bundle){ names[i], rows[i].version, count, items };
-		items += count;
-		plain += plen;
-	}
-	return 0;
+	arena_take(a, sealed_rows_size(rows, n), out);
+	return sealed_rows_open(&v->keys, v->ws.workspace_id, env, names, rows, n, out, e);
 }
 
 static int
@@ -242,45 +195,6 @@ vault_fetch_return(struct vault_fetch *f, struct vault_arena *arena)
 	} else {
 		vault_fetch_free(f);
 	}
-}
-
-/* Key names joined by newlines, which a key cannot contain. */
-static char *
-keys_join(const struct vault_item *items, size_t n)
-{
-	size_t i, len = 1;
-	char *s, *p;
-
-	for (i = 0; i < n; i++)
-		len += strlen(items[i].key) + 1;
-	if ((s = p = malloc(len)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		p = stpcpy(stpcpy(p, items[i].key), i + 1 < n ? "\n" : "");
-	*p = '\0';
-	return s;
-}
-
-static int
-keys_split(const char *joined, struct vault_secret_meta *m)
-{
-	size_t n = *joined ? 1 : 0, len = strlen(joined), i;
-	char *copy, *p;
-
-	for (p = (char *)joined; *p; p++)
-		n += *p == '\n';
-	m->keys = malloc(n * sizeof(char *) + len + 1);
-	if (m->keys == NULL)
-		return -1;
-	copy = (char *)(m->keys + n);
-	memcpy(copy, joined, len + 1);
-	for (i = 0, p = copy; i < n; i++) {
-		m->keys[i] = p;
-		p += strcspn(p, "\n");
-		*p++ = '\0';
-	}
-	m->nkeys = n;
-	return 0;
 }
 
 #define META_COLUMNS "s.id, s.name, s.environment, s.created_at, s.updated_at, s.version, sv.keys"

@@ -5,21 +5,12 @@
 #include "local.h"
 #include "pg_int.h"
 #include "secmem.h"
+#include "store_rows.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* One sealed version as read from the database (ciphertext: not secret). */
-struct sealed_row {
-	char secret_id[48];
-	uint64_t version;
-	uint32_t kek_version;
-	unsigned char *sealed;
-	size_t sealed_len;
-	unsigned char wrapped[WRAPPED_KEY_LEN];
-};
 
 /* A text[] literal of the names, each quoted: an unquoted element spelled
  * NULL would be a null. Valid names hold no quote or backslash. */
@@ -113,53 +104,14 @@ fetch_rows(struct pg *p, const char *env, const char *const *names, size_t n,
 	return rc;
 }
 
-/* Most items a plaintext of len bytes can hold (each takes at least 10). */
-static size_t
-items_bound(size_t plain_len)
-{
-	size_t n = (plain_len - 8) / 10;
-
-	return n > BUNDLE_MAX_ITEMS ? BUNDLE_MAX_ITEMS : n;
-}
-
-/* Arena layout: bundles[n] | items of every bundle | plaintexts. */
+/* One locked arena of the fetch's own, laid out as sealed_rows_open does. */
 static int
 open_into_arena(struct pg *p, const char *env, const char *const *names, size_t n,
 		struct sealed_row *rows, struct vault_fetch *out, struct mr_err *e)
 {
-	size_t i, total = n * sizeof(struct vault_bundle), nitems = 0;
-	unsigned char *plain;
-	struct vault_item *items;
-	struct seal_context ctx;
-
-	for (i = 0; i < n; i++) {
-		nitems += items_bound(rows[i].sealed_len - SEAL_OVERHEAD);
-		total += rows[i].sealed_len - SEAL_OVERHEAD;
-	}
-	total += nitems * sizeof(struct vault_item);
-	out->arena = xsecure_alloc(total);
-	out->arena_len = total;
-	out->bundles = out->arena;
-	items = (struct vault_item *)(out->bundles + n);
-	plain = (unsigned char *)(items + nitems);
-	for (i = 0; i < n; i++) {
-		size_t plen = rows[i].sealed_len - SEAL_OVERHEAD, count;
-
-		ctx = (struct seal_context){ p->ws.workspace_id, env, names[i],
-					     rows[i].secret_id, rows[i].version };
-		if (bundle_open(&p->keys, rows[i].kek_version, &ctx, rows[i].sealed,
-				rows[i].sealed_len, rows[i].wrapped, plain) != 0)
-			return mr_fail(e, MR_E_CRYPTO,
-				       "secret '%s' in '%s' failed authentication: the vault was tampered with or damaged",
-				       names[i], env);
-		if (bundle_count(plain, plen, &count) != 0 || count > items_bound(plen) ||
-		    bundle_decode(plain, plen, items, count) != 0)
-			return mr_fail(e, MR_E_CRYPTO, "secret '%s': malformed bundle", names[i]);
-		out->bundles[i] = (struct vault_bundle){ names[i], rows[i].version, count, items };
-		items += count;
-		plain += plen;
-	}
-	return 0;
+	out->arena_len = sealed_rows_size(rows, n);
+	out->arena = xsecure_alloc(out->arena_len);
+	return sealed_rows_open(&p->keys, p->ws.workspace_id, env, names, rows, n, out, e);
 }
 
 int

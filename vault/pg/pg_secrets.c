@@ -7,6 +7,7 @@
 #include "local.h"
 #include "pg_int.h"
 #include "secmem.h"
+#include "store_rows.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,46 +39,6 @@ not_found(struct pg *p, const char *env, const char *name, struct mr_err *e)
 	if (pg_env_must_exist(p, env, e) != 0)
 		return -1;
 	return mr_fail(e, MR_E_NOTFOUND, "secret '%s' not found in environment '%s'", name, env);
-}
-
-/* Key names joined by newlines, which a key cannot contain. */
-static char *
-keys_join(const struct vault_item *items, size_t n)
-{
-	size_t i, len = 1;
-	char *s, *p;
-
-	for (i = 0; i < n; i++)
-		len += strlen(items[i].key) + 1;
-	if ((s = p = malloc(len)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		p = stpcpy(stpcpy(p, items[i].key), i + 1 < n ? "\n" : "");
-	*p = '\0';
-	return s;
-}
-
-/* One allocation, as vault_secret_meta_clear frees it. */
-static int
-keys_split(const char *joined, struct vault_secret_meta *m)
-{
-	size_t n = *joined ? 1 : 0, len = strlen(joined), i;
-	const char *c;
-	char *copy, *q;
-
-	for (c = joined; *c; c++)
-		n += *c == '\n';
-	if ((m->keys = malloc(n * sizeof(char *) + len + 1)) == NULL)
-		return -1;
-	copy = (char *)(m->keys + n);
-	memcpy(copy, joined, len + 1);
-	for (i = 0, q = copy; i < n; i++) {
-		m->keys[i] = q;
-		q += strcspn(q, "\n");
-		*q++ = '\0';
-	}
-	m->nkeys = n;
-	return 0;
 }
 
 #define META_COLUMNS "s.id, s.name, s.environment, s.created_at, s.updated_at, s.version, sv.keys"

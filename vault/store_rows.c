@@ -1,0 +1,100 @@
+/* store_rows.c — sealed rows into a fetch, key name columns (store_rows.h). */
+#include "store_rows.h"
+#include "codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The most items a plaintext of this size can hold (each at least 10 bytes
+ * after the 8-byte header): the arena reserves that many. */
+static size_t
+items_bound(size_t plain_len)
+{
+	size_t n = (plain_len - 8) / 10;
+
+	return n > BUNDLE_MAX_ITEMS ? BUNDLE_MAX_ITEMS : n;
+}
+
+size_t
+sealed_rows_size(const struct sealed_row *rows, size_t n)
+{
+	size_t i, total = n * sizeof(struct vault_bundle);
+
+	for (i = 0; i < n; i++)
+		total += rows[i].sealed_len - SEAL_OVERHEAD +
+			 items_bound(rows[i].sealed_len - SEAL_OVERHEAD) * sizeof(struct vault_item);
+	return total;
+}
+
+int
+sealed_rows_open(struct keyring *kr, const char *ws_id, const char *env,
+		 const char *const *names, const struct sealed_row *rows, size_t n,
+		 struct vault_fetch *out, struct mr_err *e)
+{
+	size_t i, nitems = 0;
+	unsigned char *plain;
+	struct vault_item *items;
+	struct seal_context ctx;
+
+	for (i = 0; i < n; i++)
+		nitems += items_bound(rows[i].sealed_len - SEAL_OVERHEAD);
+	out->bundles = out->arena;
+	items = (struct vault_item *)(out->bundles + n);
+	plain = (unsigned char *)(items + nitems);
+	for (i = 0; i < n; i++) {
+		size_t plen = rows[i].sealed_len - SEAL_OVERHEAD, count;
+
+		ctx = (struct seal_context){ ws_id, env, names[i], rows[i].secret_id,
+					     rows[i].version };
+		if (bundle_open(kr, rows[i].kek_version, &ctx, rows[i].sealed,
+				rows[i].sealed_len, rows[i].wrapped, plain) != 0)
+			return mr_fail(e, MR_E_CRYPTO,
+				       "secret '%s' in '%s' failed authentication: the vault was tampered with or damaged",
+				       names[i], env);
+		if (bundle_count(plain, plen, &count) != 0 || count > items_bound(plen) ||
+		    bundle_decode(plain, plen, items, count) != 0)
+			return mr_fail(e, MR_E_CRYPTO, "secret '%s': malformed bundle", names[i]);
+		out->bundles[i] = (struct vault_bundle){ names[i], rows[i].version, count, items };
+		items += count;
+		plain += plen;
+	}
+	return 0;
+}
+
+char *
+keys_join(const struct vault_item *items, size_t n)
+{
+	size_t i, len = 1;
+	char *s, *p;
+
+	for (i = 0; i < n; i++)
+		len += strlen(items[i].key) + 1;
+	if ((s = p = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		p = stpcpy(stpcpy(p, items[i].key), i + 1 < n ? "\n" : "");
+	*p = '\0';
+	return s;
+}
+
+int
+keys_split(const char *joined, struct vault_secret_meta *m)
+{
+	size_t n = *joined ? 1 : 0, len = strlen(joined), i;
+	const char *c;
+	char *copy, *q;
+
+	for (c = joined; *c; c++)
+		n += *c == '\n';
+	if ((m->keys = malloc(n * sizeof(char *) + len + 1)) == NULL)
+		return -1;
+	copy = (char *)(m->keys + n);
+	memcpy(copy, joined, len + 1);
+	for (i = 0, q = copy; i < n; i++) {
+		m->keys[i] = q;
+		q += strcspn(q, "\n");
+		*q++ = '\0';
+	}
+	m->nkeys = n;
+	return 0;
+}

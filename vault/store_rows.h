@@ -1,0 +1,35 @@
+/* store_rows.h — what both stores (SQLite, PostgreSQL) do alike with the rows
+ * they read: open sealed versions into a fetch's locked arena, and keep a
+ * version's key names as one newline-joined column. Private to the vault. */
+#ifndef MODAL_VAULT_STORE_ROWS_H
+#define MODAL_VAULT_STORE_ROWS_H
+
+#include "crypto.h"
+#include "vault.h"
+
+/* One sealed version as read from the database (ciphertext: not secret). */
+struct sealed_row {
+	char secret_id[48];
+	uint64_t version;
+	uint32_t kek_version;
+	unsigned char *sealed;
+	size_t sealed_len;
+	unsigned char wrapped[WRAPPED_KEY_LEN];
+};
+
+/* Bytes of locked memory sealed_rows_open needs for these rows. */
+size_t sealed_rows_size(const struct sealed_row *rows, size_t n);
+/* Opens rows[i] (the version of names[i] in env of workspace ws_id) into
+ * out->arena, which holds sealed_rows_size bytes: bundles[n] | items of every
+ * bundle | plaintexts. MR_E_CRYPTO if any was tampered with. */
+int sealed_rows_open(struct keyring *kr, const char *ws_id, const char *env,
+		     const char *const *names, const struct sealed_row *rows, size_t n,
+		     struct vault_fetch *out, struct mr_err *e);
+
+/* Key names joined by newlines, which a key cannot contain (malloc'ed). */
+char *keys_join(const struct vault_item *items, size_t n);
+/* Into m->keys and m->nkeys, in one allocation, as vault_secret_meta_clear
+ * frees it; -1 when out of memory. */
+int keys_split(const char *joined, struct vault_secret_meta *m);
+
+#endif
