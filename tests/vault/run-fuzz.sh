@@ -1,21 +1,9 @@
 #!/usr/bin/env bash
-# Runs the vault's fuzz targets for a bounded time each on their corpora;
-# any crash, leak or sanitizer report fails the run.
+# Runs the vault's fuzz targets for a bounded time each on their corpora.
 # Usage: run-fuzz.sh BUILD_DIR SECONDS
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-build=$1
-seconds=${2:-30}
+. "$here/../fuzz_lib.sh"
 for t in dotenv codec; do
-	work=$(mktemp -d)
-	mkdir "$work/corpus"
-	cp "$here/corpus/$t"/* "$work/corpus/"
-	if ! "$build/tests/vault/fuzz_$t" -max_total_time="$seconds" -max_len=4096 \
-		-print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1; then
-		tail -n 40 "$work/log"
-		echo "fuzz_$t: FAILED (artifacts in $work)"
-		exit 1
-	fi
-	echo "fuzz_$t: ok, $(grep -o 'number_of_executed_units: [0-9]*' "$work/log" | grep -o '[0-9]*$') runs in ${seconds}s"
-	rm -rf "$work"
+	fuzz_run "$1/tests/vault/fuzz_$t" "${2:-30}" "$here/corpus/$t"/* -- -max_len=4096
 done
