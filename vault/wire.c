@@ -157,16 +157,44 @@ plain_write(const struct vault_fetch *f, const struct wire_request *req, int64_t
 	}
 }
 
+/* Base64 (RFC 4648, padded) by table lookup. The box is ciphertext that
+ * goes on the wire as it is, so indexing a table with its bytes leaks
+ * nothing; sodium_bin2base64's constant-time encoding, which anything secret
+ * needs, took a busy server ~3 µs a fetch. */
+static size_t
+base64_encode_public(const unsigned char *in, size_t len, char *out)
+{
+	static const char tab[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *o = out;
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; i + 3 <= len; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = tab[(v >> 6) & 63];
+		*o++ = tab[v & 63];
+	}
+	if (i < len) {
+		v = (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+		*o++ = tab[v >> 18];
+		*o++ = tab[(v >> 12) & 63];
+		*o++ = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		*o++ = '=';
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
 static int
 box_to_base64(const unsigned char *box, size_t len, struct wire_sealed *out,
 	      struct mr_err *e)
 {
-	size_t cap = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-
-	if ((out->box = malloc(cap)) == NULL)
+	if ((out->box = malloc((len + 2) / 3 * 4 + 1)) == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
-	sodium_bin2base64(out->box, cap, box, len, sodium_base64_VARIANT_ORIGINAL);
-	out->box_len = strlen(out->box);
+	out->box_len = base64_encode_public(box, len, out->box);
 	return 0;
 }
 

@@ -413,6 +413,42 @@ test_scratch(void **state)
 	assert_null(scratch.p);
 }
 
+/* The box's base64 (wire.c's own encoder) is what libsodium makes of the
+ * same bytes, for each length mod 3 (no, one and two padding characters),
+ * and opens. */
+static void
+test_box_base64(void **state)
+{
+	struct sealed_case *c = *state;
+	struct vault_item item = { "V", (const unsigned char *)"abc", 0 };
+	struct vault_bundle b[2] = { { "db", 1, 1, &item }, c->b[1] };
+	struct vault_fetch f = c->f, out;
+	struct wire_sealed s;
+	struct wire_answer a;
+	struct mr_err e = { 0 };
+	unsigned char bin[256];
+	char want[512];
+	size_t len, residues = 0;
+
+	f.bundles = b;
+	for (item.value_len = 0; item.value_len < 3; item.value_len++) {
+		assert_int_equal(wire_fetch_seal(&f, &c->req, c->k.vault_pk, c->k.vault_sk, 1, &s, &e),
+				 0);
+		assert_int_equal(strlen(s.box), s.box_len);
+		assert_int_equal(sodium_base642bin(bin, sizeof(bin), s.box, s.box_len, NULL, &len,
+						   NULL, sodium_base64_VARIANT_ORIGINAL), 0);
+		sodium_bin2base64(want, sizeof(want), bin, len, sodium_base64_VARIANT_ORIGINAL);
+		assert_string_equal(s.box, want);
+		residues |= 1u << (len % 3);
+		a = answer_of(&s);
+		assert_int_equal(wire_fetch_open(&a, &c->req, c->k.launch_sk, NULL, &out, NULL, &e), 0);
+		assert_int_equal(out.bundles[0].items[0].value_len, item.value_len);
+		vault_fetch_free(&out);
+		wire_sealed_free(&s);
+	}
+	assert_int_equal(residues, 7);
+}
+
 static void
 test_hex(void **state)
 {
@@ -449,6 +485,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_default_environment, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seal_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scratch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_box_base64, setup, teardown),
 		cmocka_unit_test(test_hex),
 	};
 
