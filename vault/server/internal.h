@@ -210,7 +210,10 @@ void audit_stop(struct audit_queue *q);
 void audit_yield_begin(struct audit_queue *q);
 void audit_yield_end(struct audit_queue *q);
 
-/* log.c */
+/* log.c: lines are written by a thread of their own from log_start to
+ * log_stop (which writes out what is left), directly before and after. */
+int log_start(void);
+void log_stop(void);
 void log_request(const struct request *r);
 void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

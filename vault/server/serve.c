@@ -456,6 +456,8 @@ serve_main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (log_start() != 0)
+		return die(EXIT_OSERR, "cannot start the log writer");
 	if (server_init(&s, &o, url, sizeof(url), &e) != 0 || tls_load(&o, &tls, &e) != 0 ||
 	    start_all(&s, &o, &tls, &e) != 0) {
 		rc = die(mr_exit_code(e.kind), "%s", e.msg);
@@ -472,5 +474,6 @@ serve_main(int argc, char **argv)
 	}
 	tls_free(&tls);
 	server_free(&s, &o);
+	log_stop();
 	return rc;
 }
