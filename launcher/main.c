@@ -4,6 +4,7 @@
 #include "exitcodes.h"
 #include "fdio.h"
 #include "secmem.h"
+#include "vault.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -76,6 +77,7 @@ main(int argc, char **argv)
 #endif
 	if (o.settings.profile_warning[0] != '\0')
 		fprintf(stderr, "modal-run: warning: %s\n", o.settings.profile_warning);
+	vault_short_lived();
 	if (secmem_init() != 0) {
 		fputs("modal-run: libsodium failed to initialise\n", stderr);
 		return EXIT_SOFTWARE;

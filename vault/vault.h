@@ -85,6 +85,11 @@ int vault_init(const char *url, const char *workspace_name,
 	       struct vault_workspace *ws, struct mr_err *e);
 
 int vault_open(const char *url, struct vault **out, struct mr_err *e);
+
+/* For a single-threaded program that opens a vault once, then execs or exits
+ * (modal-run): the embedded store's SQLite allocates from an arena it never
+ * hands back (sqlite_arena.c). Call before anything opens a vault. */
+void vault_short_lived(void);
 /* For launches: a read-only connection, which never writes or checkpoints
  * the store; only vault_fetch and the metadata reads work on it. */
 int vault_open_readonly(const char *url, struct vault **out, struct mr_err *e);
