@@ -6,7 +6,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 flavour=${1:-release}
 dir="$top/build/$flavour"
 case "$flavour" in
-release) opts=() ;;
+release) # modal-run in its musl flavour (launcher/CMakeLists.txt)
+	 opts=(-DMODAL_MUSL_PREFIX="$(bash "$top/scripts/musl-deps.sh" "$top/build/musl-deps")") ;;
 asan)    opts=(-DMODAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug) ;;
 fuzz)    opts=(-DMODAL_FUZZ=ON -DMODAL_SANITIZE=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug) ;;
 *) echo "usage: $0 [release|asan|fuzz]" >&2; exit 64 ;;

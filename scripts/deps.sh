@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
 	# build
 	cmake make gcc pkg-config libsodium-dev libyaml-dev libsqlite3-dev libjansson-dev
+	# modal-run's musl flavour: its libraries built from Debian's sources
+	musl-tools dpkg-dev autoconf automake libtool tcl
 	# the vault client: libcurl headers to build, the library loaded at run time
 	libcurl4-openssl-dev libcurl4
 	# tests, fuzzing, benchmarks
