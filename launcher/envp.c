@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* One secret variable before its string is made. */
@@ -309,13 +310,31 @@ child_env_free(struct child_env *ce)
 	memset(ce, 0, sizeof(*ce));
 }
 
+/* The kernel's own bound on argv and envp with their pointers (fs/exec.c,
+ * bprm_stack_limits): a quarter of the stack limit, at most 6 MiB (3/4 of
+ * the default 8 MiB stack), at least 32 pages. Computed here because libcs
+ * disagree: glibc's sysconf(_SC_ARG_MAX) leaves out the 6 MiB cap, musl's is
+ * the constant 128 KiB. */
+static size_t
+exec_arg_limit(size_t page)
+{
+	struct rlimit stack;
+	size_t limit = 6 << 20;
+
+	if (getrlimit(RLIMIT_STACK, &stack) == 0 && stack.rlim_cur != RLIM_INFINITY &&
+	    stack.rlim_cur / 4 < limit)
+		limit = stack.rlim_cur / 4;
+	return limit > 32 * page ? limit : 32 * page;
+}
+
 /* execve fails with E2BIG past these: each string at most MAX_ARG_STRLEN
- * (32 pages), and all of argv and envp with their pointers within ARG_MAX. */
+ * (32 pages), and all of argv and envp with their pointers within
+ * exec_arg_limit. */
 int
 child_env_check_size(const struct child_env *ce, char *const *argv, struct mr_err *e)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), max_str = 32 * page, total = 0, len, i;
-	long arg_max = sysconf(_SC_ARG_MAX);
+	size_t arg_max = exec_arg_limit(page);
 	const char *biggest = NULL;
 	size_t biggest_len = 0;
 
@@ -333,9 +352,9 @@ child_env_check_size(const struct child_env *ce, char *const *argv, struct mr_er
 		return mr_fail(e, MR_E_TOOLARGE,
 			       "variable %.*s is %zu bytes, more than the kernel's %zu per string: deliver it as a file (policy delivery: file)",
 			       (int)name_len(biggest), biggest, biggest_len, max_str);
-	if (arg_max > 0 && total > (size_t)arg_max)
+	if (total > arg_max)
 		return mr_fail(e, MR_E_TOOLARGE,
-			       "arguments and environment total %zu bytes, more than the kernel's limit %ld (largest: %.*s)",
+			       "arguments and environment total %zu bytes, more than the kernel's limit %zu (largest: %.*s)",
 			       total, arg_max, biggest ? (int)name_len(biggest) : 0,
 			       biggest ? biggest : "");
 	return 0;

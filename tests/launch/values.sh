@@ -178,4 +178,15 @@ with_filler() {
 NEEDLES=(ffffffffffffffff yyyyyyyyyyyyyyyy)
 with_filler fails 65 "more than the kernel's limit" "$R" -s onebig -- touch "$TMP/ran"
 is "$(with_filler "$R" -s plain -- printenv A)" 1 "the filled environment alone still launches"
+# The limit follows the stack limit as the kernel's does (a quarter of it):
+# 320 KiB of values launch under the default 8 MiB stack, not under 1 MiB.
+python3 -c '
+import json, sys
+json.dump({"M%02d" % i: "m" * 32000 for i in range(10)}, open(sys.argv[1], "w"))' "$TMP/mid.json"
+chmod 0600 "$TMP/mid.json"
+mk mid --from-json "$TMP/mid.json"
+is "$("$R" -s mid -- printenv M09 | wc -c)" 32001 "320 KiB of values launch under an 8 MiB stack"
+NEEDLES=(mmmmmmmmmmmmmmmm)
+small_stack() { (ulimit -s 1024 && exec "$@"); }
+fails 65 "more than the kernel's limit 262144" small_stack "$R" -s mid -- touch "$TMP/ran"
 finish
