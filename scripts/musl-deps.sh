@@ -47,38 +47,49 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
 apt_src=(apt-get -qq -o "Dir::Etc::SourceList=$src/deb-src.sources" -o Dir::Etc::SourceParts=/nonexistent
 	 -o "Dir::State::Lists=$src/lists" -o APT::Sandbox::User=root)
-"${apt_src[@]}" update >&2
+log="$prefix/build.log"
+: >"$log"
+step() { # WHAT COMMAND...: run it, its output to the log; on failure say where
+	if ! "${@:2}" >>"$log" 2>&1; then
+		echo "musl-deps: $1 failed (the last lines of $log):" >&2
+		tail -n 15 "$log" >&2
+		exit 1
+	fi
+}
+step "apt-get update of the deb-src index" "${apt_src[@]}" update
 cd "$src"
 for s in libsodium sqlite3 libyaml jansson; do
 	v=$(dpkg-query -W -f='${source:Version}' "${sources[$s]}")
-	"${apt_src[@]}" source --download-only "$s=$v" >&2
-	dpkg-source -x --no-check "${s}_${v#*:}.dsc" "$s" >/dev/null
+	step "downloading the source of $s $v" "${apt_src[@]}" source --download-only "$s=$v"
+	# apt checked every file against the signed Sources index; dpkg-source
+	# would check the .dsc's own signature with a keyring we do not install.
+	step "unpacking $s" dpkg-source -x --no-check "${s}_${v#*:}.dsc" "$s"
 done
 
 export CC=musl-gcc
 export CFLAGS="-O2 -fPIE -fstack-protector-strong -ffunction-sections -fdata-sections"
 jobs=$(nproc)
-autotools() { # DIR [configure args]: a static library into $prefix
-	local dir=$1; shift
-	(cd "$dir" && autoreconf -fi >/dev/null 2>&1 &&
-	 ./configure -q --prefix="$prefix" --disable-shared --enable-static \
-		     --disable-dependency-tracking "$@" >/dev/null &&
-	 make -s -j"$jobs" >/dev/null 2>&1 && make -s install >/dev/null)
-}
-autotools "$src/libsodium"
-autotools "$src/libyaml"
-autotools "$src/jansson"
+autotools() ( # DIR: a static library into $prefix
+	cd "$1" && autoreconf -fi && ./configure --prefix="$prefix" --disable-shared \
+		--enable-static --disable-dependency-tracking && make -j"$jobs" && make install
+)
+for s in libsodium libyaml jansson; do
+	step "building $s" autotools "$src/$s"
+done
 
 # SQLite: the amalgamation generated from the source tree, compiled for the one
 # thing modal-run does with it: read a database, from one thread. No
 # extensions are loaded, so none can be (SQLITE_OMIT_LOAD_EXTENSION).
-(cd "$src/sqlite3" && ./configure -q >/dev/null && make -s sqlite3.c >/dev/null 2>&1 &&
- $CC $CFLAGS -c sqlite3.c -o sqlite3.o \
-	-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_DEFAULT_MEMSTATUS=0 \
-	-DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_SECURE_DELETE \
-	-DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_USE_URI=1 &&
- ar rcs "$prefix/lib/libsqlite3.a" sqlite3.o &&
- install -m 644 sqlite3.h sqlite3ext.h "$prefix/include/")
+sqlite() (
+	cd "$src/sqlite3" && ./configure && make sqlite3.c &&
+	$CC $CFLAGS -c sqlite3.c -o sqlite3.o \
+		-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_DEFAULT_MEMSTATUS=0 \
+		-DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_SECURE_DELETE \
+		-DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_USE_URI=1 &&
+	ar rcs "$prefix/lib/libsqlite3.a" sqlite3.o &&
+	install -m 644 sqlite3.h sqlite3ext.h "$prefix/include/"
+)
+step "building sqlite3" sqlite
 v=$(dpkg-query -W -f='${Version}' libsqlite3-dev)
 cat >"$prefix/lib/pkgconfig/sqlite3.pc" <<EOF
 prefix=$prefix

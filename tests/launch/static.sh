@@ -11,6 +11,11 @@ if readelf -d "$R" | grep -q NEEDED; then
 fi
 check "modal-run has no interpreter (static)" eval "! readelf -l \"$R\" | grep -q 'program interpreter'"
 check "modal-run is position independent (ASLR)" eval "readelf -h \"$R\" | grep -q 'DYN'"
+# The musl flavour when the build was given its libraries: glibc's start-up,
+# the cost it removes, is absent (its own messages are not in the binary).
+if grep -q '^MODAL_MUSL_PREFIX:PATH=.' "$MODAL_BUILD/CMakeCache.txt"; then
+	check "modal-run is the musl flavour (no glibc in it)" eval "! grep -q 'Fatal glibc error' \"$R\""
+fi
 twin=$(dirname "$R")/modal-run-remote
 check "its twin is beside it and dynamically linked" eval "readelf -d \"$twin\" | grep -q NEEDED"
 
