@@ -1,7 +1,13 @@
 /* pattern.c — per-key value patterns: POSIX extended regexes that must match
  * the whole value. Patterns come from the policy file, so their cost is
  * bounded before regcomp(3) sees them: glibc expands a{n} into n copies,
- * nested counts multiply, and repeated empty matches explode. */
+ * nested counts multiply, and repeated empty matches explode.
+ *
+ * modal-run is built against musl and its twin modal-run-remote against
+ * glibc, so a pattern must mean the same to both: only what POSIX defines is
+ * accepted (no GNU escapes such as \w or \b, counts within RE_DUP_MAX's
+ * portable 255), and regcomp's errors are reported in our own words. */
+#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,16 +43,32 @@ skip_bracket(const char *p)
 	return *p == ']' ? p + 1 : p;
 }
 
-/* A {m}, {m,} or {m,n} bound: the most copies it asks for, or 0 if p is
- * not a bound (then regcomp decides what it is). */
+/* POSIX's smallest RE_DUP_MAX: musl's, where glibc allows 32767. */
+#define PORTABLE_DUP_MAX 255
+
+/* What scanning a pattern found. glibc's compile time explodes on an
+ * expression that can match nothing repeated by *, + or {} (epsilon
+ * closures: (()+)+ nested a few times takes minutes), so that is refused,
+ * as is a ')' glibc would take as a literal where we would not, and a
+ * count that one C library accepts and the other refuses. */
+struct scan {
+	bool empty_repeat;
+	bool big_count;
+	bool bad_brace;      /* a '{' that starts no bound */
+	bool collation;      /* [= =] or [. .] in a bracket */
+};
+
+/* A {m}, {m,} or {m,n} bound at *pp: the most copies it asks for (and *pp
+ * advanced past it), or 0 when the '{' starts no bound, which the caller
+ * refuses: the C libraries read such braces differently (glibc takes {,n}
+ * as {0,n}, musl refuses it). */
 static long
-bound(const char **pp)
+bound(const char **pp, struct scan *sc)
 {
 	const char *p = *pp + 1;
 	long m = 0, n = -1;
 
-	/* glibc reads {,n} as {0,n}. */
-	if ((*p < '0' || *p > '9') && *p != ',')
+	if (*p < '0' || *p > '9')
 		return 0;
 	for (; *p >= '0' && *p <= '9'; p++)
 		m = cap(m * 10 + (*p - '0'));
@@ -61,22 +83,9 @@ bound(const char **pp)
 	if (*p != '}')
 		return 0;
 	*pp = p + 1;
+	if (m > PORTABLE_DUP_MAX || n > PORTABLE_DUP_MAX)
+		sc->big_count = true;
 	return n > m ? n : (m > 0 ? m : 1);
-}
-
-/* What scanning a pattern found. glibc's compile time explodes on an
- * expression that can match nothing repeated by *, + or {} (epsilon
- * closures: (()+)+ nested a few times takes minutes), so that is refused,
- * as is a ')' glibc would take as a literal where we would not. */
-struct scan {
-	bool empty_repeat;
-};
-
-/* GNU zero-width escapes: word boundaries and buffer anchors. */
-static bool
-zero_width_escape(char c)
-{
-	return c != '\0' && strchr("bB<>`'", c) != NULL;
 }
 
 /* Weight of one atom at *pp (advanced past it) and whether it can match
@@ -98,12 +107,18 @@ weight_atom(const char **pp, int depth, bool *nullable, struct scan *sc)
 		if (*p == ')')
 			p++;
 	} else if (*p == '[') {
-		p = skip_bracket(p + 1);
+		const char *end = skip_bracket(p + 1);
+		for (; p + 1 < end; p++)
+			if (p[0] == '[' && (p[1] == '=' || p[1] == '.'))
+				sc->collation = true;
+		p = end;
+	} else if (*p == '{') {
+		sc->bad_brace = true;
+		p++;
 	} else if (*p == '^' || *p == '$') {
 		*nullable = true;
 		p++;
 	} else if (p[0] == '\\' && p[1] != '\0') {
-		*nullable = zero_width_escape(p[1]);
 		p += 2;
 	} else {
 		p++;
@@ -143,14 +158,18 @@ weight_alt(const char **pp, int depth, bool *nullable, struct scan *sc)
 				p++;
 			else if (*p == '+')
 				p++, w = cap(w * 2);
-			else if (*p == '{' && (f = bound(&p)) > 0)
+			else if (*p == '{' && (f = bound(&p, sc)) > 0)
 				w = cap(w * f);
-			else
+			else {
+				if (*p == '{') {
+					sc->bad_brace = true;
+					p++;
+				}
 				break;
+			}
 			if (atom_null)
 				sc->empty_repeat = true;
-			atom_null = atom_null || *q == '*' || (*q == '{' && q[1] == ',') ||
-			    (*q == '{' && q[1] == '0');
+			atom_null = atom_null || *q == '*' || (*q == '{' && q[1] == '0');
 		}
 		seq_null = seq_null && atom_null;
 		sum = cap(sum + w);
@@ -160,8 +179,12 @@ weight_alt(const char **pp, int depth, bool *nullable, struct scan *sc)
 	return sum;
 }
 
-static bool
-has_backref(const char *p)
+/* The first backslash escape outside brackets of a character that is not
+ * special, or 0. POSIX defines only escapes of . [ ] \ ( ) * + ? { } | ^ $
+ * in an extended regex; glibc reads \1-\9 as back-references and \w \s
+ * \b \< \` and others as GNU classes and anchors, musl only some of them. */
+static char
+bad_escape(const char *p)
 {
 	for (; *p != '\0'; p++) {
 		if (*p == '[') {
@@ -169,12 +192,31 @@ has_backref(const char *p)
 			continue;
 		}
 		if (p[0] == '\\' && p[1] != '\0') {
-			if (p[1] >= '1' && p[1] <= '9')
-				return true;
+			if (strchr(".[]\\()*+?{}|^$", p[1]) == NULL)
+				return p[1];
 			p++;
 		}
 	}
-	return false;
+	return 0;
+}
+
+/* regcomp's error in words that do not depend on the C library. */
+static const char *
+regcomp_reason(int rc)
+{
+	switch (rc) {
+	case REG_ECOLLATE: return "invalid collating element in [[. .]]";
+	case REG_ECTYPE:   return "unknown character class in [[: :]]";
+	case REG_EESCAPE:  return "trailing backslash";
+	case REG_EBRACK:   return "unmatched [";
+	case REG_EPAREN:   return "unmatched (";
+	case REG_EBRACE:   return "unmatched {";
+	case REG_BADBR:    return "invalid count in {}";
+	case REG_ERANGE:   return "invalid range in [] (its end sorts before its start)";
+	case REG_ESPACE:   return "out of memory";
+	case REG_BADRPT:   return "*, +, ? or {} with nothing to repeat";
+	default:           return "invalid regular expression";
+	}
 }
 
 /* 0, or -1 with the reason in err. The pattern must match the whole value,
@@ -189,13 +231,21 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 	bool nullable;
 	long weight;
 	int rc;
+	char c;
 
 	if (strlen(pat) > POLICY_MAX_PATTERN) {
 		snprintf(err, errlen, "pattern is longer than %d bytes", POLICY_MAX_PATTERN);
 		return -1;
 	}
-	if (has_backref(pat)) {
+	if ((c = bad_escape(pat)) >= '1' && c <= '9') {
 		snprintf(err, errlen, "pattern: back-references are not allowed");
+		return -1;
+	}
+	if (c != 0) {
+		snprintf(err, errlen, c > ' ' && c < 0x7f ?
+			 "pattern: \\%c is not a POSIX extended regex escape (escape only .[]\\()*+?{}|^$; classes are written [[:alnum:]], [[:space:]], ...)" :
+			 "pattern: \\ before byte 0x%02x is not a POSIX extended regex escape (escape only .[]\\()*+?{}|^$)",
+			 (unsigned char)c);
 		return -1;
 	}
 	weight = weight_alt(&p, 0, &nullable, &sc);
@@ -208,23 +258,34 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 			 "pattern repeats an expression that can match nothing (as in (a*)+)");
 		return -1;
 	}
+	if (sc.bad_brace) {
+		snprintf(err, errlen,
+			 "pattern: a '{' that starts no count {m}, {m,} or {m,n} (write \\{ for a literal one)");
+		return -1;
+	}
+	if (sc.collation) {
+		snprintf(err, errlen,
+			 "pattern: [= =] and [. .] in a bracket are not supported (list the characters)");
+		return -1;
+	}
+	if (sc.big_count) {
+		snprintf(err, errlen, "pattern: a count in {} above %d (POSIX's RE_DUP_MAX, as musl's)",
+			 PORTABLE_DUP_MAX);
+		return -1;
+	}
 	if (weight > POLICY_MAX_PATTERN_WEIGHT) {
 		snprintf(err, errlen, "pattern is too complex (repetition counts multiply past %d)",
 			 POLICY_MAX_PATTERN_WEIGHT);
 		return -1;
 	}
 	if ((rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
-		char msg[128];
-		regerror(rc, re, msg, sizeof(msg));
-		snprintf(err, errlen, "pattern is not a valid extended regex: %s", msg);
+		snprintf(err, errlen, "pattern is not a valid extended regex: %s", regcomp_reason(rc));
 		return -1;
 	}
 	regfree(re);
 	snprintf(wrapped, sizeof(wrapped), "^(%s)$", pat);
 	if ((rc = regcomp(re, wrapped, REG_EXTENDED | REG_NOSUB)) != 0) {
-		char msg[128];
-		regerror(rc, re, msg, sizeof(msg));
-		snprintf(err, errlen, "pattern is not a valid extended regex: %s", msg);
+		snprintf(err, errlen, "pattern is not a valid extended regex: %s", regcomp_reason(rc));
 		return -1;
 	}
 	return 0;

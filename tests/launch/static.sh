@@ -46,4 +46,32 @@ is "$(cat "$TMP/twin.secret")" "as-stand-in" "and the token variable, still whol
 rm -f "$TMP/twin"
 TWIN_OUT="$TMP/twin" "$TMP/alone/modal-run" -s s1 -- true
 check "an embedded launch never execs the twin" test ! -e "$TMP/twin"
+
+# The two programs are built against different C libraries (musl's and
+# glibc's fnmatch and regex) and must decide alike: every policy of the test
+# corpus, and values matched against patterns at launch, with the twin run
+# directly on the same embedded vault.
+differs=""
+for f in "$MODAL_SRC"/tests/policy/good/*.yaml "$MODAL_SRC"/tests/policy/bad/*.yaml; do
+	a=$("$R" policy check "$f" 2>&1; echo "exit $?")
+	b=$("$twin" policy check "$f" 2>&1; echo "exit $?")
+	[ "$a" = "$b" ] || differs+=" $(basename "$f")"
+done
+is "$differs" "" "modal-run and its twin judge every corpus policy alike"
+cat >"$TMP/pat.yaml" <<'YAML'
+version: 1
+secrets:
+  p:
+    keys:
+      "V*": {pattern: "[[:alnum:]_]{1,8}(-[a-f0-9]+)?|é+|.{3}"}
+      "G?": {pattern: "x*"}
+YAML
+differs=""
+for v in abc_123 abc-00ff abc-00fg é éé ééx "a b" ab abcd "a\\b" '' x xx y; do
+	mk p "V1=$v" --force
+	a=$("$R" --policy "$TMP/pat.yaml" -s p -- true 2>&1; echo "exit $?")
+	b=$("$twin" --policy "$TMP/pat.yaml" -s p -- true 2>&1; echo "exit $?")
+	[ "$a" = "$b" ] || differs+=" [$v] $a / $b;"
+done
+is "$differs" "" "modal-run and its twin match values against patterns alike"
 finish
