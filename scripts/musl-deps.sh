@@ -19,7 +19,8 @@ src="$prefix/src"
 # source package -> the binary package whose version we match
 declare -A sources=([libsodium]=libsodium-dev [sqlite3]=libsqlite3-dev
 		    [libyaml]=libyaml-dev [jansson]=libjansson-dev)
-stamp=""
+# The stamp: this recipe and the versions it built.
+stamp="recipe=$(sha256sum <"$0" | cut -c1-16) "
 for s in libsodium sqlite3 libyaml jansson; do
 	v=$(dpkg-query -W -f='${source:Version}' "${sources[$s]}")
 	stamp+="$s=$v "
@@ -80,9 +81,12 @@ done
 # SQLite: the amalgamation generated from the source tree, compiled for the one
 # thing modal-run does with it: read a database, from one thread. No
 # extensions are loaded, so none can be (SQLITE_OMIT_LOAD_EXTENSION).
+# configure's sqlite_cfg.h says what the C library has: without it SQLite
+# falls back to lseek+read for pread and, worse, to whole-second sleep(3) for
+# usleep, so a launch waiting out a writer would wait a second at a time.
 sqlite() (
 	cd "$src/sqlite3" && ./configure && make sqlite3.c &&
-	$CC $CFLAGS -c sqlite3.c -o sqlite3.o \
+	$CC $CFLAGS -D_HAVE_SQLITE_CONFIG_H -I. -c sqlite3.c -o sqlite3.o \
 		-DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_DEFAULT_MEMSTATUS=0 \
 		-DSQLITE_OMIT_DEPRECATED -DSQLITE_OMIT_SHARED_CACHE -DSQLITE_SECURE_DELETE \
 		-DSQLITE_LIKE_DOESNT_MATCH_BLOBS -DSQLITE_USE_URI=1 &&
