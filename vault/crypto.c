@@ -1,89 +1,17 @@
-/* crypto.c — key hierarchy, data keys and authenticated encryption at rest. */
+/* crypto.c — data keys and authenticated encryption at rest (the keyring
+ * itself is keyring.c). */
 #include "crypto.h"
-#include "fdio.h"
 #include "secmem.h"
 
 #include <sodium.h>
 #include <stdio.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define AEAD_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define AEAD_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
 
 _Static_assert(SEAL_OVERHEAD == AEAD_NONCE + AEAD_TAG, "seal layout");
 _Static_assert(WRAPPED_KEY_LEN == AEAD_NONCE + 32 + AEAD_TAG, "wrap layout");
-
-int
-keyring_create_file(const char *path, struct mr_err *e)
-{
-	unsigned char *key = xsecure_alloc(MASTER_KEY_LEN);
-	int rc;
-
-	randombytes_buf(key, MASTER_KEY_LEN);
-	rc = write_file_excl(path, key, MASTER_KEY_LEN, 0600, e);
-	secure_free(key, MASTER_KEY_LEN);
-	return rc;
-}
-
-int
-keyring_load_file(const char *path, struct keyring *kr, struct mr_err *e)
-{
-	struct stat st;
-	ssize_t n;
-	int fd, rc = -1;
-
-	kr->k = NULL;
-	kr->kek_version = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return mr_fail(e, errno == ENOENT ? MR_E_NOTFOUND : MR_E_CONFIG,
-			       "master key %s: %s", path, strerror(errno));
-	/* Trust what was opened, not the path (a swapped file is not ours). */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
-		rc = mr_fail(e, MR_E_CONFIG,
-			     "master key %s: must be a regular file owned by uid %u with mode 0600",
-			     path, (unsigned)geteuid());
-		goto out;
-	}
-	if (st.st_size != MASTER_KEY_LEN) {
-		rc = mr_fail(e, MR_E_CONFIG, "master key %s: %lld bytes, want %d", path,
-			     (long long)st.st_size, MASTER_KEY_LEN);
-		goto out;
-	}
-	kr->k = xsecure_alloc(sizeof(*kr->k));
-	do
-		n = read(fd, kr->k->master, MASTER_KEY_LEN);
-	while (n < 0 && errno == EINTR);
-	if (n != MASTER_KEY_LEN) {
-		rc = mr_fail(e, MR_E_IO, "master key %s: short read", path);
-		keyring_clear(kr);
-		goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
-}
-
-void
-keyring_clear(struct keyring *kr)
-{
-	secure_free(kr->k, sizeof(*kr->k));
-	kr->k = NULL;
-	kr->kek_version = 0;
-}
-
-void
-keyring_derive(const struct keyring *kr, uint64_t id, const char ctx[8],
-	       unsigned char out[32])
-{
-	crypto_kdf_derive_from_key(out, 32, id, ctx, kr->k->master);
-}
 
 /* Associated data: a label and every field, NUL-separated. Names cannot hold
  * NUL, so two different contexts never give the same bytes. */
@@ -99,18 +27,25 @@ context_ad(const char *label, const struct seal_context *ctx, uint32_t kek_versi
 	return n < 0 || (size_t)n >= adlen ? 0 : (size_t)n;
 }
 
-/* The KEK of a version: the current one is derived once and kept. */
+/* The KEK of a key id: the current one is derived once and kept. NULL when
+ * the keyring lacks that master key. */
 static const unsigned char *
 kek_for(struct keyring *kr, uint32_t version)
 {
-	if (kr->kek_version != version && kr->kek_version == 0) {
-		keyring_derive(kr, version, "mv-kek01", kr->k->kek);
-		kr->kek_version = version;
-	}
-	if (kr->kek_version == version)
+	unsigned char *out;
+	size_t slot;
+
+	if (kr->kek_version == version && version != 0)
 		return kr->k->kek;
-	keyring_derive(kr, version, "mv-kek01", kr->k->scratch_kek);
-	return kr->k->scratch_kek;
+	for (slot = 0; slot < kr->nkeys && kr->ids[slot] != version; slot++)
+		;
+	if (slot == kr->nkeys)
+		return NULL;
+	out = kr->kek_version == 0 ? kr->k->kek : kr->k->scratch_kek;
+	crypto_kdf_derive_from_key(out, 32, version, "mv-kek01", kr->k->master[slot]);
+	if (out == kr->k->kek)
+		kr->kek_version = version;
+	return out;
 }
 
 static int
@@ -119,13 +54,13 @@ key_wrap(struct keyring *kr, uint32_t kek_version, const struct seal_context *ct
 {
 	unsigned char ad[512];
 	size_t adlen = context_ad("modal-vault/dek/v1", ctx, kek_version, ad, sizeof(ad));
+	const unsigned char *kek;
 
-	if (adlen == 0)
+	if (adlen == 0 || (kek = kek_for(kr, kek_version)) == NULL)
 		return -1;
 	randombytes_buf(wrapped, AEAD_NONCE);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(wrapped + AEAD_NONCE, NULL, dek, 32,
-						   ad, adlen, NULL, wrapped,
-						   kek_for(kr, kek_version));
+						   ad, adlen, NULL, wrapped, kek);
 	sodium_memzero(kr->k->scratch_kek, 32);
 	return 0;
 }
@@ -136,13 +71,13 @@ key_unwrap(struct keyring *kr, uint32_t kek_version, const struct seal_context *
 {
 	unsigned char ad[512];
 	size_t adlen = context_ad("modal-vault/dek/v1", ctx, kek_version, ad, sizeof(ad));
+	const unsigned char *kek;
 	int rc;
 
-	if (adlen == 0)
+	if (adlen == 0 || (kek = kek_for(kr, kek_version)) == NULL)
 		return -1;
 	rc = crypto_aead_xchacha20poly1305_ietf_decrypt(dek, NULL, NULL,
-		wrapped + AEAD_NONCE, WRAPPED_KEY_LEN - AEAD_NONCE, ad, adlen, wrapped,
-		kek_for(kr, kek_version));
+		wrapped + AEAD_NONCE, WRAPPED_KEY_LEN - AEAD_NONCE, ad, adlen, wrapped, kek);
 	sodium_memzero(kr->k->scratch_kek, 32);
 	return rc == 0 ? 0 : -1;
 }

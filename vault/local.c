@@ -97,6 +97,31 @@ load_workspace(struct vault *v, struct mr_err *e)
 	return rc;
 }
 
+int
+local_current_kek(struct vault *v, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(v->db, "SELECT CAST(v AS INTEGER) FROM meta WHERE k = 'kek_version'",
+		       &st, e) != 0)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v->kek_version = (uint32_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(v->db, e, "reading the current key id");
+	/* A rekey since this vault was opened (a long-running server). */
+	if (!keyring_has(&v->keys, v->kek_version) && keyring_reload(&v->keys, e) != 0)
+		return -1;
+	if (!keyring_has(&v->keys, v->kek_version))
+		return mr_fail(e, MR_E_CONFIG,
+			       "the vault wraps new secrets under master key %u, which %s does not hold",
+			       (unsigned)v->kek_version, v->keys.path);
+	return 0;
+}
+
 /* SQLite counts every allocation under one process-wide mutex unless told
  * not to, and the server's connections then queue on it at every step.
  * Nothing here reads those counts (sqlite3_memory_used, heap limits). Only

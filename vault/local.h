@@ -10,7 +10,7 @@
 #include "remote.h"
 #include "vault.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 /* The statements every server request runs (a token check, a fetch, the
  * audit writer's insert), prepared once per connection and kept: preparing
@@ -24,7 +24,7 @@ struct vault {
 	char *dir;
 	sqlite3 *db;
 	struct keyring keys;
-	uint32_t kek_version;
+	uint32_t kek_version;      /* the key id new versions are wrapped under */
 	struct vault_workspace ws;
 	int readonly;
 	struct remote *remote;     /* set: a vault server, every call goes to remote.h */
@@ -65,6 +65,9 @@ void db_read_end(struct vault *v, int began);
 enum local_mode { LOCAL_CREATE, LOCAL_READWRITE, LOCAL_READONLY };
 int local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e);
 int local_create_workspace(struct vault *v, const char *name, struct mr_err *e);
+/* Inside a write transaction: the key id new versions get (meta, which a
+ * rekey moves on), with the keyring reloaded if it lacks that key. */
+int local_current_kek(struct vault *v, struct mr_err *e);
 
 /* envs.c */
 /* MR_E_INVALID naming what and the rules unless name is a valid name. */

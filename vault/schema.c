@@ -57,6 +57,24 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"CREATE INDEX audit_at ON audit (at_ms);"
 	"INSERT INTO members SELECT 'us-' || hex(randomblob(11)), id, 'owner', 'owner', created_at"
 	"  FROM workspaces;",
+	/* 3: rekey. kek_version is the id of the master key (keyring.c) that
+	 * wraps a version's data key; kek_ids lists the ids still in use, and
+	 * the foreign key makes retiring one fail while any row still needs it,
+	 * whoever wrote that row. The index finds the rows a rekey has left to
+	 * do without reading the others. SQLite cannot add a foreign key to a
+	 * table: the table is rebuilt, rows copied as they are. */
+	"CREATE TABLE kek_ids (id INTEGER PRIMARY KEY);"
+	"INSERT INTO kek_ids SELECT kek_version FROM secret_versions"
+	"  UNION SELECT CAST(v AS INTEGER) FROM meta WHERE k = 'kek_version';"
+	"CREATE TABLE secret_versions_3 ("
+	"  secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,"
+	"  version INTEGER NOT NULL, keys TEXT NOT NULL, sealed BLOB NOT NULL,"
+	"  wrapped_key BLOB NOT NULL, kek_version INTEGER NOT NULL REFERENCES kek_ids(id),"
+	"  created_at INTEGER NOT NULL, PRIMARY KEY (secret_id, version));"
+	"INSERT INTO secret_versions_3 SELECT * FROM secret_versions;"
+	"DROP TABLE secret_versions;"
+	"ALTER TABLE secret_versions_3 RENAME TO secret_versions;"
+	"CREATE INDEX secret_versions_kek ON secret_versions (kek_version);",
 };
 
 int

@@ -470,7 +470,7 @@ secret_write(struct vault *v, const char *env, const char *name,
 	}
 	if (db_begin(v->db, e) != 0)
 		goto out;
-	if (env_must_exist(v, env, e) != 0 ||
+	if (local_current_kek(v, e) != 0 || env_must_exist(v, env, e) != 0 ||
 	    next_version(v, env, name, want, id, &version, e) != 0)
 		goto rollback;
 	ctx = (struct seal_context){ v->ws.workspace_id, env, name, id, version };

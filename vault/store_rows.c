@@ -26,6 +26,30 @@ sealed_rows_size(const struct sealed_row *rows, size_t n)
 	return total;
 }
 
+/* Every row's key id in the keyring: one the keyring lacks means a rekey
+ * moved rows on since it was read, so it is read again, once. Costs a launch
+ * nothing when no rekey intervened: the ids come with the rows. */
+static int
+keys_present(struct keyring *kr, const char *env, const char *const *names,
+	     const struct sealed_row *rows, size_t n, struct mr_err *e)
+{
+	size_t i;
+	int reloaded = 0;
+
+	for (i = 0; i < n; i++) {
+		if (keyring_has(kr, rows[i].kek_version))
+			continue;
+		if (!reloaded && keyring_reload(kr, e) != 0)
+			return -1;
+		reloaded = 1;
+		if (!keyring_has(kr, rows[i].kek_version))
+			return mr_fail(e, MR_E_CONFIG,
+				       "secret '%s' in '%s' is wrapped under master key %u, which %s does not hold",
+				       names[i], env, (unsigned)rows[i].kek_version, kr->path);
+	}
+	return 0;
+}
+
 int
 sealed_rows_open(struct keyring *kr, const char *ws_id, const char *env,
 		 const char *const *names, const struct sealed_row *rows, size_t n,
@@ -36,6 +60,8 @@ sealed_rows_open(struct keyring *kr, const char *ws_id, const char *env,
 	struct vault_item *items;
 	struct seal_context ctx;
 
+	if (keys_present(kr, env, names, rows, n, e) != 0)
+		return -1;
 	for (i = 0; i < n; i++)
 		nitems += items_bound(rows[i].sealed_len - SEAL_OVERHEAD);
 	out->bundles = out->arena;

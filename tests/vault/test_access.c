@@ -903,7 +903,7 @@ test_migration_from_schema_1(void **state)
 	/* A launch never migrates: it says what to do. */
 	assert_int_equal(vault_open_readonly(vurl, &v, &e), -1);
 	assert_int_equal(e.kind, MR_E_CONFIG);
-	assert_string_equal(e.msg, "vault database schema 1 is older than this program's (2):"
+	assert_string_equal(e.msg, "vault database schema 1 is older than this program's (3):"
 			    " run any modal-vault command to migrate it");
 
 	v = open_url(vurl);

@@ -20,9 +20,14 @@ setup(void **state)
 {
 	(void)state;
 	assert_int_equal(secmem_init(), 0);
+	memset(&kr, 0, sizeof(kr));
 	kr.k = xsecure_alloc(sizeof(*kr.k));
-	kr.kek_version = 0;
-	randombytes_buf(kr.k->master, MASTER_KEY_LEN);
+	sodium_memzero(kr.k, sizeof(*kr.k));
+	/* Keys 1 and 2, as during a rekey. */
+	randombytes_buf(kr.k->master, sizeof(kr.k->master));
+	kr.ids[0] = 1;
+	kr.ids[1] = 2;
+	kr.nkeys = 2;
 	return 0;
 }
 
@@ -76,12 +81,13 @@ test_bound_to_context(void **state)
 	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		assert_int_equal(bundle_open(&kr, 1, &others[i], sealed, sizeof(sealed),
 					     wrapped, out), -1);
-	/* Another KEK version, or another master key, cannot unwrap. */
+	/* Another key id, a key the ring lacks, or another master key, cannot unwrap. */
 	assert_int_equal(bundle_open(&kr, 2, &base, sealed, sizeof(sealed), wrapped, out), -1);
-	kr.k->master[0] ^= 1;
+	assert_int_equal(bundle_open(&kr, 3, &base, sealed, sizeof(sealed), wrapped, out), -1);
+	kr.k->master[0][0] ^= 1;
 	kr.kek_version = 0;   /* forget the cached KEK of the right key */
 	assert_int_equal(bundle_open(&kr, 1, &base, sealed, sizeof(sealed), wrapped, out), -1);
-	kr.k->master[0] ^= 1;
+	kr.k->master[0][0] ^= 1;
 	kr.kek_version = 0;
 	assert_int_equal(bundle_open(&kr, 1, &base, sealed, sizeof(sealed), wrapped, out), 0);
 }

@@ -68,6 +68,8 @@ int cmd_members_list(struct cli *c);
 int cmd_members_add(struct cli *c);
 int cmd_members_update(struct cli *c);
 int cmd_members_remove(struct cli *c);
+/* cmd_rekey.c */
+int cmd_rekey(struct cli *c);
 /* cmd_audit.c */
 int cmd_audit(struct cli *c);
 /* Records a change made by a local command, as the server records its own:

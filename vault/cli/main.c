@@ -70,6 +70,8 @@ static const struct command commands[] = {
 	  "read the audit log, oldest first (T: 2026-11-23T12:00:00Z, 2026-11-23 or an age: 12h, 7d)" },
 	{ "migrate", NULL, O_SERVER | O_JSON, 0, 0, cmd_migrate, "migrate [--json]",
 	  "bring the store's schema up to date (a file: vault or a postgres:// store)" },
+	{ "rekey", NULL, O_SERVER | O_YES | O_JSON, 0, 0, cmd_rekey, "rekey [-y] [--json]",
+	  "new master key: rewrap every data key, destroy the old key (file: or postgres:// store)" },
 	/* No run: serve parses its own options (vault/server/serve.c). */
 	{ "serve", NULL, 0, 0, -1, NULL,
 	  "serve [--listen HOST:PORT|unix:PATH]... [--store URL] [--tls-cert F --tls-key F]",

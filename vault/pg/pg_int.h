@@ -27,7 +27,7 @@ struct pg {
 	const struct pg_dl *pq;
 	PGconn *conn;
 	struct keyring keys;
-	uint32_t kek_version;
+	uint32_t kek_version;                      /* the key id new versions get */
 	struct vault_workspace ws;
 	int readonly;
 	int in_tx;                                 /* between pg_begin and commit/rollback */
@@ -92,6 +92,10 @@ int pg_schema_migrate(struct pg *p, int *from, struct mr_err *e);
 int pg_schema_check(struct pg *p, struct mr_err *e);
 /* pg_open.c */
 int pg_workspace_load(struct pg *p, struct mr_err *e);
+/* pg_rekey.c */
+/* Before sealing a write: the key id new versions get (meta, which a rekey
+ * moves on), with the keyring reloaded if it lacks that key. */
+int pg_current_kek(struct pg *p, struct mr_err *e);
 /* pg_envs.c */
 int pg_env_must_exist(struct pg *p, const char *env, struct mr_err *e);
 /* pg_members.c */

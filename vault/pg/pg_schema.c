@@ -60,6 +60,15 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
 	"INSERT INTO members (id, workspace_id, name, role, created_at)"
 	"  SELECT 'us-' || substr(md5(random()::text || id), 1, 22), id,"
 	"  'owner', 'owner', created_at FROM workspaces;",
+	/* 3: rekey, as the embedded store's migration 3: kek_version is the id
+	 * of the master key wrapping a version's data key; kek_ids lists those
+	 * in use and the foreign key refuses to retire one a row still needs;
+	 * the index finds the rows a rekey has left. */
+	"CREATE TABLE kek_ids (id integer PRIMARY KEY);"
+	"INSERT INTO kek_ids SELECT kek_version FROM secret_versions"
+	"  UNION SELECT v::integer FROM meta WHERE k = 'kek_version';"
+	"CREATE INDEX secret_versions_kek ON secret_versions (kek_version);"
+	"ALTER TABLE secret_versions ADD FOREIGN KEY (kek_version) REFERENCES kek_ids(id);",
 };
 
 /* Every server of a cluster may start at once: one takes this lock and

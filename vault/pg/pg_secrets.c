@@ -193,6 +193,8 @@ seal_and_store(struct pg *p, struct write *w, int *stored, struct mr_err *e)
 	struct pg_params pp = { 0 };
 	PGresult *r;
 
+	if (pg_current_kek(p, e) != 0)
+		return -1;
 	if (bundle_seal(&p->keys, p->kek_version, &ctx, w->plain, w->plain_len, w->sealed,
 			w->wrapped) != 0)
 		return mr_fail(e, MR_E_INTERNAL, "sealing secret '%s' failed", w->name);
