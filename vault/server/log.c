@@ -20,8 +20,10 @@
 #define LOG_PACE_MS 5
 /* Two of these: workers fill one while the writer writes the other. A
  * worker that finds it full waits for the writer, as it would have waited
- * for its own write(2). */
-#define LOG_BUF (64 * 1024)
+ * for its own write(2); at ~110 bytes a line, one holds a busy server's
+ * lines of a tenth of a second, so a writer kept off the CPU a while by
+ * other jobs does not stall the workers. */
+#define LOG_BUF (256 * 1024)
 
 static struct {
 	pthread_mutex_t mu;
