@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The server's edges: body, header, connection and time limits answered in
-# JSON; SIGTERM draining a request in flight and exiting 0; TLS with a
-# self-signed certificate; a Unix socket; bad start-up options.
+# JSON; SIGTERM draining a request in flight and exiting 0, SIGHUP ignored;
+# TLS with a self-signed certificate; a Unix socket; bad start-up options.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/server_lib.sh"
 
@@ -181,6 +181,25 @@ kill -INT "$SERVER_PID"
 wait "$SERVER_PID" && status=0 || status=$?
 SERVER_PID=
 check "SIGINT exits 0 too (got $status)" test "$status" = 0
+
+# ---- SIGHUP is logged and ignored: nothing cut off, the server goes on
+start_server
+printf '{"name":"hup","env":{"A":"%s"}}' "$(head -c 3000 /dev/zero | tr '\0' h)" >"$TMP/hup.json"
+curl -s -o /dev/null -w '%{http_code}' -H "$OWNER" -H 'Content-Type: application/json' \
+	--limit-rate 1500 --data-binary @"$TMP/hup.json" "$URL/v1/secrets" >"$TMP/hup.code" &
+upload=$!
+sleep 0.5
+kill -HUP "$SERVER_PID"
+sleep 0.3
+check "the server is still running after SIGHUP" kill -0 "$SERVER_PID"
+req GET /healthz
+expect 200 "new requests answered after SIGHUP"
+wait "$upload"
+check "the request in flight when SIGHUP came finished: $(cat "$TMP/hup.code")" \
+	test "$(cat "$TMP/hup.code")" = 201
+check "the log says SIGHUP was ignored" grep -q "SIGHUP received: ignored" "$TMP/serve.log"
+stop_server
+check "SIGTERM after SIGHUP still drains and exits 0" test "$STOP_STATUS" = 0
 
 # ---- TLS with a self-signed certificate
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \

@@ -68,7 +68,7 @@ static const char usage_text[] =
 	"(a postgres:// store also needs MODAL_VAULT_MASTER_KEY: docs/scaling.md), on\n"
 	DEFAULT_LISTEN " unless --listen says otherwise. Prints the vault's public key and\n"
 	"the addresses it listens on; logs one line per request to stderr. SIGTERM\n"
-	"drains and exits 0.\n";
+	"drains and exits 0; SIGHUP is logged and ignored.\n";
 
 static int
 parse_number(const char *opt, const char *s, unsigned long long min, unsigned long long max,
@@ -403,14 +403,24 @@ start_all(struct server *s, struct serve_opts *o, const struct tls_files *t, str
 	return 0;
 }
 
+/* Waits for SIGTERM or SIGINT. SIGHUP is logged and ignored: there is
+ * nothing to reload (options are fixed at start, the store is read on every
+ * request) or reopen (the log is standard error, whoever holds its other
+ * end rotates it), and its default action would end the server at once,
+ * cutting off the requests in flight and the queued audit records that
+ * SIGTERM lets finish (a closed terminal, or kill -HUP from habit). */
 static int
 wait_for_signal(const sigset_t *set)
 {
 	int sig = 0;
 
-	while (sigwait(set, &sig) != 0)
-		;
-	return sig;
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			return sig;
+		log_line("SIGHUP received: ignored (nothing to reload; SIGTERM drains and exits)");
+	}
 }
 
 static void
@@ -451,10 +461,12 @@ serve_main(int argc, char **argv)
 		return die(EXIT_OSERR, "cannot turn core dumps off: %s", strerror(errno));
 	if (o.tls_cert != NULL && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 		return die(EXIT_CONFIG, "this libmicrohttpd has no TLS support");
-	/* Workers inherit the mask: only this thread takes SIGTERM and SIGINT. */
+	/* Workers inherit the mask: only this thread takes SIGTERM, SIGINT and
+	 * SIGHUP. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (log_start() != 0)
 		return die(EXIT_OSERR, "cannot start the log writer");
