@@ -22,8 +22,8 @@ test_fresh_and_again(void **state)
 	assert_int_equal(from, 0);
 	assert_int_equal(to, PG_SCHEMA_VERSION);
 	assert_string_equal(pgt_sql("SELECT string_agg(version::text, ',' ORDER BY version)"
-				    " FROM schema_version"), "1,2");
-	assert_int_equal(pgt_int("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"), 10);
+				    " FROM schema_version"), "1,2,3");
+	assert_int_equal(pgt_int("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"), 11);
 	assert_ok(pg_migrate(pgt_url, &from, &to, &e), e);
 	assert_int_equal(from, PG_SCHEMA_VERSION);
 	assert_int_equal(pgt_int("SELECT count(*) FROM schema_version"), PG_SCHEMA_VERSION);
@@ -40,9 +40,10 @@ test_upgrade_from_1(void **state)
 
 	(void)state;
 	pgt_sql("DROP TABLE audit, proxy_token_envs, tokens, members;"
-		" DELETE FROM schema_version WHERE version = 2");
+		" DROP TABLE kek_ids CASCADE; DROP INDEX secret_versions_kek;"
+		" DELETE FROM schema_version WHERE version >= 2");
 	assert_fails(vault_open_readonly(pgt_url, &p, &e), e, MR_E_CONFIG,
-		     "schema 1 is older than this program's (2): run 'modal-vault migrate'");
+		     "schema 1 is older than this program's (3): run 'modal-vault migrate'");
 	p = pgt_open();
 	assert_ok(vault_owner(p, &owner, &e), e);
 	assert_string_equal(owner.name, "owner");
@@ -60,10 +61,10 @@ test_newer_refused(void **state)
 	(void)state;
 	pgt_sql("INSERT INTO schema_version VALUES (99, 0)");
 	assert_fails(pg_migrate(pgt_url, &from, &to, &e), e, MR_E_CONFIG,
-		     "schema 99 is newer than this program knows (2): upgrade modal-vault");
+		     "schema 99 is newer than this program knows (3): upgrade modal-vault");
 	assert_fails(vault_open(pgt_url, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
 	assert_fails(vault_open_readonly(pgt_url, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
-	assert_int_equal(pgt_int("SELECT count(*) FROM schema_version"), 3);
+	assert_int_equal(pgt_int("SELECT count(*) FROM schema_version"), 4);
 }
 
 static void *
