@@ -22,6 +22,20 @@ req GET /v1/secrets -H "$OWNER" -H "X-Padding: $(head -c 5000 /dev/zero | tr '\0
 expect_error 431 too_large "headers over --max-header"
 req GET /v1/secrets -H "$OWNER" -H "X-Padding: $(head -c 3000 /dev/zero | tr '\0' p)"
 expect 200 "headers under --max-header"
+req GET /v1/secrets -H "$OWNER" -H "X-Padding: $(head -c 7900 /dev/zero | tr '\0' p)"
+expect_error 431 too_large "headers just under twice --max-header"
+# Past libmicrohttpd's buffer (twice the limit and 16 KiB) it answers 431
+# itself, with its own HTML body, before any of our code sees the request;
+# no option of its changes that body (docs/protocol.md, "Limits"). What we
+# can still promise: a 431, the connection closed, the server unharmed, a
+# line in the log.
+code=$(curl -s -o "$TMP/huge.out" -D "$TMP/huge.h" -w '%{http_code}' -H "$OWNER" \
+	-H "X-Padding: $(head -c 40000 /dev/zero | tr '\0' p)" "$URL/v1/secrets")
+check "headers far over --max-header -> $code (libmicrohttpd's own answer)" test "$code" = 431
+check "... and the connection is closed" grep -qi '^Connection: close' "$TMP/huge.h"
+check "... and logged" grep -q "libmicrohttpd: .*431" "$TMP/serve.log"
+req GET /v1/secrets -H "$OWNER"
+expect 200 "the server answers normally after it"
 long=$(head -c 600 /dev/zero | tr '\0' s)
 req GET "/v1/secrets/$long" -H "$OWNER"
 expect_error 414 too_large "a path over 511 bytes"

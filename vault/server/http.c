@@ -291,7 +291,10 @@ http_daemon_start(struct server *s, struct http_front *f, const char *tls_cert,
 			 MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
 	/* The read buffer must hold the request line and headers; twice the
 	 * header limit leaves room for the write side, so an oversized request
-	 * reaches us and gets a JSON 431 instead of libmicrohttpd's own page. */
+	 * reaches us and gets a JSON 431 instead of libmicrohttpd's own page.
+	 * Past the pool libmicrohttpd answers alone, whatever its size
+	 * (docs/protocol.md, "Limits"), and a larger one costs every request:
+	 * libmicrohttpd zeroes all of it between keep-alive requests. */
 	size_t pool = 2 * lim->header_max + 16384;
 	/* Beyond the soft limit connections are still accepted and answered 503,
 	 * up to this hard limit where the kernel backlog takes over. */
