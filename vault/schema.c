@@ -125,7 +125,7 @@ schema_version(sqlite3 *db, int *version, struct mr_err *e)
 int
 schema_check(sqlite3 *db, struct mr_err *e)
 {
-	int version;
+	int version = 0;
 
 	if (schema_version(db, &version, e) != 0)
 		return -1;
@@ -144,7 +144,7 @@ int
 schema_migrate(sqlite3 *db, struct mr_err *e)
 {
 	char sql[64];
-	int version, v;
+	int version = 0, v;
 
 	if (schema_version(db, &version, e) != 0)
 		return -1;
