@@ -63,8 +63,8 @@ audit_yield_end(struct audit_queue *q)
 }
 
 /* from + ms (the condition variables wait on CLOCK_MONOTONIC). */
-static struct timespec
-after_ms(struct timespec from, long ms)
+struct timespec
+timespec_after_ms(struct timespec from, long ms)
 {
 	from.tv_nsec += ms * 1000 * 1000;
 	from.tv_sec += from.tv_nsec / 1000000000L;
@@ -80,7 +80,7 @@ wait_for_workers(struct audit_queue *q)
 	if (atomic_load(&q->workers_writing) == 0)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	until = after_ms(now, 2);
+	until = timespec_after_ms(now, 2);
 	pthread_mutex_lock(&q->mu);
 	atomic_store(&q->writer_waiting, 1);
 	while (atomic_load(&q->workers_writing) > 0 &&
@@ -119,7 +119,7 @@ append_batch(struct audit_queue *q, const struct vault_audit_record *recs, size_
 static size_t
 take(struct audit_queue *q, size_t *first)
 {
-	struct timespec until = after_ms(q->last_commit, AUDIT_PACE_MS);
+	struct timespec until = timespec_after_ms(q->last_commit, AUDIT_PACE_MS);
 	size_t n;
 
 	pthread_mutex_lock(&q->mu);
@@ -223,7 +223,7 @@ audit_settle(struct audit_queue *q)
 	uint64_t target;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	until = after_ms(now, 2000);
+	until = timespec_after_ms(now, 2000);
 	pthread_mutex_lock(&q->mu);
 	target = q->submitted;
 	while (q->written < target &&

@@ -209,6 +209,8 @@ void audit_stop(struct audit_queue *q);
 /* Around a worker's store writes: the audit writer starts no commit meanwhile. */
 void audit_yield_begin(struct audit_queue *q);
 void audit_yield_end(struct audit_queue *q);
+/* t + ms, for condition variables on CLOCK_MONOTONIC. */
+struct timespec timespec_after_ms(struct timespec t, long ms);
 
 /* log.c: lines are written by a thread of their own from log_start to
  * log_stop (which writes out what is left), directly before and after. */

@@ -94,15 +94,6 @@ write_all(const char *p, size_t len)
 	}
 }
 
-static struct timespec
-after_ms(struct timespec t, long ms)
-{
-	t.tv_nsec += ms * 1000 * 1000;
-	t.tv_sec += t.tv_nsec / 1000000000L;
-	t.tv_nsec %= 1000000000L;
-	return t;
-}
-
 /* Waits for lines, then (unless a worker waits for space) until LOG_PACE_MS
  * after the last write; swaps the buffers and writes the full one outside
  * the lock. Only this thread writes while it runs, so lines keep their
@@ -121,7 +112,7 @@ writer_main(void *arg)
 			pthread_cond_wait(&lg.ready, &lg.mu);
 		if (lg.len == 0)
 			break;
-		until = after_ms(lg.last_write, LOG_PACE_MS);
+		until = timespec_after_ms(lg.last_write, LOG_PACE_MS);
 		while (!lg.full && !lg.stopping &&
 		       pthread_cond_timedwait(&lg.ready, &lg.mu, &until) == 0)
 			;
