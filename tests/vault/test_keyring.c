@@ -18,6 +18,7 @@
 
 #include "access.h"
 #include "crypto.h"
+#include "local.h"
 #include "rekey.h"
 #include "secmem.h"
 #include "vault.h"
@@ -328,6 +329,44 @@ test_rekey_interrupted_and_resumed(void **state)
 	assert_memory_equal(pk1, pk2, 32);
 }
 
+/* A vault kept open (a long-running server) that read the keyring while a
+ * rekey was under way: once the rekey is done, its next write drops the
+ * retired key from its memory rather than holding it until it exits. */
+static void
+test_open_vault_drops_retired_key(void **state)
+{
+	char vdir[128], url[160], token_id[64], secret[TOKEN_SECRET_LEN + 1];
+	struct vault_item item = { "V", (unsigned char *)"late", 4 };
+	struct rekey_options o;
+	struct rekey_report r;
+	struct vault *v;
+	struct mr_err e = { 0 };
+	size_t stop = 1;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	o = (struct rekey_options){ 1, stop_now, &stop };
+	snprintf(vdir, sizeof(vdir), "%s/s", top);
+	make_vault(vdir, url, sizeof(url), token_id, secret);
+	assert_int_equal(vault_open(url, &v, &e), 0);
+	if ((pid = fork()) == 0)
+		_exit(store_rekey(url, &o, &r, &e) == 0 ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 9);
+	if (vault_secret_put(v, "main", "late1", &item, 1, 1, NULL, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(v->keys.nkeys, 2);
+	if (store_rekey(url, NULL, &r, &e) != 0)
+		fail_msg("%s", e.msg);
+	if (vault_secret_put(v, "main", "late2", &item, 1, 1, NULL, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_int_equal(v->keys.nkeys, 1);
+	assert_int_equal(v->keys.ids[0], 2);
+	vault_close(v);
+	expect_readable(url, token_id, secret);
+}
+
 /* A row under a key the keyring lacks: refused, the keyring untouched. */
 static void
 test_rekey_unknown_key_id(void **state)
@@ -380,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_rekey_interrupted_and_resumed),
 		cmocka_unit_test(test_rekey_unknown_key_id),
+		cmocka_unit_test(test_open_vault_drops_retired_key),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
