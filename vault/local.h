@@ -30,6 +30,9 @@ struct vault {
 	struct remote *remote;     /* set: a vault server, every call goes to remote.h */
 	struct pg *pg;             /* set: a PostgreSQL store, every call goes to pg/pg.h */
 	sqlite3_stmt *hot[HOT_COUNT];  /* prepared on first use, finalized by vault_close */
+	/* A token's last use, to write once the caller's snapshot ends. */
+	char touch_token[TOKEN_ID_LEN + 1];
+	int64_t touch_at;
 };
 
 /* schema.c */

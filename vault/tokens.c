@@ -363,21 +363,57 @@ fail:
  * a failed write does not deny a valid token. */
 #define TOKEN_TOUCH_INTERVAL 60
 
+static int
+token_write_use(struct vault *v, const char *token_id, int64_t now)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_hot(v, HOT_TOKEN_TOUCH, "UPDATE tokens SET last_used_at = ?3 WHERE id = ?1"
+		   " AND workspace_id = ?2 AND last_used_at < ?3", &st, NULL) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, token_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	db_hot_done(st);
+	return rc;
+}
+
+/* Inside a caller's read snapshot (vault_read_begin) the write waits for
+ * vault_read_end: a write there would have to wait for the writer's lock
+ * while holding the snapshot, or fail on a stale one. */
 static void
 token_touch(struct vault *v, struct vault_token *t, int64_t now)
 {
-	sqlite3_stmt *st;
-
-	if (v->readonly || now - t->last_used_at < TOKEN_TOUCH_INTERVAL ||
-	    db_hot(v, HOT_TOKEN_TOUCH, "UPDATE tokens SET last_used_at = ?3 WHERE id = ?1"
-		   " AND workspace_id = ?2 AND last_used_at < ?3", &st, NULL) != 0)
+	if (v->readonly || now - t->last_used_at < TOKEN_TOUCH_INTERVAL)
 		return;
-	sqlite3_bind_text(st, 1, t->token_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	if (sqlite3_step(st) == SQLITE_DONE)
+	if (!sqlite3_get_autocommit(v->db)) {
+		snprintf(v->touch_token, sizeof(v->touch_token), "%s", t->token_id);
+		v->touch_at = now;
+		return;
+	}
+	if (token_write_use(v, t->token_id, now) == 0)
 		t->last_used_at = now;
-	db_hot_done(st);
+}
+
+int
+vault_read_begin(struct vault *v, struct mr_err *e)
+{
+	if (v->remote != NULL || v->pg != NULL)
+		return 0;
+	return db_read_begin(v, e);
+}
+
+void
+vault_read_end(struct vault *v, int began)
+{
+	if (began != 1)
+		return;
+	db_read_end(v, began);
+	if (v->touch_token[0] != '\0' && sqlite3_get_autocommit(v->db))
+		token_write_use(v, v->touch_token, v->touch_at);
+	v->touch_token[0] = '\0';
 }
 
 /* After the hash matched: the token's state and, for API tokens, its member.

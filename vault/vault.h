@@ -90,6 +90,14 @@ int vault_open(const char *url, struct vault **out, struct mr_err *e);
  * (modal-run): the embedded store's SQLite allocates from an arena it never
  * hands back (sqlite_arena.c). Call before anything opens a vault. */
 void vault_short_lived(void);
+
+/* One read snapshot for the calls made on v until vault_read_end: a
+ * server's request checks its token and fetches in one transaction, not
+ * two. 1 when begun, 0 when there is nothing to do (not the embedded store,
+ * or a transaction is open already), -1 on error (e says why). A token's
+ * last use is written after the snapshot ends, never inside it. */
+int vault_read_begin(struct vault *v, struct mr_err *e);
+void vault_read_end(struct vault *v, int began);
 /* For launches: a read-only connection, which never writes or checkpoints
  * the store; only vault_fetch and the metadata reads work on it. */
 int vault_open_readonly(const char *url, struct vault **out, struct mr_err *e);

@@ -108,8 +108,13 @@ expect_error 404 not_found "versions of an unknown secret"
 
 # ---- the launcher's fetch
 "$FETCH_TOOL" request "$TMP/launch" main db >"$TMP/fetch.json"
+# The fetch checks its token in the fetch's own snapshot; the token's last
+# use is still written (once that snapshot ends).
+store_sql "UPDATE tokens SET last_used_at = 0 WHERE id = '$OID'"
 json POST /v1/fetch "$(cat "$TMP/fetch.json")" -H "$OWNER"
 expect 200 "fetch"
+is "$(store_sql "SELECT last_used_at > 0 FROM tokens WHERE id = '$OID'" | sed 's/^t$/1/')" 1 \
+	"the fetch wrote its token's last use"
 cp "$BODY" "$TMP/answer.json"
 check "the answer opens for its launch, with the stored values" bash -c \
 	"'$FETCH_TOOL' open '$TMP/launch' '$VAULT_KEY' <'$TMP/answer.json' | grep -qx 'db v2 PASS=pw-v2'"

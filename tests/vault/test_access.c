@@ -409,6 +409,52 @@ test_last_used_coalesced(void **state)
 	vault_close(v);
 }
 
+/* Inside a read snapshot (a server's fetch) the token's use is written when
+ * the snapshot ends, not inside it; a fetch in the same snapshot works. */
+static void
+test_last_used_after_snapshot(void **state)
+{
+	char secret[TOKEN_SECRET_LEN + 1];
+	struct vault *v = open_url(url), *other = open_url(url);
+	const char *names[] = { "snap" };
+	struct vault_item item = { "K", (const unsigned char *)"v", 1 };
+	struct vault_identity who;
+	struct vault_fetch f;
+	struct vault_token t;
+	struct mr_err e = { 0 };
+	int64_t now = time(NULL);
+	sqlite3 *writer;
+	char path[400];
+	int began;
+
+	(void)state;
+	token_new(v, VAULT_TOKEN_API, NULL, 0, &t, secret);
+	if (vault_secret_put(v, NULL, "snap", &item, 1, 1, NULL, &e) != 0)
+		fail_msg("%s", e.msg);
+	/* Another process holds the write lock meanwhile (the audit writer,
+	 * say): a write inside the snapshot would wait for it (5 s). */
+	snprintf(path, sizeof(path), "%s/vault.db", dir);
+	assert_int_equal(sqlite3_open(path, &writer), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(writer, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(began = vault_read_begin(v, &e), 1);
+	/* Nested: nothing more to begin. */
+	assert_int_equal(vault_read_begin(v, &e), 0);
+	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret,
+					    TOKEN_SECRET_LEN, &who, &e), 0);
+	assert_true(time(NULL) - now < 2);
+	if (vault_fetch(v, NULL, names, 1, &f, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_memory_equal(f.bundles[0].items[0].value, "v", 1);
+	vault_fetch_free(&f);
+	assert_int_equal(last_used(other, t.token_id), 0);
+	sqlite3_exec(writer, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(writer);
+	vault_read_end(v, began);
+	assert_true(last_used(other, t.token_id) >= now);
+	vault_close(other);
+	vault_close(v);
+}
+
 static void
 test_members_and_last_owner(void **state)
 {
@@ -948,6 +994,7 @@ main(void)
 		cmocka_unit_test(test_secret_never_at_rest),
 		cmocka_unit_test(test_readonly_verify),
 		cmocka_unit_test(test_last_used_coalesced),
+		cmocka_unit_test(test_last_used_after_snapshot),
 		cmocka_unit_test(test_members_and_last_owner),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_proxy_token_environments),

@@ -104,6 +104,7 @@ struct request {
 	char refuse_msg[160];
 	/* Who is calling, once authenticated. */
 	struct thread_ctx *ctx;
+	int snapshot;                /* 1: a read snapshot spans token check and handler */
 	struct vault_identity who;
 	int authenticated;
 	char token_id[TOKEN_ID_LEN + 1]; /* verified, or claimed when well formed */

@@ -181,6 +181,14 @@ request_admit(struct request *r)
 		reply_error(r, 503, "unavailable", "the store cannot be opened: %s", e.msg);
 		return -1;
 	}
+	/* A fetch checks its token and reads its bundles in one snapshot: one
+	 * read transaction's shared-memory locks, not two. */
+	if (rt->handle == h_fetch && rt->auth == AUTH_API &&
+	    (r->snapshot = vault_read_begin(r->ctx->v, &e)) < 0) {
+		reply_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+		reply_error(r, 503, "unavailable", "the store cannot be read: %s", e.msg);
+		return -1;
+	}
 	if (rt->auth != AUTH_API)
 		return 0;
 	/* Verifying a token may write its last use. */
@@ -210,6 +218,12 @@ router_dispatch(struct request *r)
 		rt->handle(r);
 		if (writes)
 			audit_yield_end(r->srv->audit);
+	}
+	if (r->snapshot == 1) {
+		/* Ending it may write the token's last use. */
+		audit_yield_begin(r->srv->audit);
+		vault_read_end(r->ctx->v, r->snapshot);
+		audit_yield_end(r->srv->audit);
 	}
 	/* Refused requests are audited too: they are attempts. */
 	if (rt->action != NULL)
