@@ -256,11 +256,14 @@ static int
 run_failed_state(struct pg *p, const PGresult *r, const char *what, struct mr_err *e)
 {
 	const char *state = r != NULL ? p->pq->resultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *constraint = r != NULL ? p->pq->resultErrorField(r, PG_DIAG_CONSTRAINT_NAME)
+					   : NULL;
 	const char *msg = r != NULL ? p->pq->resultErrorMessage(r) : "";
 	char line[256];
 	enum mr_kind kind;
 
 	snprintf(p->sqlstate, sizeof(p->sqlstate), "%s", state != NULL ? state : "");
+	snprintf(p->constraint, sizeof(p->constraint), "%s", constraint != NULL ? constraint : "");
 	if (*msg == '\0')
 		msg = p->pq->errorMessage(p->conn);
 	kind = kind_of(p, p->sqlstate);

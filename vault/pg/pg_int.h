@@ -34,6 +34,7 @@ struct pg {
 	int broken;                                /* gave no answer in time: drop it */
 	int answer_ms;                             /* how long an answer may take */
 	char sqlstate[6];                          /* of the last failure, "" if none */
+	char constraint[64];                       /* the constraint it names, if any */
 	const char *prepared[PG_MAX_PREPARED];     /* statements prepared on conn */
 	size_t nprepared;
 };

@@ -210,6 +210,13 @@ seal_and_store(struct pg *p, struct write *w, int *stored, struct mr_err *e)
 		pp_text(&pp, w->name);
 	}
 	r = pg_run(p, w->version == 1 ? INSERT_FIRST : INSERT_NEXT, &pp, "storing a secret", e);
+	/* A rekey may retire the key id read above before this insert lands:
+	 * the foreign key refuses the row, and the write is to be made again. */
+	if (r == NULL && pg_state_is(p, "23503") &&
+	    strcmp(p->constraint, "secret_versions_kek_version_fkey") == 0)
+		return mr_fail(e, MR_E_CONFLICT,
+			       "secret '%s' not written: a rekey retired the vault's key meanwhile; write it again",
+			       w->name);
 	if (r == NULL)
 		return pg_state_is(p, "23503")
 			? mr_fail(e, MR_E_NOTFOUND, "environment '%s' not found", w->env) : -1;
