@@ -43,6 +43,27 @@ new_vault() {
 	"$MODAL_VAULT" init >/dev/null
 }
 
+# wal_holder_start DB: a reader holding DB open in a read transaction, so
+# SQLite neither checkpoints nor deletes the WAL (tests that grep the files
+# at rest see it); wal_holder_stop ends it.
+wal_holder_start() {
+	rm -f "$TMP/wal-ready"
+	python3 - "$1" "$TMP/wal-ready" <<'PY' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1])
+db.execute("BEGIN"); db.execute("SELECT count(*) FROM secrets").fetchall()
+open(sys.argv[2], "w").close()
+time.sleep(20)
+PY
+	wal_holder=$!
+	for _ in $(seq 100); do [ -e "$TMP/wal-ready" ] && break; sleep 0.05; done
+}
+
+wal_holder_stop() {
+	kill "$wal_holder" 2>/dev/null
+	wait "$wal_holder" 2>/dev/null
+}
+
 finish() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]

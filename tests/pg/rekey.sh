@@ -7,30 +7,16 @@
 # old key is gone from its file; no value nor key in the database's files;
 # a systemd credential is refused.
 . "$MODAL_SRC/tests/lib.sh"
+. "$MODAL_SRC/tests/vault/rekey_lib.sh"
 : "${MODAL_TEST_PG_URL:?run through tests/pg/with-pg.sh}"
 url=$MODAL_TEST_PG_URL
-V=$MODAL_VAULT R=$MODAL_RUN STOP=$MODAL_BUILD/tests/vault/rekey_stop
+V=$MODAL_VAULT R=$MODAL_RUN STOP=$MODAL_BUILD/tests/vault/rekey_stop REKEY_SECRETS="a b c"
 export MODAL_SERVER_URL=$url MODAL_VAULT_MASTER_KEY=$TMP/master.key
 psql() { command psql -qAtX -v ON_ERROR_STOP=1 "$url" "$@"; }
 
 $V init --name acme >/dev/null
 $V environment create prod >/dev/null
-for env in main prod; do
-	for s in a b c; do
-		for n in 1 2 3; do
-			echo "needle-$s-$env-v$n" | $V secret create "$s" -e "$env" V=- --force >/dev/null
-		done
-	done
-done
-values_ok() {
-	local env s got
-	for env in main prod; do
-		for s in a b c; do
-			got=$($R -e "$env" --secret "$s" -- sh -c 'printf %s "$V"') || return 1
-			[ "$got" = "needle-$s-$env-v3" ] || return 1
-		done
-	done
-}
+rekey_seed
 check "every secret launches before rekey" values_ok
 cp "$MODAL_VAULT_MASTER_KEY" "$TMP/old.key"
 
@@ -69,15 +55,7 @@ PY
 MODAL_VAULT_MASTER_KEY=$TMP/old.key expect_exit 78 "is wrapped under master key 2, which" "$R" --secret a -- true
 
 # Launches in a loop while rekeys run, one killed midway.
-: >"$TMP/fails"
-(
-	while [ ! -e "$TMP/stop" ]; do
-		got=$($R -e prod --secret c -- sh -c 'printf %s "$V"' 2>>"$TMP/fails") &&
-			[ "$got" = needle-c-prod-v3 ] && echo ok >>"$TMP/launches" ||
-			echo "launch failed: '$got'" >>"$TMP/fails"
-	done
-) &
-looper=$!
+launches_start
 for i in 1 2 3; do $V rekey -y >/dev/null 2>>"$TMP/fails" || echo "rekey $i failed" >>"$TMP/fails"; done
 "$STOP" "$url" 5 2>/dev/null; stopped=$?
 check "rekey_stop was killed by SIGKILL midway (status 137)" test "$stopped" = 137
@@ -87,8 +65,7 @@ expect_exit 0 "" "$V" rekey -y
 check "the next rekey finished the interrupted one" \
 	grep -qx "Finished an interrupted rekey: 14 data keys rewrapped under master key 6, 1 old key destroyed" "$TMP/out"
 for i in 1 2; do $V rekey -y >/dev/null 2>>"$TMP/fails" || echo "rekey $i failed" >>"$TMP/fails"; done
-touch "$TMP/stop"
-wait "$looper"
+launches_stop
 check "every launch during the rekeys succeeded ($(wc -l <"$TMP/launches") launches)" \
 	bash -c "[ ! -s '$TMP/fails' ] && [ \$(wc -l <'$TMP/launches') -gt 3 ]"
 [ -s "$TMP/fails" ] && head -5 "$TMP/fails"

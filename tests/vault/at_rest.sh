@@ -7,15 +7,7 @@ V=$MODAL_VAULT
 new_vault "$TMP/v"
 
 # Keep a connection open so SQLite neither checkpoints nor deletes the WAL.
-python3 - "$TMP/v/vault.db" "$TMP/ready" <<'PY' &
-import sqlite3, sys, time, os
-db = sqlite3.connect(sys.argv[1])
-db.execute("BEGIN"); db.execute("SELECT count(*) FROM secrets").fetchall()
-open(sys.argv[2], "w").close()
-time.sleep(20)
-PY
-holder=$!
-for _ in $(seq 100); do [ -e "$TMP/ready" ] && break; sleep 0.05; done
+wal_holder_start "$TMP/v/vault.db"
 
 values=(plain-needle-0xC0FFEE "multi line needle" 'q"uote$needle' "ünïcødé-needle")
 printf '{"A": "%s", "B": "%s", "C": "q\\"uote$needle", "D": "%s"}' \
@@ -38,5 +30,5 @@ for f in os.listdir(d):
 PY
 check "vault directory is 0700" test "$(stat -c %a "$TMP/v")" = 700
 check "every vault file is 0600" bash -c "[ -z \"\$(find '$TMP/v' -type f ! -perm 600)\" ]"
-kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+wal_holder_stop
 finish

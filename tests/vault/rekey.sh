@@ -6,29 +6,13 @@
 # by the next; bad inputs change nothing; no value and neither master key
 # appears in the database files.
 . "$(dirname "$0")/../lib.sh"
-V=$MODAL_VAULT R=$MODAL_RUN
+. "$(dirname "$0")/rekey_lib.sh"
+V=$MODAL_VAULT R=$MODAL_RUN REKEY_SECRETS="a b c d"
 STOP=${MODAL_BUILD:?}/tests/vault/rekey_stop
 new_vault "$TMP/v"
 $V environment create prod >/dev/null
 
-# Three versions of each of 4 secrets in main and in prod; the value names
-# the secret, environment and version.
-for env in main prod; do
-	for s in a b c d; do
-		for n in 1 2 3; do
-			echo "needle-$s-$env-v$n" | $V secret create "$s" -e "$env" V=- --force >/dev/null
-		done
-	done
-done
-values_ok() {
-	local env s got
-	for env in main prod; do
-		for s in a b c d; do
-			got=$($R -e "$env" --secret "$s" -- sh -c 'printf %s "$V"') || return 1
-			[ "$got" = "needle-$s-$env-v3" ] || { echo "$s/$env: '$got'" >&2; return 1; }
-		done
-	done
-}
+rekey_seed
 check "every secret launches before rekey" values_ok
 cp "$TMP/v/master.key" "$TMP/old.key"
 
@@ -65,15 +49,7 @@ check "an audit record names the rekey" bash -c "'$V' audit --action vault.rekey
 
 # Launches in a loop while rekeys run, one of them killed midway.
 for _ in $(seq 1 40); do echo "needle-bulk" | $V secret create bulk V=- --force >/dev/null; done
-: >"$TMP/fails"
-(
-	while [ ! -e "$TMP/stop" ]; do
-		got=$($R -e prod --secret c -- sh -c 'printf %s "$V"' 2>>"$TMP/fails") &&
-			[ "$got" = needle-c-prod-v3 ] && echo ok >>"$TMP/launches" ||
-			echo "launch failed: '$got'" >>"$TMP/fails"
-	done
-) &
-looper=$!
+launches_start
 for i in 1 2 3 4 5; do $V rekey -y >>"$TMP/rekeys" 2>&1 || echo "rekey $i failed" >>"$TMP/fails"; done
 "$STOP" "$MODAL_SERVER_URL" 10 2>/dev/null; stopped=$?
 check "rekey_stop was killed by SIGKILL midway (status 137)" test "$stopped" = 137
@@ -83,8 +59,7 @@ expect_exit 0 "" "$V" rekey -y
 check "the next rekey finished the interrupted one" \
 	grep -qx "Finished an interrupted rekey: 54 data keys rewrapped under master key 8, 1 old key destroyed" "$TMP/out"
 for i in 1 2 3; do $V rekey -y >>"$TMP/rekeys" 2>&1 || echo "rekey $i failed" >>"$TMP/fails"; done
-touch "$TMP/stop"
-wait "$looper"
+launches_stop
 check "every launch during the rekeys succeeded ($(wc -l <"$TMP/launches") launches)" \
 	bash -c "[ ! -s '$TMP/fails' ] && [ \$(wc -l <'$TMP/launches') -gt 5 ]"
 [ -s "$TMP/fails" ] && head -5 "$TMP/fails"
@@ -94,15 +69,7 @@ check "the keyring holds key 11 alone" \
 
 # At rest: with a reader holding the database open (the WAL stays), no
 # value, no current key and no old key in any database file.
-python3 - "$TMP/v/vault.db" "$TMP/ready" <<'PY' &
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1])
-db.execute("BEGIN"); db.execute("SELECT count(*) FROM secrets").fetchall()
-open(sys.argv[2], "w").close()
-time.sleep(20)
-PY
-holder=$!
-for _ in $(seq 100); do [ -e "$TMP/ready" ] && break; sleep 0.05; done
+wal_holder_start "$TMP/v/vault.db"
 echo "needle-after-rekey" | $V secret create late V=- >/dev/null
 check "no value and neither master key in the database, WAL or shm" \
 	python3 - "$TMP/v" "$TMP/old.key" <<'PY'
@@ -119,7 +86,7 @@ for f in os.listdir(d):
         if n in data:
             print(f, "holds a needle", file=sys.stderr); sys.exit(1)
 PY
-kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+wal_holder_stop
 
 # A row under a key id the keyring lacks: one line, nothing changed.
 cp "$TMP/v/master.key" "$TMP/cur.key"
