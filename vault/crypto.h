@@ -64,6 +64,10 @@ int keyring_load_file(const char *path, struct keyring *kr, struct mr_err *e);
 /* Loads kr->path again (a rekey elsewhere added or retired keys); on
  * failure kr is unchanged. */
 int keyring_reload(struct keyring *kr, struct mr_err *e);
+/* Before a write under key id: reads the file again if the keyring lacks it
+ * (a rekey since it was read) or holds several keys (read mid-rekey: so a
+ * key a rekey has since retired leaves this process); then it must hold id. */
+int keyring_ensure(struct keyring *kr, uint32_t id, struct mr_err *e);
 /* Whether the keyring holds the master key of this id. */
 int keyring_has(const struct keyring *kr, uint32_t id);
 uint32_t keyring_newest(const struct keyring *kr);

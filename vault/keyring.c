@@ -246,6 +246,18 @@ keyring_reload(struct keyring *kr, struct mr_err *e)
 	return 0;
 }
 
+int
+keyring_ensure(struct keyring *kr, uint32_t id, struct mr_err *e)
+{
+	if ((kr->nkeys > 1 || !keyring_has(kr, id)) && keyring_reload(kr, e) != 0)
+		return -1;
+	if (!keyring_has(kr, id))
+		return mr_fail(e, MR_E_CONFIG,
+			       "the vault wraps new secrets under master key %u, which %s does not hold",
+			       (unsigned)id, kr->path);
+	return 0;
+}
+
 void
 keyring_clear(struct keyring *kr)
 {

@@ -112,17 +112,7 @@ local_current_kek(struct vault *v, struct mr_err *e)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(v->db, e, "reading the current key id");
-	/* A rekey since this vault was opened (a long-running server), or one
-	 * under way when it last read the file: a keyring of several keys is
-	 * read again, so a key the rekey has since retired leaves this process. */
-	if ((v->keys.nkeys > 1 || !keyring_has(&v->keys, v->kek_version)) &&
-	    keyring_reload(&v->keys, e) != 0)
-		return -1;
-	if (!keyring_has(&v->keys, v->kek_version))
-		return mr_fail(e, MR_E_CONFIG,
-			       "the vault wraps new secrets under master key %u, which %s does not hold",
-			       (unsigned)v->kek_version, v->keys.path);
-	return 0;
+	return keyring_ensure(&v->keys, v->kek_version, e);
 }
 
 /* SQLite counts every allocation under one process-wide mutex unless told

@@ -27,17 +27,7 @@ pg_current_kek(struct pg *p, struct mr_err *e)
 	if (p->pq->ntuples(r) == 1)
 		p->kek_version = (uint32_t)pg_int(p, r, 0, 0);
 	p->pq->clear(r);
-	/* A rekey since this store was opened (a long-running server), or one
-	 * under way when it last read the file: a keyring of several keys is
-	 * read again, so a key the rekey has since retired leaves this process. */
-	if ((p->keys.nkeys > 1 || !keyring_has(&p->keys, p->kek_version)) &&
-	    keyring_reload(&p->keys, e) != 0)
-		return -1;
-	if (!keyring_has(&p->keys, p->kek_version))
-		return mr_fail(e, MR_E_CONFIG,
-			       "the vault wraps new secrets under master key %u, which %s does not hold",
-			       (unsigned)p->kek_version, p->keys.path);
-	return 0;
+	return keyring_ensure(&p->keys, p->kek_version, e);
 }
 
 #define ROWS_SQL \
