@@ -219,6 +219,16 @@ regcomp_reason(int rc)
 	}
 }
 
+static int
+compile(regex_t *re, const char *pat, char *err, size_t errlen)
+{
+	int rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+
+	if (rc != 0)
+		snprintf(err, errlen, "pattern is not a valid extended regex: %s", regcomp_reason(rc));
+	return rc != 0 ? -1 : 0;
+}
+
 /* 0, or -1 with the reason in err. The pattern must match the whole value,
  * so it is compiled as ^(pattern)$; it is compiled alone first so that
  * parentheses in it cannot pair with ours. */
@@ -230,7 +240,6 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 	const char *p = pat;
 	bool nullable;
 	long weight;
-	int rc;
 	char c;
 
 	if (strlen(pat) > POLICY_MAX_PATTERN) {
@@ -278,17 +287,11 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 			 POLICY_MAX_PATTERN_WEIGHT);
 		return -1;
 	}
-	if ((rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
-		snprintf(err, errlen, "pattern is not a valid extended regex: %s", regcomp_reason(rc));
+	if (compile(re, pat, err, errlen) != 0)
 		return -1;
-	}
 	regfree(re);
 	snprintf(wrapped, sizeof(wrapped), "^(%s)$", pat);
-	if ((rc = regcomp(re, wrapped, REG_EXTENDED | REG_NOSUB)) != 0) {
-		snprintf(err, errlen, "pattern is not a valid extended regex: %s", regcomp_reason(rc));
-		return -1;
-	}
-	return 0;
+	return compile(re, wrapped, err, errlen);
 }
 
 /* 0 on a match. The value is secret: its NUL-terminated copy lives in
