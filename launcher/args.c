@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void
 launch_usage(void)
@@ -46,6 +47,10 @@ launch_usage(void)
 	      "      --check              do everything but exec; print each key, its bundle and a\n"
 	      "                           keyed fingerprint (never the value)\n"
 	      "      --reset-signals      give the child default signal dispositions and mask\n"
+	      "      --subreaper          stay as the target's parent even if not PID 1: fork, forward\n"
+	      "                           signals, reap orphans (as PID 1 always does)\n"
+	      "      --signal-group       forward signals to the target's whole process group\n"
+	      "                           (as PID 1 or with --subreaper)\n"
 	      "  -h, --help               this help\n"
 	      "      --version            the version\n"
 	      "\n"
@@ -124,7 +129,8 @@ parse_conflict(struct launch_opts *o, const char *arg, struct mr_err *e)
 
 enum { OPT_SERVER = 256, OPT_POLICY, OPT_CLEAN, OPT_KEEP, OPT_PRESERVE, OPT_CONFLICT,
        OPT_CHECK, OPT_RESET, OPT_VERSION, OPT_TOKEN_ID, OPT_VAULT_KEY, OPT_TIMEOUT,
-       OPT_CACERT, OPT_CACHE, OPT_CACHE_MAX_AGE, OPT_PROFILE, OPT_CONFIG };
+       OPT_CACERT, OPT_CACHE, OPT_CACHE_MAX_AGE, OPT_PROFILE, OPT_CONFIG, OPT_SUBREAPER,
+       OPT_SIGNAL_GROUP };
 
 static const struct option longopts[] = {
 	{ "secret", required_argument, NULL, 's' }, { "env", required_argument, NULL, 'e' },
@@ -134,6 +140,8 @@ static const struct option longopts[] = {
 	{ "preserve-env", optional_argument, NULL, OPT_PRESERVE },
 	{ "on-conflict", required_argument, NULL, OPT_CONFLICT },
 	{ "check", no_argument, NULL, OPT_CHECK }, { "reset-signals", no_argument, NULL, OPT_RESET },
+	{ "subreaper", no_argument, NULL, OPT_SUBREAPER },
+	{ "signal-group", no_argument, NULL, OPT_SIGNAL_GROUP },
 	{ "token-id", required_argument, NULL, OPT_TOKEN_ID },
 	{ "vault-key", required_argument, NULL, OPT_VAULT_KEY },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
@@ -174,6 +182,8 @@ parse_one(struct launch_opts *o, int ch, char **argv, struct mr_err *e)
 	case OPT_CONFLICT: return parse_conflict(o, optarg, e);
 	case OPT_CHECK: o->check = 1; return 0;
 	case OPT_RESET: o->reset_signals = 1; return 0;
+	case OPT_SUBREAPER: o->subreaper = 1; return 0;
+	case OPT_SIGNAL_GROUP: o->signal_group = 1; return 0;
 	case ':':
 		return usage_error(e, argv[optind - 1], "needs a value:", "");
 	default:
@@ -204,6 +214,9 @@ launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e
 	o->argv = argv + optind;
 	if (o->nkeep > 0 && !o->clean_env)
 		return mr_fail(e, MR_E_USAGE, "--keep only applies with --clean-env");
+	/* Without a supervising parent the target replaces us: nothing is left to forward. */
+	if (o->signal_group && !o->subreaper && getpid() != 1)
+		return mr_fail(e, MR_E_USAGE, "--signal-group only applies with --subreaper or as PID 1");
 	if (settings_resolve(&o->flags, &o->settings, e) != 0)
 		return -1;
 	o->env = o->settings.env;

@@ -115,8 +115,8 @@ launch(struct launch_opts *o, const struct inherited *in)
 	vault_fetch_free(&f);
 	policy_free(pol);
 	pol = NULL;
-	if (getpid() == 1)
-		return pid1_run(o->argv, &ce, in, o->reset_signals);
+	if (getpid() == 1 || o->subreaper)
+		return pid1_run(o, &ce, in);
 	if (hygiene_before_exec(in, &ce, o->reset_signals) != 0) {
 		mr_fail(&e, MR_E_INTERNAL, "preparing the target's descriptors and signals failed");
 		goto fail;

@@ -30,6 +30,7 @@ struct launch_opts {
 	const char *preserve[LAUNCH_MAX_NAMES];  /* each a copy, freed by launch_opts_free */
 	size_t npreserve;
 	int preserve_all, clean_env, check, reset_signals;
+	int subreaper, signal_group;    /* fork and supervise though not PID 1; signal the group */
 	enum launch_conflict on_conflict;
 	char **argv;                   /* the command and its arguments */
 };
@@ -86,8 +87,9 @@ int hygiene_before_exec(const struct inherited *in, const struct child_env *ce,
 
 /* exec.c: execve through PATH as execvp does; returns 126/127 on failure. */
 int exec_target(char **argv, char **envp, struct mr_err *e);
-/* pid1.c: as PID 1, fork, forward signals, reap, exit with the target's status. */
-int pid1_run(char **argv, struct child_env *ce, const struct inherited *in,
-	     int reset_signals);
+/* pid1.c: as PID 1 (or with --subreaper), fork, give the target its own
+ * process group and the terminal, forward signals, reap, exit with the
+ * target's status. */
+int pid1_run(const struct launch_opts *o, struct child_env *ce, const struct inherited *in);
 
 #endif
