@@ -69,41 +69,58 @@ run_child(const struct launch_opts *o, struct child_env *ce, const struct inheri
 	_exit(code);
 }
 
-/* Reaps every child that has exited; true once the target is among them. */
+enum { TARGET_RUNS, TARGET_EXITED, TARGET_STOPPED };
+
+/* Reaps every child that has exited; says what became of the target. */
 static int
 reap(pid_t target, int *status)
 {
 	pid_t pid;
-	int st, done = 0;
+	int st, what = TARGET_RUNS;
 
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-		if (pid == target) {
+	while ((pid = waitpid(-1, &st, WNOHANG | WUNTRACED)) > 0)
+		if (pid == target && WIFSTOPPED(st) && what == TARGET_RUNS) {
+			what = TARGET_STOPPED;
+		} else if (pid == target && !WIFSTOPPED(st)) {
 			*status = st;
-			done = 1;
+			what = TARGET_EXITED;
 		}
-	return done;
+	return what;
+}
+
+/* The target stopped on ^Z while we are a shell's job (not PID 1): stop
+ * too, as sudo does, or the shell would wait on a job that never stops and
+ * the terminal would stay with a stopped group. The shell's fg continues us
+ * with the terminal: give it and a SIGCONT to the target's group. */
+static void
+suspend_with_target(pid_t pid, const struct terminal *t)
+{
+	if (!t->given || t->ours <= 0 || getpid() == 1)
+		return;
+	tcsetpgrp(STDIN_FILENO, t->ours);
+	kill(getpid(), SIGSTOP);
+	tcsetpgrp(STDIN_FILENO, pid);
+	kill(-pid, SIGCONT);
 }
 
 /* Forwards every signal to the target (its whole group with --signal-group,
  * as tini -g) until the target has exited; orphans are reaped on the way. */
 static int
-supervise(pid_t pid, int signal_group)
+supervise(pid_t pid, int signal_group, const struct terminal *t)
 {
 	sigset_t all;
 	siginfo_t info;
-	int status = 0;
+	int status = 0, what = TARGET_RUNS;
 
 	sigfillset(&all);
-	for (;;) {
+	while (what != TARGET_EXITED) {
 		if (sigwaitinfo(&all, &info) < 0)
 			continue;
-		if (info.si_signo == SIGCHLD) {
-			if (reap(pid, &status))
-				break;
-		} else if (kill(signal_group ? -pid : pid, info.si_signo) != 0 && errno == ESRCH) {
-			if (reap(pid, &status))
-				break;
-		}
+		if (info.si_signo != SIGCHLD &&
+		    (kill(signal_group ? -pid : pid, info.si_signo) == 0 || errno != ESRCH))
+			continue;
+		if ((what = reap(pid, &status)) == TARGET_STOPPED)
+			suspend_with_target(pid, t);
 	}
 	return status;
 }
@@ -136,7 +153,7 @@ pid1_run(const struct launch_opts *o, struct child_env *ce, const struct inherit
 	/* Also here, so a signal forwarded to the group before the child ran
 	 * finds it; EACCES once the child has exec'd is harmless. */
 	setpgid(pid, pid);
-	status = supervise(pid, o->signal_group);
+	status = supervise(pid, o->signal_group, &t);
 	/* Take the terminal back (SIGTTOU still blocked), so whoever started us
 	 * reads from it again. A group outside our PID namespace has no number
 	 * we can name: it is left as the target left it. */

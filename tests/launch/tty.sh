@@ -47,4 +47,11 @@ fg='import os; print("restored", os.tcgetpgrp(0) == os.getpgrp())'
 check "--subreaper: the target's status" grep -q 'status 5' "$TMP/sub.out"
 check "--subreaper: the terminal is given back" grep -q '^restored True' "$TMP/sub.out"
 counts "$TMP/sub.log" "--subreaper"
+
+# --subreaper as a job of an interactive shell: ^Z stops the target and then
+# modal-run itself, so the shell gets the terminal back; fg resumes both.
+if command -v bash >/dev/null; then
+	check "--subreaper under a job-control shell: ^Z and fg" \
+		env R="$R" PY="$py" "$py" "$here/tty_shell.py"
+fi
 finish
