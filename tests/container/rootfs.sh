@@ -99,6 +99,26 @@ done
 expect_exit 0 "" chroot "$root" /usr/local/bin/modal-vault --version
 expect_exit 0 "" unshare --pid --fork --mount-proc="$root/proc" chroot "$root" /usr/local/bin/modal-run --version
 
+# The vault image: its state directory as the Dockerfile makes it, `init`,
+# then `serve` as PID 1 (on loopback here, not the image's 0.0.0.0:8420),
+# stopped by SIGTERM.
+data=$(sed -n '/^FROM .* AS vault$/,/^FROM /p' "$dockerfile" | sed -n 's/^ENV XDG_DATA_HOME=//p')
+case $data in
+/?*) rm -rf "${root:?}$data" ;;
+*) not_ok "no ENV XDG_DATA_HOME=/... in the Dockerfile's vault stage"; finish; exit ;;
+esac
+install -d -o 65534 -g 65534 -m 0700 "$root$data"
+vault_image=(env XDG_DATA_HOME="$data" HOME=/nonexistent unshare --pid --fork --mount-proc="$root/proc"
+	chroot --userspec=65534:65534 "$root" /usr/local/bin/modal-vault)
+expect_exit 0 "" "${vault_image[@]}" init
+"${vault_image[@]}" serve --listen 127.0.0.1:0 >"$TMP/vault-image.out" 2>"$TMP/vault-image.err" &
+u=$!
+for _ in $(seq 200); do grep -q "listening on" "$TMP/vault-image.out" && break; sleep 0.05; done
+check "the vault image serves its vault" grep -q "listening on http://127.0.0.1:" "$TMP/vault-image.out"
+kill -TERM "$(cat "/proc/$u/task/$u/children" 2>/dev/null | tr -d ' ')"
+wait "$u" && got=0 || got=$?
+is "$got" 0 "the vault image's server stops on SIGTERM with 0"
+
 # A vault server on the host, on loopback; the app's secret and a token.
 new_vault "$TMP/v"
 printf '{"DATABASE_URL": "postgres://db/app", "API_KEY": "k", "TLS_KEY": "a\\nb\\n"}' >"$TMP/app.json"
