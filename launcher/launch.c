@@ -116,10 +116,17 @@ launch(struct launch_opts *o, const struct inherited *in)
 	policy_free(pol);
 	pol = NULL;
 	if (getpid() == 1)
-		return pid1_run(o->argv, &ce, in, o->reset_signals);
+		return pid1_run(o->argv, &ce, in, o->reset_signals, &o->user);
 	if (hygiene_before_exec(in, &ce, o->reset_signals) != 0) {
 		mr_fail(&e, MR_E_INTERNAL, "preparing the target's descriptors and signals failed");
 		goto fail;
+	}
+	/* After the hygiene: it reads /proc/self/fd, which is root's while we
+	 * are not dumpable. */
+	if (user_drop(&o->user, &e) != 0) {
+		fprintf(stderr, "modal-run: %s\n", e.msg);
+		code = EXIT_OSERR;
+		goto out;
 	}
 	code = exec_target(o->argv, ce.envp, &e);
 	fprintf(stderr, "modal-run: %s\n", e.msg);

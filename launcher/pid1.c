@@ -13,13 +13,19 @@
 #include <unistd.h>
 
 static void
-run_child(char **argv, struct child_env *ce, const struct inherited *in, int reset)
+run_child(char **argv, struct child_env *ce, const struct inherited *in, int reset,
+	  const struct launch_user *user)
 {
 	struct mr_err e = { 0 };
 	int code;
 
 	if (hygiene_before_exec(in, ce, reset) != 0) {
 		fprintf(stderr, "modal-run: preparing the target: %s\n", strerror(errno));
+		_exit(EXIT_OSERR);
+	}
+	/* Only the target becomes --user: PID 1 stays root, holding nothing. */
+	if (user_drop(user, &e) != 0) {
+		fprintf(stderr, "modal-run: %s\n", e.msg);
 		_exit(EXIT_OSERR);
 	}
 	code = exec_target(argv, ce->envp, &e);
@@ -44,7 +50,8 @@ reap(pid_t target, int *status)
 }
 
 int
-pid1_run(char **argv, struct child_env *ce, const struct inherited *in, int reset)
+pid1_run(char **argv, struct child_env *ce, const struct inherited *in, int reset,
+	 const struct launch_user *user)
 {
 	sigset_t all;
 	siginfo_t info;
@@ -58,7 +65,7 @@ pid1_run(char **argv, struct child_env *ce, const struct inherited *in, int rese
 		return EXIT_OSERR;
 	}
 	if (pid == 0)
-		run_child(argv, ce, in, reset);
+		run_child(argv, ce, in, reset, user);
 	/* From here on the parent holds no secret. */
 	child_env_free(ce);
 	for (;;) {
