@@ -52,7 +52,7 @@ static void
 lock_failed(void *p, int err)
 {
 	char limit[32];
-	const char *prog = lock_policy.prog ? lock_policy.prog : "modal";
+	const char *prog = lock_policy.prog ? lock_policy.prog : program_invocation_short_name;
 
 	if (lock_policy.failed && !lock_policy.required)
 		return;

@@ -141,7 +141,8 @@ user_verify(const struct launch_user *u, struct mr_err *e)
 		return mr_fail(e, MR_E_INTERNAL, "--user %s: the ids did not all change", u->name);
 	if (u->uid == 0)
 		return 0;
-	if (setuid(0) == 0 || setgid(0) == 0 || !no_capabilities())
+	/* setgid to the gid we have succeeds unprivileged: only another counts. */
+	if (setuid(0) == 0 || (u->gid != 0 && setgid(0) == 0) || !no_capabilities())
 		return mr_fail(e, MR_E_INTERNAL, "--user %s: root's privileges could be regained",
 			       u->name);
 	return 0;

@@ -72,6 +72,11 @@ expect_probe "MODAL_TOKEN_SECRET: nobody:nogroup sees no token" "$want_nobody" \
 # The embedded vault (the static modal-run itself, musl's user database).
 expect_probe "embedded vault: the target runs as nobody" "$want_nobody" \
 	env "${probe_env[@]}" "${asroot[@]}" "$R" --server "$STORE" --user nobody -s db -- sh "$PROBE"
+# Root's group by name, as asked: the user still cannot become root.
+# ("became group root" is setgid to the gid it has: no change.)
+expect_probe "nobody:root: gid 0 as asked, uid nobody's" \
+	"uid=$NOBODY gid=0 groups=0 home=$NOBODY_HOME"$'\n'"became group root" \
+	env "${probe_env[@]}" "${asroot[@]}" "$R" --user nobody:root -s db -- sh "$PROBE"
 # Numeric ids with no database entry: no supplementary group, HOME=/.
 expect_probe "numeric 54321:54322 (no entry): those ids, no other group, HOME=/" \
 	"uid=54321 gid=54322 groups=54322 home=/" \
