@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* A decimal id, at most 2^32 - 2 ((uid_t)-1 means "unchanged" to setuid). */
@@ -163,5 +164,10 @@ user_drop(const struct launch_user *u, struct mr_err *e)
 	if (setuid(u->uid) != 0)
 		return mr_fail(e, MR_E_INTERNAL, "--user %s: setuid(%u): %s", u->name,
 			       (unsigned)u->uid, strerror(errno));
+	/* A change of ids resets dumpability to fs.suid_dumpable, which may be 1:
+	 * USER must not attach to us while the secrets are still here. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return mr_fail(e, MR_E_INTERNAL, "--user %s: PR_SET_DUMPABLE: %s", u->name,
+			       strerror(errno));
 	return user_verify(u, e);
 }
