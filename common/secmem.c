@@ -1,14 +1,72 @@
-/* secmem.c — sodium_malloc'ed secret buffers. */
+/* secmem.c — sodium_malloc'ed secret buffers, and what happens when the
+ * kernel will not lock them. */
 #include "secmem.h"
+#include "exitcodes.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static struct {
+	const char *prog;      /* names the program in the one line said */
+	int required;          /* a failed lock is fatal */
+	int failed;            /* said once already */
+} lock_policy;
 
 int
 secmem_init(void)
 {
 	return sodium_init() < 0 ? -1 : 0;
+}
+
+void
+secmem_lock_policy(const char *prog, int required)
+{
+	lock_policy.prog = prog;
+	lock_policy.required = required;
+}
+
+/* "64 KiB", "unlimited": the limit an operator has to raise. */
+static void
+memlock_limit(char *buf, size_t len)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0)
+		snprintf(buf, len, "unknown");
+	else if (rl.rlim_cur == RLIM_INFINITY)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%llu KiB", (unsigned long long)rl.rlim_cur / 1024);
+}
+
+/* libsodium's own mlock failure is silent ("not a hard error"): swap may then
+ * hold a value. Said once, a warning unless the operator asked for locked
+ * memory, when nothing secret has been written to this buffer yet. */
+static void
+lock_failed(void *p, int err)
+{
+	char limit[32];
+	const char *prog = lock_policy.prog ? lock_policy.prog : program_invocation_short_name;
+
+	if (lock_policy.failed && !lock_policy.required)
+		return;
+	lock_policy.failed = 1;
+	memlock_limit(limit, sizeof(limit));
+	if (!lock_policy.required) {
+		fprintf(stderr, "%s: warning: secret memory cannot be locked (mlock: %s; RLIMIT_MEMLOCK %s): values may be swapped to disk (--require-mlock makes this fatal)\n",
+			prog, strerror(err), limit);
+		return;
+	}
+	fprintf(stderr, "%s: secret memory cannot be locked (mlock: %s; RLIMIT_MEMLOCK %s) and locked memory is required (--require-mlock or MODAL_REQUIRE_MLOCK=1): raise the limit (ulimit -l, LimitMEMLOCK=) or grant CAP_IPC_LOCK\n",
+		prog, strerror(err), limit);
+	sodium_free(p);
+	exit(EXIT_OSERR);
 }
 
 /* sodium_malloc puts the buffer's end against a guard page, so its start is
@@ -23,12 +81,18 @@ aligned_len(size_t len)
 void *
 xsecure_alloc(size_t len)
 {
-	void *p = sodium_malloc(aligned_len(len));
+	size_t n = aligned_len(len);
+	void *p = sodium_malloc(n);
 
 	if (p == NULL) {
 		fputs("out of secure memory\n", stderr);
 		abort();
 	}
+	/* The same pages again: libsodium ignores its mlock's result, and a
+	 * second mlock of locked pages costs one cheap system call. The system
+	 * call itself: the sanitizers replace mlock(3) by a no-op returning 0. */
+	if (syscall(SYS_mlock, p, n) != 0)
+		lock_failed(p, errno);
 	return p;
 }
 

@@ -8,7 +8,11 @@
 
 /* sodium_init() once; returns -1 if libsodium cannot start. */
 int secmem_init(void);
-/* sodium_malloc; aborts on failure, as an out-of-memory launcher cannot go on. */
+/* How a failed lock is met (a memory-lock limit too small): one line on
+ * stderr naming prog, a warning, or when required the exit 71 before the
+ * buffer holds anything. */
+void secmem_lock_policy(const char *prog, int required);
+/* sodium_malloc, locked; aborts on failure, as an out-of-memory launcher cannot go on. */
 void *xsecure_alloc(size_t len);
 /* Wipes len bytes and releases; NULL is fine. */
 void secure_free(void *p, size_t len);

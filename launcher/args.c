@@ -3,6 +3,7 @@
  * defaults (SPEC 4). Every mistake is a usage error naming the flag. */
 #include "launcher.h"
 #include "names.h"
+#include "secmem.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -51,6 +52,10 @@ launch_usage(void)
 	      "                           signals, reap orphans (as PID 1 always does)\n"
 	      "      --signal-group       forward signals to the target's whole process group\n"
 	      "                           (as PID 1 or with --subreaper)\n"
+	      "      --user USER[:GROUP]  started as root: fetch as root, then run COMMAND as USER\n"
+	      "                           (names or ids), without root's groups or privileges\n"
+	      "      --require-mlock      fail (71) when secret memory cannot be locked, instead of\n"
+	      "                           a warning (MODAL_REQUIRE_MLOCK=1)\n"
 	      "  -h, --help               this help\n"
 	      "      --version            the version\n"
 	      "\n"
@@ -127,10 +132,26 @@ parse_conflict(struct launch_opts *o, const char *arg, struct mr_err *e)
 	return 0;
 }
 
+/* Before the first secret buffer (the profile's, in settings_resolve): how a
+ * failed memory lock is met. */
+static int
+resolve_mlock(struct launch_opts *o, struct mr_err *e)
+{
+	const char *v = getenv("MODAL_REQUIRE_MLOCK");
+
+	if (!o->require_mlock && v != NULL && *v != '\0') {
+		if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0)
+			return usage_error(e, "MODAL_REQUIRE_MLOCK", "expected 1 or 0, not", v);
+		o->require_mlock = *v == '1';
+	}
+	secmem_lock_policy("modal-run", o->require_mlock);
+	return 0;
+}
+
 enum { OPT_SERVER = 256, OPT_POLICY, OPT_CLEAN, OPT_KEEP, OPT_PRESERVE, OPT_CONFLICT,
        OPT_CHECK, OPT_RESET, OPT_VERSION, OPT_TOKEN_ID, OPT_VAULT_KEY, OPT_TIMEOUT,
        OPT_CACERT, OPT_CACHE, OPT_CACHE_MAX_AGE, OPT_PROFILE, OPT_CONFIG, OPT_SUBREAPER,
-       OPT_SIGNAL_GROUP };
+       OPT_SIGNAL_GROUP, OPT_USER, OPT_REQUIRE_MLOCK };
 
 static const struct option longopts[] = {
 	{ "secret", required_argument, NULL, 's' }, { "env", required_argument, NULL, 'e' },
@@ -150,6 +171,8 @@ static const struct option longopts[] = {
 	{ "cache-max-age", required_argument, NULL, OPT_CACHE_MAX_AGE },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "require-mlock", no_argument, NULL, OPT_REQUIRE_MLOCK },
 	{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -184,6 +207,8 @@ parse_one(struct launch_opts *o, int ch, char **argv, struct mr_err *e)
 	case OPT_RESET: o->reset_signals = 1; return 0;
 	case OPT_SUBREAPER: o->subreaper = 1; return 0;
 	case OPT_SIGNAL_GROUP: o->signal_group = 1; return 0;
+	case OPT_USER: o->user_spec = optarg; return 0;
+	case OPT_REQUIRE_MLOCK: o->require_mlock = 1; return 0;
 	case ':':
 		return usage_error(e, argv[optind - 1], "needs a value:", "");
 	default:
@@ -217,6 +242,9 @@ launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e
 	/* Without a supervising parent the target replaces us: nothing is left to forward. */
 	if (o->signal_group && !o->subreaper && getpid() != 1)
 		return mr_fail(e, MR_E_USAGE, "--signal-group only applies with --subreaper or as PID 1");
+	if (resolve_mlock(o, e) != 0 ||
+	    (o->user_spec != NULL && user_resolve(o->user_spec, &o->user, e) != 0))
+		return -1;
 	if (settings_resolve(&o->flags, &o->settings, e) != 0)
 		return -1;
 	o->env = o->settings.env;

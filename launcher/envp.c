@@ -156,6 +156,10 @@ add_inherited(struct child_env *ce, char *const *environ_in, const struct policy
 {
 	size_t i, len;
 
+	/* As gosu and su-exec: the target's HOME is the user's (or /), whatever
+	 * root's was, and with --clean-env too. First, so it wins. */
+	if (o->user.set && envp_push(ce, (char *)o->user.home_entry, e) != 0)
+		return -1;
 	for (i = 0; environ_in != NULL && environ_in[i] != NULL; i++) {
 		len = name_len(environ_in[i]);
 		if (!keep_inherited(environ_in[i], len, pol, o))

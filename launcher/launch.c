@@ -121,6 +121,13 @@ launch(struct launch_opts *o, const struct inherited *in)
 		mr_fail(&e, MR_E_INTERNAL, "preparing the target's descriptors and signals failed");
 		goto fail;
 	}
+	/* After the hygiene: it reads /proc/self/fd, which is root's while we
+	 * are not dumpable. */
+	if (user_drop(&o->user, &e) != 0) {
+		fprintf(stderr, "modal-run: %s\n", e.msg);
+		code = EXIT_OSERR;
+		goto out;
+	}
 	code = exec_target(o->argv, ce.envp, &e);
 	fprintf(stderr, "modal-run: %s\n", e.msg);
 	goto out;

@@ -5,6 +5,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "policy.h"
@@ -16,6 +17,17 @@
 
 enum launch_conflict {
 	CONFLICT_UNSET, CONFLICT_ERROR, CONFLICT_FIRST_WINS, CONFLICT_LAST_WINS,
+};
+
+/* --user USER[:GROUP]: who the target runs as (user.c). */
+struct launch_user {
+	int set;
+	uid_t uid;
+	gid_t gid;
+	int has_entry;                 /* the user is in the user database */
+	int db_groups;                 /* supplementary groups from the database */
+	char name[256];
+	char home_entry[4096 + 6];     /* "HOME=..." for the child */
 };
 
 struct launch_opts {
@@ -31,6 +43,9 @@ struct launch_opts {
 	size_t npreserve;
 	int preserve_all, clean_env, check, reset_signals;
 	int subreaper, signal_group;    /* fork and supervise though not PID 1; signal the group */
+	int require_mlock;             /* --require-mlock or MODAL_REQUIRE_MLOCK=1 */
+	const char *user_spec;         /* --user as given */
+	struct launch_user user;       /* --user; user.set 0: stay as we are */
 	enum launch_conflict on_conflict;
 	char **argv;                   /* the command and its arguments */
 };
@@ -87,6 +102,11 @@ int hygiene_before_exec(const struct inherited *in, const struct child_env *ce,
 
 /* exec.c: execve through PATH as execvp does; returns 126/127 on failure. */
 int exec_target(char **argv, char **envp, struct mr_err *e);
+/* user.c: --user resolved (must be root: 77; unknown name: 64), and the
+ * drop to it before exec: groups, gid, uid, then checked for no way back. */
+int user_resolve(const char *spec, struct launch_user *u, struct mr_err *e);
+int user_drop(const struct launch_user *u, struct mr_err *e);
+
 /* pid1.c: as PID 1 (or with --subreaper), fork, give the target its own
  * process group and the terminal, forward signals, reap, exit with the
  * target's status. */

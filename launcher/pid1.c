@@ -63,6 +63,11 @@ run_child(const struct launch_opts *o, struct child_env *ce, const struct inheri
 		fprintf(stderr, "modal-run: preparing the target: %s\n", strerror(errno));
 		_exit(EXIT_OSERR);
 	}
+	/* Only the target becomes --user: PID 1 stays root, holding nothing. */
+	if (user_drop(&o->user, &e) != 0) {
+		fprintf(stderr, "modal-run: %s\n", e.msg);
+		_exit(EXIT_OSERR);
+	}
 	code = exec_target(o->argv, ce->envp, &e);
 	child_env_free(ce);
 	fprintf(stderr, "modal-run: %s\n", e.msg);

@@ -14,6 +14,8 @@
 
 #include "cache.h"
 
+extern char **environ;
+
 /* The unit at *p ("ms" before "m"), advancing past it; -1 if none. */
 static int64_t
 unit_ms(const char **p)
@@ -224,15 +226,30 @@ settings_clear(struct vault_settings *s)
 	sodium_memzero(s, sizeof(*s));
 }
 
-/* Also the variable we took it from: it stays readable in
- * /proc/PID/environ for as long as the process runs otherwise. */
+/* Every copy of the variables the token came from, in place: they stay
+ * readable in /proc/PID/environ for as long as the process runs otherwise
+ * (modal-run as PID 1 runs for the container's life). An environment may
+ * hold a name twice; getenv finds only the first, so walk environ. The names
+ * stay, with empty values. */
+static void
+wipe_env_copies(const char *name)
+{
+	size_t len = strlen(name), i;
+	char *v;
+
+	for (i = 0; environ[i] != NULL; i++)
+		if (strncmp(environ[i], name, len) == 0 && environ[i][len] == '=') {
+			v = environ[i] + len + 1;
+			sodium_memzero(v, strlen(v));
+		}
+}
+
 void
 settings_wipe_token(struct vault_settings *s)
 {
-	char *v = getenv("MODAL_TOKEN_SECRET");
-
-	if (s->env_secret != NULL && v != NULL)
-		sodium_memzero(v, strlen(v));
+	wipe_env_copies("MODAL_TOKEN_SECRET");
+	wipe_env_copies("MODAL_TOKEN_ID");
+	s->token_id = NULL;
 	forget_token(s);
 }
 

@@ -45,8 +45,9 @@ int settings_resolve(const struct settings_flags *f, struct vault_settings *s,
 /* Wipes our copies of the token secret and releases the profile; the
  * environment is left as it was (a program may exec another with it). */
 void settings_clear(struct vault_settings *s);
-/* Once the vault no longer needs it: wipes the token secret, and the
- * MODAL_TOKEN_SECRET variable it came from, in place. */
+/* Once the vault no longer needs it: wipes the token secret, and every copy
+ * of the MODAL_TOKEN_SECRET and MODAL_TOKEN_ID variables, in place (whether
+ * or not this vault took them). */
 void settings_wipe_token(struct vault_settings *s);
 /* The options vault_open_with takes. */
 void settings_vault_options(const struct vault_settings *s, int readonly,

@@ -131,15 +131,19 @@ MODAL_TOKEN_SECRET=$(sed -n 's/^Token secret: *//p' <<<"$out")
 server=$!
 trap 'kill $server 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 for _ in $(seq 200); do grep -q "listening on" "$TMP/serve.out" && break; sleep 0.05; done
-# The token and the address reach modal-run through its environment, as
-# `docker run --env-file` gives them: never through argv.
+# The token reaches modal-run as the Dockerfile's app stage expects it: a
+# root-owned 0600 file in its credential directory (a read-only volume), never
+# argv; modal-run starts as root and runs the app as nobody (--user).
 export MODAL_SERVER_URL=$(sed -n 's/^modal-vault serve: listening on //p' "$TMP/serve.out" | head -n 1)
-export MODAL_TOKEN_ID MODAL_TOKEN_SECRET MODAL_POLICY=/etc/modal/policy.yaml HOME=/nonexistent
+install -d -m 0700 "$root/run/modal"
+(umask 077; printf '%s:%s\n' "$MODAL_TOKEN_ID" "$MODAL_TOKEN_SECRET" >"$root/run/modal/modal-token")
+export CREDENTIALS_DIRECTORY=/run/modal MODAL_POLICY=/etc/modal/policy.yaml HOME=/nonexistent
+unset MODAL_TOKEN_ID
 [ -n "$MODAL_SERVER_URL" ] || { not_ok "the vault server did not start: $(cat "$TMP/serve.log")"; finish; exit; }
 
-# The image's entrypoint, as PID 1 of its own PID namespace, as nobody.
-container=(unshare --pid --fork --mount-proc="$root/proc" chroot --userspec=65534:65534 "$root"
-	/usr/local/bin/modal-run --secret app -- /usr/local/bin/example-app)
+# The image's entrypoint, as PID 1 of its own PID namespace; the app as nobody.
+container=(unshare --pid --fork --mount-proc="$root/proc" chroot "$root"
+	/usr/local/bin/modal-run --user 65534:65534 --secret app -- /usr/local/bin/example-app)
 expect_exit 7 "" "${container[@]}" 7
 check "the app got its secrets from the host's vault server" \
 	sh -c "grep -c '^example-app: have' '$TMP/out' | grep -qx 3"
