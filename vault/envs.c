@@ -85,6 +85,11 @@ vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
 		if (out != NULL)
 			env_from_row(v, st, out);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(v->db, e, "creating an environment");
+	} else if ((sqlite3_extended_errcode(v->db) & 0xff) == SQLITE_CONSTRAINT &&
+		   strstr(sqlite3_errmsg(v->db), "environments_suffix") != NULL) {
+		rc = mr_fail(e, MR_E_EXISTS,
+			     "webhook suffix '%s' is already another environment's (a Host names one environment)",
+			     webhook_suffix);
 	} else if ((sqlite3_extended_errcode(v->db) & 0xff) == SQLITE_CONSTRAINT) {
 		rc = mr_fail(e, MR_E_EXISTS, "environment '%s' already exists", name);
 	} else {
