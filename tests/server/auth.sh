@@ -273,6 +273,24 @@ check "unix peer without --trust-proxy unix: X-Real-IP rotation still limited" t
 	-w '%{http_code}' --unix-socket "$TMP/vault2.sock" -H "X-Real-IP: 10.4.0.9" -H "$OWNER" http://v/v1/secrets)" = 429
 stop_server
 
+# IPv6 peers: a prefix trusts the addresses it covers, and no other.
+v6_rotation() {   # v6_rotation: the status of a good request after 2 failures, each a new X-Real-IP
+	local u i
+	u=$(sed -n 's/^modal-vault serve: listening on \(http:\/\/\[.*\)$/\1/p' "$TMP/serve.out")
+	for i in 1 2; do curl -s -o /dev/null -H "X-Real-IP: 10.6.0.$i" "$u/v1/secrets"; done
+	curl -s -o /dev/null -w '%{http_code}' -H "X-Real-IP: 10.6.0.9" -H "$OWNER" "$u/v1/secrets"
+}
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	start_server --auth-fail-limit 2 --trust-proxy 10.0.0.0/8 --trust-proxy ::1/128 --listen "[::1]:0"
+	check "IPv6: X-Real-IP from a trusted ::1 counts per end client" test "$(v6_rotation)" = 200
+	stop_server
+	start_server --auth-fail-limit 2 --trust-proxy fd00::/8 --trust-proxy 127.0.0.0/8 --listen "[::1]:0"
+	check "IPv6: ::1 outside fd00::/8 is not trusted: rotation still limited" test "$(v6_rotation)" = 429
+	stop_server
+else
+	ok "IPv6 loopback unavailable here: IPv6 peers not tried"
+fi
+
 # --trust-proxy values: IPv4 and IPv6 addresses and prefixes, "unix"; any
 # other is a one-line error, exit 64, and nothing starts.
 for good in 10.0.0.1 10.0.0.0/8 0.0.0.0/0 ::1 fd00::/8 ::ffff:127.0.0.1 unix; do
