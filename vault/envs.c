@@ -86,7 +86,14 @@ vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
 			env_from_row(v, st, out);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(v->db, e, "creating an environment");
 	} else if ((sqlite3_extended_errcode(v->db) & 0xff) == SQLITE_CONSTRAINT) {
-		rc = mr_fail(e, MR_E_EXISTS, "environment '%s' already exists", name);
+		/* SQLite names one constraint of those broken: the name's, when it
+		 * is taken too, is the one to report. */
+		rc = strstr(sqlite3_errmsg(v->db), "environments_suffix") != NULL &&
+		     env_must_exist(v, name, &(struct mr_err){ 0 }) != 0
+			? mr_fail(e, MR_E_EXISTS,
+				  "webhook suffix '%s' is already another environment's (a Host names one environment)",
+				  webhook_suffix)
+			: mr_fail(e, MR_E_EXISTS, "environment '%s' already exists", name);
 	} else {
 		rc = db_fail(v->db, e, "creating an environment");
 	}

@@ -8,4 +8,9 @@
 /* Sets the wiping allocator unless the program already set one of its own. */
 void json_wipe_init(void);
 
+/* The kind of fault json_load* reported ("invalid syntax"), never the bytes
+ * jansson's text quotes: say this with err->line and err->column. */
+#include <jansson.h>
+const char *json_fault_kind(const json_error_t *err);
+
 #endif

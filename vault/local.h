@@ -10,7 +10,7 @@
 #include "remote.h"
 #include "vault.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 /* The statements every server request runs (a token check, a fetch, the
  * audit writer's insert), prepared once per connection and kept: preparing

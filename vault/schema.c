@@ -75,6 +75,18 @@ static const char *const migrations[SCHEMA_VERSION] = {
 	"DROP TABLE secret_versions;"
 	"ALTER TABLE secret_versions_3 RENAME TO secret_versions;"
 	"CREATE INDEX secret_versions_kek ON secret_versions (kek_version);",
+	/* 4: a Host names one environment (proxy-auth matches webhook suffixes
+	 * without case): suffixes are unique in a workspace, the empty one (no
+	 * suffix) aside. Where earlier versions allowed a duplicate, the oldest
+	 * environment keeps it and the others lose it: proxy-auth already
+	 * picked the oldest, so no Host changes environment. */
+	"UPDATE environments SET webhook_suffix = '' WHERE webhook_suffix <> '' AND EXISTS ("
+	"  SELECT 1 FROM environments o WHERE o.workspace_id = environments.workspace_id"
+	"  AND lower(o.webhook_suffix) = lower(environments.webhook_suffix)"
+	"  AND (o.created_at < environments.created_at OR (o.created_at = environments.created_at"
+	"  AND o.name < environments.name)));"
+	"CREATE UNIQUE INDEX environments_suffix ON environments (workspace_id, lower(webhook_suffix))"
+	"  WHERE webhook_suffix <> '';",
 };
 
 int

@@ -38,13 +38,13 @@ kill -TERM $serve
 wait $serve
 
 expect_exit 0 "" "$MODAL_VAULT" migrate
-check "migrate: the schema is current" grep -q "is current (version 3)" "$TMP/out"
+check "migrate: the schema is current" grep -q "is current (version 4)" "$TMP/out"
 psql -c "CREATE SCHEMA fresh"
 expect_exit 0 "" "$MODAL_VAULT" --server "$url?options=-csearch_path%3Dfresh" migrate --json
-check "migrate on an empty schema goes 0 -> 3" \
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["from"] == 0 and d["to"] == 3))' "$TMP/out"
-psql -c "INSERT INTO fresh.schema_version VALUES (4, 0)"
-expect_exit 78 "schema 4 is newer than this program knows (3)" \
+check "migrate on an empty schema goes 0 -> 4" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["from"] == 0 and d["to"] == 4))' "$TMP/out"
+psql -c "INSERT INTO fresh.schema_version VALUES (5, 0)"
+expect_exit 78 "schema 5 is newer than this program knows (4)" \
 	"$MODAL_VAULT" --server "$url?options=-csearch_path%3Dfresh" migrate
 
 cp "$MODAL_VAULT_MASTER_KEY" "$TMP/saved.key"

@@ -22,7 +22,7 @@ test_fresh_and_again(void **state)
 	assert_int_equal(from, 0);
 	assert_int_equal(to, PG_SCHEMA_VERSION);
 	assert_string_equal(pgt_sql("SELECT string_agg(version::text, ',' ORDER BY version)"
-				    " FROM schema_version"), "1,2,3");
+				    " FROM schema_version"), "1,2,3,4");
 	assert_int_equal(pgt_int("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"), 11);
 	assert_ok(pg_migrate(pgt_url, &from, &to, &e), e);
 	assert_int_equal(from, PG_SCHEMA_VERSION);
@@ -41,13 +41,21 @@ test_upgrade_from_1(void **state)
 	(void)state;
 	pgt_sql("DROP TABLE audit, proxy_token_envs, tokens, members;"
 		" DROP TABLE kek_ids CASCADE; DROP INDEX secret_versions_kek;"
+		" DROP INDEX environments_suffix;"
 		" DELETE FROM schema_version WHERE version >= 2");
+	/* Schema 1 allowed a duplicated webhook suffix: the oldest keeps it. */
+	pgt_sql("INSERT INTO environments SELECT id, 'dupa', 'same', 1 FROM workspaces;"
+		" INSERT INTO environments SELECT id, 'dupb', 'SAME', 2 FROM workspaces");
 	assert_fails(vault_open_readonly(pgt_url, &p, &e), e, MR_E_CONFIG,
-		     "schema 1 is older than this program's (3): run 'modal-vault migrate'");
+		     "schema 1 is older than this program's (4): run 'modal-vault migrate'");
 	p = pgt_open();
 	assert_ok(vault_owner(p, &owner, &e), e);
 	assert_string_equal(owner.name, "owner");
 	assert_int_equal(strlen(owner.member_id), 25);
+	assert_string_equal(pgt_sql("SELECT string_agg(name || '=' || webhook_suffix, ',' ORDER BY name)"
+				    " FROM environments WHERE name LIKE 'dup%'"), "dupa=same,dupb=");
+	assert_fails(vault_env_create(p, "dupc", "Same", NULL, &e), e, MR_E_EXISTS,
+		     "webhook suffix 'Same' is already another environment's");
 	vault_close(p);
 }
 
@@ -61,10 +69,10 @@ test_newer_refused(void **state)
 	(void)state;
 	pgt_sql("INSERT INTO schema_version VALUES (99, 0)");
 	assert_fails(pg_migrate(pgt_url, &from, &to, &e), e, MR_E_CONFIG,
-		     "schema 99 is newer than this program knows (3): upgrade modal-vault");
+		     "schema 99 is newer than this program knows (4): upgrade modal-vault");
 	assert_fails(vault_open(pgt_url, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
 	assert_fails(vault_open_readonly(pgt_url, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
-	assert_int_equal(pgt_int("SELECT count(*) FROM schema_version"), 4);
+	assert_int_equal(pgt_int("SELECT count(*) FROM schema_version"), 5);
 }
 
 static void *

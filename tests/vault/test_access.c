@@ -890,6 +890,8 @@ static const char schema1[] =
 	"INSERT INTO workspaces VALUES ('ac-old', 'old', 'old', 'starter', 'main', 1700000000);"
 	"INSERT INTO environments VALUES ('ac-old', 'main', '', 1700000000);"
 	"INSERT INTO environments VALUES ('ac-old', 'prod', 'prod', 1700000000);"
+	/* A duplicated suffix (schema 4 makes them unique): the newer loses it. */
+	"INSERT INTO environments VALUES ('ac-old', 'prod2', 'PROD', 1700000001);"
 	"INSERT INTO secrets VALUES ('st-old', 'ac-old', 'prod', 'db', 1, 1700000000, 1700000000);"
 	"PRAGMA journal_mode=WAL; PRAGMA user_version = 1;";
 
@@ -938,6 +940,7 @@ test_migration_from_schema_1(void **state)
 	struct vault_identity who;
 	struct vault_token t;
 	struct vault_fetch f;
+	struct vault_env *envs, dup;
 	struct mr_err e = { 0 };
 	size_t n;
 
@@ -949,7 +952,7 @@ test_migration_from_schema_1(void **state)
 	/* A launch never migrates: it says what to do. */
 	assert_int_equal(vault_open_readonly(vurl, &v, &e), -1);
 	assert_int_equal(e.kind, MR_E_CONFIG);
-	assert_string_equal(e.msg, "vault database schema 1 is older than this program's (3):"
+	assert_string_equal(e.msg, "vault database schema 1 is older than this program's (4):"
 			    " run any modal-vault command to migrate it");
 
 	v = open_url(vurl);
@@ -965,6 +968,18 @@ test_migration_from_schema_1(void **state)
 	token_new(v, VAULT_TOKEN_API, NULL, 0, &t, secret);
 	assert_int_equal(vault_token_verify(v, VAULT_TOKEN_API, t.token_id, secret,
 					    TOKEN_SECRET_LEN, &who, &e), 0);
+	/* The oldest environment kept the duplicated suffix; a new duplicate,
+	 * in any case, is refused. */
+	assert_int_equal(vault_env_list(v, &envs, &n, &e), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(envs[1].name, "prod");
+	assert_string_equal(envs[1].webhook_suffix, "prod");
+	assert_string_equal(envs[2].name, "prod2");
+	assert_string_equal(envs[2].webhook_suffix, "");
+	free(envs);
+	assert_int_equal(vault_env_create(v, "prod3", "Prod", &dup, &e), -1);
+	assert_int_equal(e.kind, MR_E_EXISTS);
+	assert_int_equal(vault_env_create(v, "prod3", "", &dup, &e), 0);
 	vault_close(v);
 
 	/* The old secret survived, and launches work again. */

@@ -172,8 +172,8 @@ items_add_json(struct item_set *s, const char *path, struct mr_err *e)
 	root = json_loadb((const char *)in, len, JSON_REJECT_DUPLICATES, &jerr);
 	secure_free(in, len + 1);
 	if (root == NULL)
-		return mr_fail(e, MR_E_INVALID, "%s:%d:%d: %s", path, jerr.line,
-			       jerr.column, jerr.text);
+		return mr_fail(e, MR_E_INVALID, "%s:%d:%d: malformed JSON: %s", path, jerr.line,
+			       jerr.column, json_fault_kind(&jerr));
 	if (!json_is_object(root))
 		rc = mr_fail(e, MR_E_INVALID, "%s: expected a JSON object of KEY: \"value\"", path);
 	else

@@ -12,7 +12,7 @@
 #include "vault.h"
 
 /* The schema this program knows; a database at a newer one is refused. */
-#define PG_SCHEMA_VERSION 3
+#define PG_SCHEMA_VERSION 4
 /* The master key file: this variable names it, else the systemd credential
  * $CREDENTIALS_DIRECTORY/PG_KEY_CREDENTIAL. */
 #define PG_KEY_ENV "MODAL_VAULT_MASTER_KEY"

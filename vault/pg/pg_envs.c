@@ -64,6 +64,11 @@ pg_env_create(struct pg *p, const char *name, const char *webhook_suffix,
 	pp_text(&pp, webhook_suffix);
 	r = pg_run(p, "INSERT INTO environments VALUES ($1, $2, $3, " PG_NOW ")"
 		   " RETURNING name, webhook_suffix, created_at", &pp, "creating an environment", e);
+	if (r == NULL && pg_state_is(p, "23505") && strcmp(p->constraint, "environments_suffix") == 0 &&
+	    pg_env_must_exist(p, name, &(struct mr_err){ 0 }) != 0)
+		return mr_fail(e, MR_E_EXISTS,
+			       "webhook suffix '%s' is already another environment's (a Host names one environment)",
+			       webhook_suffix);
 	if (r == NULL)
 		return pg_state_is(p, "23505")
 			? mr_fail(e, MR_E_EXISTS, "environment '%s' already exists", name) : -1;

@@ -69,6 +69,14 @@ static const char *const migrations[PG_SCHEMA_VERSION] = {
 	"  UNION SELECT v::integer FROM meta WHERE k = 'kek_version';"
 	"CREATE INDEX secret_versions_kek ON secret_versions (kek_version);"
 	"ALTER TABLE secret_versions ADD FOREIGN KEY (kek_version) REFERENCES kek_ids(id);",
+	/* 4: webhook suffixes unique in a workspace, as the embedded store's
+	 * migration 4 (the oldest environment keeps a duplicated suffix). */
+	"UPDATE environments e SET webhook_suffix = '' WHERE webhook_suffix <> '' AND EXISTS ("
+	"  SELECT 1 FROM environments o WHERE o.workspace_id = e.workspace_id"
+	"  AND lower(o.webhook_suffix) = lower(e.webhook_suffix)"
+	"  AND (o.created_at < e.created_at OR (o.created_at = e.created_at AND o.name < e.name)));"
+	"CREATE UNIQUE INDEX environments_suffix ON environments (workspace_id, lower(webhook_suffix))"
+	"  WHERE webhook_suffix <> '';",
 };
 
 /* Every server of a cluster may start at once: one takes this lock and

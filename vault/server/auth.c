@@ -4,7 +4,9 @@
  * locked scratch for the check and wiped right after. */
 #include "internal.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,18 +140,22 @@ ratelimit_check(struct request *r, const char *key)
 	return -1;
 }
 
-/* A proxy in front (on loopback or the Unix socket) says who its client is
- * in X-Real-IP: failures are counted per end client, so one caller's bad
- * guesses do not lock out everyone behind the same nginx. */
+/* A --trust-proxy peer (the nginx in front) says who its client is in
+ * X-Real-IP: failures are counted per end client, so one caller's bad
+ * guesses do not lock out everyone behind the same nginx. From any other
+ * peer the header is the client's own claim: believing it would let one
+ * client rotate it past the limit, or name another client to lock it out. */
 const char *
 ratelimit_key(struct request *r, char *buf, size_t len)
 {
-	const char *fwd = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Real-IP");
-	int local = strcmp(r->client, "unix") == 0 || strncmp(r->client, "127.", 4) == 0 ||
-		    strcmp(r->client, "::1") == 0;
+	const char *fwd;
+	unsigned char addr[sizeof(struct in6_addr)];
 
-	if (!local || fwd == NULL || *fwd == '\0' ||
-	    strspn(fwd, "0123456789abcdefABCDEF.:") != strlen(fwd) || strlen(fwd) >= len)
+	if (!r->peer_trusted)
+		return r->client;
+	fwd = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Real-IP");
+	if (fwd == NULL || strlen(fwd) >= len ||
+	    (inet_pton(AF_INET, fwd, addr) != 1 && inet_pton(AF_INET6, fwd, addr) != 1))
 		return r->client;
 	snprintf(buf, len, "%s", fwd);
 	return buf;

@@ -51,16 +51,22 @@ env_from_host(struct request *r, const char *host, char *env)
 	return 0;
 }
 
+/* The environment is the one whose webhook suffix the Host names (suffixes
+ * are unique in a workspace), else the default. X-Modal-Environment counts
+ * only from a --trust-proxy peer: nginx passes the client's headers on to
+ * the auth subrequest, and a client naming an environment its token is
+ * allowed in must not get through to another environment's service. */
 static int
 proxy_environment(struct request *r, char *env)
 {
-	const char *named = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-							"X-Modal-Environment");
+	const char *named = r->peer_trusted
+		? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Modal-Environment")
+		: NULL;
 	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_HOST);
 
 	env[0] = '\0';
-	if (named != NULL) {
+	if (named != NULL && *named != '\0') {
 		snprintf(env, NAME_MAX_LEN + 1, "%s", named);
 		/* A name too long to hold is no environment: it must not match by
 		 * its first 64 characters. */

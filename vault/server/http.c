@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -50,22 +51,23 @@ thread_ctx_release(void *p)
 	free(ctx);
 }
 
-static void
-client_address(struct MHD_Connection *conn, char *out, size_t len)
+/* The peer's address into out, and whether it is a --trust-proxy peer. */
+static int
+client_address(struct server *s, struct MHD_Connection *conn, char *out, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	int trusted = trust_peer(&s->trusted, sa);
 
 	snprintf(out, len, "unix");
-	if (sa == NULL)
-		return;
-	if (sa->sa_family == AF_INET)
+	if (sa != NULL && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
 			  (socklen_t)len);
-	else if (sa->sa_family == AF_INET6)
+	else if (sa != NULL && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 			  out, (socklen_t)len);
+	return trusted;
 }
 
 static void
@@ -115,6 +117,101 @@ request_screen(struct request *r)
 	}
 }
 
+/* ---- framing (RFC 9112) ----
+ * A request whose length two parties could read differently is how a
+ * second request hides in a first one's body (smuggling): a proxy in front
+ * frames it one way, libmicrohttpd another. So two Content-Length values,
+ * Content-Length beside Transfer-Encoding, or a control character in the
+ * target (raw, or percent-encoded such as %00, which would cut the path
+ * short) get 400 and the connection is closed: nothing after it is read. */
+struct framing {
+	const char *clen;            /* the first Content-Length */
+	const char *fault;           /* what is wrong, NULL when nothing is */
+	int transfer_encoding;
+};
+
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		f->transfer_encoding = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (*value == '\0' || strspn(value, "0123456789") != strlen(value))
+			f->fault = "a Content-Length that is not one number";
+		else if (f->clen != NULL && strcmp(f->clen, value) != 0)
+			f->fault = "two different Content-Length headers";
+		if (f->clen == NULL)
+			f->clen = value;
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+framing_argument(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (has_control(key) || (value != NULL && has_control(value))) {
+		f->fault = "a control character in the query";
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+/* libmicrohttpd decodes the target in place, a %00 ending the string: a
+ * decoded NUL becomes a control character framing_check refuses. */
+static size_t
+unescape_target(void *cls, struct MHD_Connection *conn, char *s)
+{
+	size_t len = MHD_http_unescape(s);
+
+	(void)cls;
+	(void)conn;
+	if (strlen(s) == len)
+		return len;
+	s[0] = '\x01';
+	s[1] = '\0';
+	return 1;
+}
+
+/* 0, or -1 after answering 400 with Connection: close. */
+static int
+framing_check(struct request *r, const char *url)
+{
+	struct framing f = { NULL, NULL, 0 };
+	char *p;
+
+	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, framing_header, &f);
+	if (f.fault == NULL && f.clen != NULL && f.transfer_encoding)
+		f.fault = "Content-Length together with Transfer-Encoding";
+	if (f.fault == NULL && has_control(url))
+		f.fault = "a control character in the path";
+	if (f.fault == NULL)
+		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, framing_argument, &f);
+	if (f.fault == NULL)
+		return 0;
+	/* The log shows the path, never a control character from it. */
+	for (p = r->path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	r->close_after = 1;
+	reply_error(r, 400, "invalid", "ambiguous request: %s (RFC 9112)", f.fault);
+	return -1;
+}
+
 static enum MHD_Result
 request_begin(struct server *s, struct MHD_Connection *conn, const char *url,
 	      const char *method, void **con_cls)
@@ -131,7 +228,9 @@ request_begin(struct server *s, struct MHD_Connection *conn, const char *url,
 	r->route_index = -1;
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->path, sizeof(r->path), "%s", url);
-	client_address(conn, r->client, sizeof(r->client));
+	r->peer_trusted = client_address(s, conn, r->client, sizeof(r->client));
+	if (framing_check(r, url) != 0)
+		return MHD_YES;
 	if (strlen(url) >= sizeof(r->path))
 		reply_error(r, 414, "too_large", "request path longer than %zu bytes",
 			    sizeof(r->path) - 1);
@@ -310,6 +409,7 @@ http_daemon_start(struct server *s, struct http_front *f, const char *tls_cert,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				MHD_OPTION_NOTIFY_CONNECTION, front_on_connection, f,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape_target, NULL,
 				tls_cert != NULL ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls_cert,
 				MHD_OPTION_HTTPS_MEM_KEY, tls_key,
 				MHD_OPTION_END);

@@ -38,6 +38,19 @@ struct server_limits {
 	unsigned drain_timeout;      /* seconds SIGTERM waits for in-flight requests */
 };
 
+/* --trust-proxy: the peers whose X-Real-IP and X-Modal-Environment count. */
+#define TRUST_MAX 32
+struct trust_net {
+	int family;                  /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned bits;               /* prefix length */
+};
+struct trust_list {
+	struct trust_net nets[TRUST_MAX];
+	size_t n;
+	int unix_peers;              /* "unix": every peer of a Unix socket */
+};
+
 struct ratelimit;
 struct metrics;
 struct audit_queue;
@@ -45,6 +58,7 @@ struct audit_queue;
 struct server {
 	const char *store_url;
 	struct server_limits lim;
+	struct trust_list trusted;   /* --trust-proxy */
 	int tls;
 	unsigned char vault_pk[WIRE_KEY_LEN];
 	unsigned char *vault_sk;     /* sodium memory */
@@ -95,6 +109,8 @@ struct request {
 	char path[512];
 	char params[PATH_PARAMS][PARAM_LEN];
 	char client[CLIENT_ADDR_LEN];
+	int peer_trusted;            /* the peer is a --trust-proxy address */
+	int close_after;             /* answer with Connection: close (bad framing) */
 	struct timespec start;
 	/* The body, in sodium memory for routes that carry secret values. */
 	unsigned char *body;
@@ -193,13 +209,20 @@ int auth_api(struct request *r);
 /* Proxy credentials of the request: 0 none given, 1 given (copied into id and
  * the thread's scratch), -1 malformed. */
 int auth_proxy_credentials(struct request *r, char *id, size_t *secret_len);
-/* Whose failures a request counts against: the client address, or the end
- * client a local proxy names (X-Real-IP). */
+/* Whose failures a request counts against: the peer's address, or the end
+ * client a trusted proxy names (X-Real-IP). */
 const char *ratelimit_key(struct request *r, char *buf, size_t len);
 int ratelimit_check(struct request *r, const char *key);
 void ratelimit_failure(struct server *s, const char *key);
 struct ratelimit *ratelimit_new(void);
 void ratelimit_free(struct ratelimit *rl);
+
+/* trust.c */
+struct sockaddr;
+/* Adds "ADDR", "ADDR/BITS" (IPv4 or IPv6) or "unix" to t; -1 (MR_E_USAGE). */
+int trust_add(struct trust_list *t, const char *spec, struct mr_err *e);
+/* 1 when the peer at sa (NULL or AF_UNIX: a Unix socket's) is trusted. */
+int trust_peer(const struct trust_list *t, const struct sockaddr *sa);
 
 /* audit.c: one writer thread appends the records workers submit. */
 struct audit_queue *audit_start(struct server *s, struct mr_err *e);

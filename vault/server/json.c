@@ -2,6 +2,7 @@
  * type, no duplicate keys), query parameters, RFC 3339 times and the JSON
  * shapes of the API's objects. */
 #include "internal.h"
+#include "json_wipe.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,7 @@ body_object(struct request *r, const struct field_spec *spec)
 	root = json_loadb((const char *)r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		reply_error(r, 400, "invalid", "malformed JSON at line %d column %d: %s",
-			    jerr.line, jerr.column, jerr.text);
+			    jerr.line, jerr.column, json_fault_kind(&jerr));
 		return NULL;
 	}
 	if (!json_is_object(root)) {

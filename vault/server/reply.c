@@ -43,7 +43,7 @@ queue(struct request *r, int status, struct MHD_Response *resp, const char *ctyp
 	for (i = 0; i < 2; i++)
 		if (r->extra_name[i] != NULL)
 			MHD_add_response_header(resp, r->extra_name[i], r->extra_value[i]);
-	if (atomic_load(&r->srv->draining))
+	if (atomic_load(&r->srv->draining) || r->close_after)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	MHD_queue_response(r->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);

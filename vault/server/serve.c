@@ -38,6 +38,7 @@ struct serve_opts {
 	int nlisten;
 	const char *tls_cert, *tls_key, *store;
 	struct server_limits lim;
+	struct trust_list trusted;
 };
 
 static int
@@ -63,12 +64,14 @@ static const char usage_text[] =
 	"                         [--idle-timeout S] [--body-timeout S] [--request-timeout S]\n"
 	"                         [--drain-timeout S]\n"
 	"                         [--auth-fail-limit N] [--auth-fail-window S]\n"
+	"                         [--trust-proxy ADDR[/BITS] | --trust-proxy unix]...\n"
 	"Serves the vault's HTTP API (docs/protocol.md) from the store: --store, else\n"
 	"MODAL_VAULT_STORE, else the embedded vault at file:$XDG_DATA_HOME/modal-vault\n"
 	"(a postgres:// store also needs MODAL_VAULT_MASTER_KEY: docs/scaling.md), on\n"
 	DEFAULT_LISTEN " unless --listen says otherwise. Prints the vault's public key and\n"
 	"the addresses it listens on; logs one line per request to stderr. SIGTERM\n"
-	"drains and exits 0; SIGHUP is logged and ignored.\n";
+	"drains and exits 0; SIGHUP is logged and ignored. X-Real-IP and\n"
+	"X-Modal-Environment count only from a --trust-proxy peer (none by default).\n";
 
 static int
 parse_number(const char *opt, const char *s, unsigned long long min, unsigned long long max,
@@ -142,8 +145,10 @@ parse_options(struct serve_opts *o, int argc, char **argv)
 		{ "drain-timeout", required_argument, NULL, 'd' },
 		{ "auth-fail-limit", required_argument, NULL, 'f' },
 		{ "auth-fail-window", required_argument, NULL, 'w' },
+		{ "trust-proxy", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
+	struct mr_err e;
 	int ch, rc;
 
 	default_limits(&o->lim);
@@ -157,6 +162,10 @@ parse_options(struct serve_opts *o, int argc, char **argv)
 		case 'C': o->tls_cert = optarg; break;
 		case 'K': o->tls_key = optarg; break;
 		case 's': o->store = optarg; break;
+		case 'T':
+			if (trust_add(&o->trusted, optarg, &e) != 0)
+				return die(EXIT_USAGE, "%s", e.msg);
+			break;
 		case 'l':
 			if (o->nlisten == SERVER_MAX_LISTEN)
 				return die(EXIT_USAGE, "at most %d --listen addresses", SERVER_MAX_LISTEN);
@@ -304,6 +313,7 @@ server_init(struct server *s, struct serve_opts *o, char *url, size_t url_len, s
 		return -1;
 	s->store_url = url;
 	s->lim = o->lim;
+	s->trusted = o->trusted;
 	s->tls = o->tls_cert != NULL;
 	s->started = time(NULL);
 	if (vault_open(url, &v, e) != 0)

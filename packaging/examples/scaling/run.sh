@@ -25,7 +25,8 @@ start_servers() {   # start_servers N: the vault servers, each on its own port
 	local i port
 	for i in $(seq 1 "$1"); do
 		port=$(free_port)
-		"$V" serve --store "$(cat "$dir/store")" --listen "127.0.0.1:$port" \
+		# nginx, on this host, is the one proxy whose X-Real-IP counts.
+		"$V" serve --store "$(cat "$dir/store")" --listen "127.0.0.1:$port" --trust-proxy 127.0.0.1 \
 			>"$dir/serve$i.out" 2>"$dir/serve$i.log" &
 		echo $! >"$dir/serve$i.pid"
 		echo "127.0.0.1:$port" >"$dir/serve$i.addr"
@@ -52,6 +53,7 @@ start_nginx() {   # start_nginx N: nginx.conf with this demo's addresses
 	import sys
 	src, dst, work, listen, servers = sys.argv[1:]
 	conf = open(src).read().replace("@WORK@", work).replace("@LISTEN@", listen)
+	conf = conf.replace("@SERVER_NAME@", listen.split(":")[0])
 	open(dst, "w").write(conf.replace("@UPSTREAM_SERVERS@\n", servers))
 	PY
 	[ "$(id -u)" != 0 ] || sed -i "1i user $(id -un) $(id -gn);" "$dir/nginx.conf"
