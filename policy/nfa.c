@@ -267,13 +267,34 @@ patch(struct comp *c, int pc, int x, int y)
 	}
 }
 
+/* Points every state of a pending list at target. A list is threaded
+ * through the states' own y fields (x for jumps), ended by -1, so a
+ * thousand branches need no array on the stack. */
+static void
+patch_list(struct comp *c, int pc, int target)
+{
+	int next;
+
+	while (pc >= 0 && c->err == NULL) {
+		struct inst *in = &c->prog->code[pc];
+		if (in->op == OP_JMP) {
+			next = in->x;
+			in->x = target;
+		} else {
+			next = in->y;
+			in->y = target;
+		}
+		pc = next;
+	}
+}
+
 /* The atom at text a with its first k repeats applied: repeating re-emits
  * the inner code, so a{3} is three copies of a (bounded by the weight
  * check in pattern.c and by NFA_MAX_STATES here). */
 static void
 emit_piece(struct comp *c, const char *a, const struct rep *reps, int k)
 {
-	int i, split, top, ends[PORTABLE_DUP_MAX + 1], nends = 0;
+	int i, split, top, pending = -1;
 	const struct rep *r = &reps[k - 1];
 
 	if (k == 0) {
@@ -294,12 +315,13 @@ emit_piece(struct comp *c, const char *a, const struct rep *reps, int k)
 		patch(c, top, split, 0);
 		patch(c, split, split + 1, c->prog->n);
 	} else {                                   /* up to max-min optional copies */
-		for (i = r->min; i < r->max && nends <= PORTABLE_DUP_MAX && c->err == NULL; i++) {
-			ends[nends++] = emit(c, OP_SPLIT);
+		for (i = r->min; i < r->max && c->err == NULL; i++) {
+			split = emit(c, OP_SPLIT);
+			patch(c, split, split + 1, pending);
+			pending = split;
 			emit_piece(c, a, reps, k - 1);
 		}
-		for (i = 0; i < nends; i++)
-			patch(c, ends[i], ends[i] + 1, c->prog->n);
+		patch_list(c, pending, c->prog->n);
 	}
 }
 
@@ -367,14 +389,16 @@ emit_seq(struct comp *c, const char *p)
 static const char *
 emit_alt(struct comp *c, const char *p)
 {
-	int split, jmps[POLICY_MAX_PATTERN / 2 + 2], njmps = 0, i;
+	int split, jmp, pending = -1;
 
 	for (;;) {
 		split = emit(c, OP_SPLIT);
 		p = emit_seq(c, p);
-		if (*p != '|' || c->err != NULL || njmps == (int)(sizeof(jmps) / sizeof(jmps[0])))
+		if (*p != '|' || c->err != NULL)
 			break;
-		jmps[njmps++] = emit(c, OP_JMP);
+		jmp = emit(c, OP_JMP);
+		patch(c, jmp, pending, 0);
+		pending = jmp;
 		patch(c, split, split + 1, c->prog->n);
 		p++;
 	}
@@ -382,8 +406,7 @@ emit_alt(struct comp *c, const char *p)
 		c->prog->code[split].op = OP_JMP;
 		c->prog->code[split].x = split + 1;
 	}
-	for (i = 0; i < njmps; i++)
-		patch(c, jmps[i], c->prog->n, 0);
+	patch_list(c, pending, c->prog->n);
 	return p;
 }
 
