@@ -87,13 +87,57 @@ is_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+static bool
+same_char(char a, char b, int flags)
+{
+	if (flags & FNM_CASEFOLD) {
+		a = a >= 'A' && a <= 'Z' ? (char)(a - 'A' + 'a') : a;
+		b = b >= 'A' && b <= 'Z' ? (char)(b - 'A' + 'a') : b;
+	}
+	return a == b;
+}
+
+/* Whether name ends with the literal tail. */
+static bool
+ends_with(const char *name, const char *tail, int flags)
+{
+	size_t n = strlen(name), t = strlen(tail), i;
+
+	if (t > n)
+		return false;
+	for (i = 0; i < t; i++)
+		if (!same_char(name[n - t + i], tail[i], flags))
+			return false;
+	return true;
+}
+
+/* One built-in entry against name. The shapes the table uses (NAME, HEAD*,
+ * *TAIL) are compared by hand and only the rest goes to fnmatch(3): ~200
+ * fnmatch calls per key were 0.1 ms of a 1.5 ms launch on musl. */
+static bool
+entry_matches(const struct deny_entry *e, const char *name)
+{
+	const char *g = e->glob, *n = name;
+
+	if (g[0] == '*' && strpbrk(g + 1, "*?[") == NULL)
+		return ends_with(name, g + 1, e->flags);
+	for (; *g != '\0' && *g != '*' && *g != '?' && *g != '['; g++, n++)
+		if (*n == '\0' || !same_char(*g, *n, e->flags))
+			return false;
+	if (*g == '\0')
+		return *n == '\0';
+	if (g[0] == '*' && g[1] == '\0')
+		return true;
+	return fnmatch(e->glob, name, e->flags) == 0;
+}
+
 const char *
 deny_default_match(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(default_deny) / sizeof(default_deny[0]); i++)
-		if (fnmatch(default_deny[i].glob, name, default_deny[i].flags) == 0)
+		if (entry_matches(&default_deny[i], name))
 			return default_deny[i].glob;
 	return NULL;
 }
