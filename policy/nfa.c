@@ -1,7 +1,8 @@
 /* nfa.c — the matcher for value patterns: a Thompson NFA run in lock step
  * over the value, so a match costs at most (value bytes x program size)
  * steps in every build. regexec(3) promised no such bound: glibc's
- * backtracks, and one accepted pattern took 10 s on a 32 KiB value.
+ * backtracks, and one accepted pattern ran over a minute on a 32 KiB value
+ * (tests/launch/slow_pattern.sh), while musl's got some answers wrong.
  *
  * It reads only the POSIX ERE subset pattern.c lets through (after regcomp
  * has accepted the pattern too): literals, \-escapes of specials, '.',
@@ -384,8 +385,8 @@ emit_seq(struct comp *c, const char *p)
 }
 
 /* Alternatives a|b|c. Each branch starts with a split to it or to the next
- * branch, and ends with a jump past the last; the last branch's split
- * becomes a jump to itself, as nothing follows it. */
+ * branch, and ends with a jump past the last; the last branch has no
+ * next one, so its split becomes a jump to its first state. */
 static const char *
 emit_alt(struct comp *c, const char *p)
 {
