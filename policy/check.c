@@ -97,8 +97,8 @@ policy_check_secret(const struct policy *p, const char *secret, char *why,
 		      name_for_msg(secret, nb, sizeof(nb)));
 }
 
-/* The value rules of one key: length, line breaks, pattern. The value
- * is copied only for regexec(3), which needs a NUL-terminated string. */
+/* The value rules of one key: length, line breaks, pattern. The pattern
+ * reads the value in place (nfa.c), in time linear in its length. */
 static int
 check_value(const struct pol_key *k, const char *sn, const char *kn,
 	    const unsigned char *value, size_t value_len, char *why, size_t whylen)
@@ -112,7 +112,7 @@ check_value(const struct pol_key *k, const char *sn, const char *kn,
 		return refuse(why, whylen,
 			      "secret '%s' key '%s': value has a line break and multiline is false",
 			      sn, kn);
-	if (k->has_pattern && pattern_match(&k->re, value, value_len) != 0)
+	if (k->re != NULL && pattern_match(k->re, value, value_len) != 0)
 		return refuse(why, whylen,
 			      "secret '%s' key '%s': value does not match the pattern of rule '%s'",
 			      sn, kn, k->name);

@@ -32,8 +32,7 @@ policy_free(struct policy *p)
 	for (i = 0; i < p->nsecrets; i++) {
 		for (j = 0; j < p->secrets[i].nkeys; j++) {
 			free(p->secrets[i].keys[j].name);
-			if (p->secrets[i].keys[j].has_pattern)
-				regfree(&p->secrets[i].keys[j].re);
+			nfa_free(p->secrets[i].keys[j].re);
 		}
 		free(p->secrets[i].keys);
 		free(p->secrets[i].name);

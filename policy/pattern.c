@@ -6,13 +6,14 @@
  * modal-run is built against musl and its twin modal-run-remote against
  * glibc, so a pattern must mean the same to both: only what POSIX defines is
  * accepted (no GNU escapes such as \w or \b, counts within RE_DUP_MAX's
- * portable 255), and regcomp's errors are reported in our own words. */
+ * portable 255), and regcomp's errors are reported in our own words.
+ * Matching is not left to regexec(3): nfa.c matches in linear time, and the
+ * same code runs in both builds, so they cannot judge a value differently. */
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "policy_impl.h"
-#include "secmem.h"
 
 #define WEIGHT_CAP (POLICY_MAX_PATTERN_WEIGHT + 1L)
 
@@ -43,9 +44,6 @@ skip_bracket(const char *p)
 	return *p == ']' ? p + 1 : p;
 }
 
-/* POSIX's smallest RE_DUP_MAX: musl's, where glibc allows 32767. */
-#define PORTABLE_DUP_MAX 255
-
 /* What scanning a pattern found. glibc's compile time explodes on an
  * expression that can match nothing repeated by *, + or {} (epsilon
  * closures: (()+)+ nested a few times takes minutes), so that is refused,
@@ -56,6 +54,7 @@ struct scan {
 	bool big_count;
 	bool bad_brace;      /* a '{' that starts no bound */
 	bool collation;      /* [= =] or [. .] in a bracket */
+	bool anchor_repeat;  /* ^? or $?: glibc refuses it, musl misreads it */
 };
 
 /* A {m}, {m,} or {m,n} bound at *pp: the most copies it asks for (and *pp
@@ -132,7 +131,7 @@ weight_atom(const char **pp, int depth, bool *nullable, struct scan *sc)
 static long
 weight_alt(const char **pp, int depth, bool *nullable, struct scan *sc)
 {
-	const char *p = *pp;
+	const char *p = *pp, *atom;
 	long sum = 0, w, f;
 	bool seq_null = true, atom_null;
 
@@ -146,9 +145,12 @@ weight_alt(const char **pp, int depth, bool *nullable, struct scan *sc)
 			p++;
 			continue;
 		}
+		atom = p;
 		w = weight_atom(&p, depth, &atom_null, sc);
 		for (;;) {
 			const char *q = p;
+			if (*p == '?' && (*atom == '^' || *atom == '$'))
+				sc->anchor_repeat = true;
 			if (*p == '?') {
 				p++;
 				atom_null = true;
@@ -219,29 +221,36 @@ regcomp_reason(int rc)
 	}
 }
 
+/* regcomp(3) judges the syntax, as before, so both C libraries must accept
+ * a pattern; nfa.c then compiles it for matching, which regexec(3) cannot
+ * be trusted with (glibc's backtracks). */
 static int
-compile(regex_t *re, const char *pat, char *err, size_t errlen)
+compile(const char *pat, struct nfa **out, char *err, size_t errlen)
 {
-	int rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+	const char *why = NULL;
+	regex_t re;
+	int rc = regcomp(&re, pat, REG_EXTENDED | REG_NOSUB);
 
-	if (rc != 0)
+	if (rc != 0) {
 		snprintf(err, errlen, "pattern is not a valid extended regex: %s", regcomp_reason(rc));
-	return rc != 0 ? -1 : 0;
+		return -1;
+	}
+	regfree(&re);
+	if ((*out = nfa_compile(pat, &why)) == NULL)
+		snprintf(err, errlen, "%s", why);
+	return *out == NULL ? -1 : 0;
 }
 
-/* 0, or -1 with the reason in err. The pattern must match the whole value,
- * so it is compiled as ^(pattern)$; it is compiled alone first so that
- * parentheses in it cannot pair with ours. */
+/* 0, or -1 with the reason in err. The pattern must match the whole value:
+ * nfa.c starts at the value's first byte and accepts only at its end. */
 int
-pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
+pattern_compile(const char *pat, struct nfa **re, char *err, size_t errlen)
 {
-	char wrapped[POLICY_MAX_PATTERN + 8];
 	struct scan sc = { false };
 	const char *p = pat;
 	bool nullable;
 	long weight;
 	char c;
-
 	if (strlen(pat) > POLICY_MAX_PATTERN) {
 		snprintf(err, errlen, "pattern is longer than %d bytes", POLICY_MAX_PATTERN);
 		return -1;
@@ -267,6 +276,10 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 			 "pattern repeats an expression that can match nothing (as in (a*)+)");
 		return -1;
 	}
+	if (sc.anchor_repeat) {
+		snprintf(err, errlen, "pattern: ^ and $ cannot be repeated (as in ^?)");
+		return -1;
+	}
 	if (sc.bad_brace) {
 		snprintf(err, errlen,
 			 "pattern: a '{' that starts no count {m}, {m,} or {m,n} (write \\{ for a literal one)");
@@ -287,28 +300,13 @@ pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen)
 			 POLICY_MAX_PATTERN_WEIGHT);
 		return -1;
 	}
-	if (compile(re, pat, err, errlen) != 0)
-		return -1;
-	regfree(re);
-	snprintf(wrapped, sizeof(wrapped), "^(%s)$", pat);
-	return compile(re, wrapped, err, errlen);
+	return compile(pat, re, err, errlen);
 }
 
-/* 0 on a match. The value is secret: its NUL-terminated copy lives in
- * guarded memory and is wiped at once. */
+/* 0 on a match. The value is secret: nfa_match reads it in place and keeps
+ * its work area in guarded memory. */
 int
-pattern_match(const regex_t *re, const unsigned char *value, size_t len)
+pattern_match(const struct nfa *re, const unsigned char *value, size_t len)
 {
-	char *copy;
-	int rc;
-
-	if (secmem_init() == -1)
-		return -1;
-	copy = xsecure_alloc(len + 1);
-	if (len > 0)
-		memcpy(copy, value, len);
-	copy[len] = '\0';
-	rc = regexec(re, copy, 0, NULL, 0);
-	secure_free(copy, len + 1);
-	return rc == 0 ? 0 : -1;
+	return nfa_match(re, value, len);
 }

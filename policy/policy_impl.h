@@ -3,11 +3,12 @@
 #ifndef MODAL_POLICY_IMPL_H
 #define MODAL_POLICY_IMPL_H
 
-#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "policy.h"
+
+struct nfa;                     /* a compiled value pattern (nfa.c) */
 
 /* Bounds on what a policy may be, so a hostile file costs little to refuse. */
 #define POLICY_MAX_BYTES (1024 * 1024)
@@ -17,6 +18,14 @@
 #define POLICY_MAX_PATTERN 1024
 /* Copies of atoms a regex may expand to: glibc compiles a{n} as n copies. */
 #define POLICY_MAX_PATTERN_WEIGHT 1000
+/* POSIX's smallest RE_DUP_MAX: musl's, where glibc allows 32767. */
+#define PORTABLE_DUP_MAX 255
+/* States a compiled pattern may have: matching costs at most this many
+ * steps per value byte (nfa.c), about 0.35 s of CPU for a 32 KiB value on
+ * a 2020s core. The weight bound does not cover empty alternatives, which
+ * cost states but no weight: ((||||)a){255}. */
+#define NFA_MAX_STATES 4096
+#define NFA_MAX_STATES_TEXT "4096"
 #define POLICY_MAX_VALUE_LEN 32768
 
 enum policy_unknown {
@@ -31,8 +40,7 @@ struct pol_key {
 	bool glob;
 	bool required;
 	bool multiline;
-	bool has_pattern;
-	regex_t re;
+	struct nfa *re;             /* the value pattern, or NULL */
 	size_t max_length;          /* 0: no limit of its own */
 	enum policy_override override;
 	enum policy_delivery delivery;
@@ -119,8 +127,14 @@ bool glob_is_valid(const char *glob, const char *extra);
 bool is_glob(const char *s);
 
 /* pattern.c */
-int pattern_compile(const char *pat, regex_t *re, char *err, size_t errlen);
-int pattern_match(const regex_t *re, const unsigned char *value, size_t len);
+int pattern_compile(const char *pat, struct nfa **re, char *err, size_t errlen);
+int pattern_match(const struct nfa *re, const unsigned char *value, size_t len);
+
+/* nfa.c: the linear-time matcher pattern.c compiles checked patterns to. */
+struct nfa *nfa_compile(const char *pat, const char **err);
+int nfa_match(const struct nfa *prog, const unsigned char *value, size_t len);
+void nfa_free(struct nfa *prog);
+int nfa_states(const struct nfa *prog);
 
 /* check.c */
 const struct pol_secret *policy_find_secret(const struct policy *p, const char *name);

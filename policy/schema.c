@@ -385,8 +385,6 @@ f_pattern(struct loader *L, const struct ynode *k, const struct ynode *v, void *
 		return;
 	if (pattern_compile(v->str, &r->re, why, sizeof(why)) == -1)
 		err(L, v, "%s", why);
-	else
-		r->has_pattern = true;
 }
 
 static void

@@ -101,12 +101,12 @@ MODAL_POLICY="$TMP/policy.yaml" violation "MODAL_POLICY is read" "secret 'dbshor
 violation "default denies LD_PRELOAD" "secret 'ldpre' key 'LD_PRELOAD': denied by 'LD_*'" --secret ldpre
 violation "default denies PATH" "secret 'pathy' key 'PATH': denied by 'PATH'" --secret pathy
 violation "default denies PYTHONPATH" "secret 'pyp' key 'PYTHONPATH': denied by 'PYTHON*'" --secret pyp
-violation "default denies NODE_OPTIONS" "secret 'nodeo' key 'NODE_OPTIONS': denied by 'NODE_OPTIONS'" --secret nodeo
+violation "default denies NODE_OPTIONS" "secret 'nodeo' key 'NODE_OPTIONS': denied by 'NODE_*'" --secret nodeo
 violation "default denies BASH_ENV" "secret 'bashenv' key 'BASH_ENV': denied by 'BASH_ENV'" --secret bashenv
 violation "default denies IFS" "secret 'ifs' key 'IFS': denied by 'IFS'" --secret ifs
 violation "default denies GLIBC_TUNABLES" "secret 'tunables' key 'GLIBC_TUNABLES': denied by 'GLIBC_TUNABLES'" --secret tunables
 violation "default denies PERL5LIB" "secret 'perl' key 'PERL5LIB': denied by 'PERL5*'" --secret perl
-violation "default denies RUBYOPT" "secret 'ruby' key 'RUBYOPT': denied by 'RUBYOPT'" --secret ruby
+violation "default denies RUBYOPT" "secret 'ruby' key 'RUBYOPT': denied by 'RUBY*'" --secret ruby
 violation "default denies PROMPT_COMMAND" "secret 'prompt' key 'PROMPT_COMMAND': denied by 'PROMPT_COMMAND'" --secret prompt
 violation "default denies DYLD_*" "secret 'dyld' key 'DYLD_INSERT_LIBRARIES': denied by 'DYLD_*'" --secret dyld
 violation "a denied key fails the whole launch" "secret 'pathy' key 'PATH'" --secret db --secret pathy

@@ -49,11 +49,18 @@ static const char *const denied_by_default[] = {
 	"GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES", "RES_OPTIONS",
 	"MALLOC_CHECK_", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "OPENSSL_CONF",
 	"GIT_SSH_COMMAND", "TMPDIR",
+	/* issue 11: each family, and lower-case spellings read in any case */
+	"GIT_EXTERNAL_DIFF", "GIT_DIR", "LESSOPEN", "ZDOTDIR", "PAGER", "GIT_PAGER",
+	"AWS_PAGER", "EDITOR", "VISUAL", "VIMINIT", "EXINIT", "CLASSPATH", "TZ",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "http_proxy", "HTTPS_PROXY", "https_proxy",
+	"ALL_PROXY", "all_proxy", "No_Proxy", "GTK_MODULES", "BROWSER", "PS0", "PS1",
+	"HOME", "XDG_CONFIG_HOME", "npm_config_registry", "NPM_CONFIG_REGISTRY",
 };
 
 static const char *const allowed_by_default[] = {
-	"DB_PASSWORD", "HOME", "PATHS", "MY_PATH", "LDAP_URL", "PYTHO", "NODE", "PERL",
-	"ENVIRONMENT", "TERM", "STRIPE_KEY", "_",
+	"DB_PASSWORD", "PATHS", "MY_PATH", "LDAP_URL", "PYTHO", "NODE", "PERL",
+	"ENVIRONMENT", "TERM", "STRIPE_KEY", "_", "PS5", "GITHUB_TOKEN", "PROXY_URL",
+	"SSL_KEY", "USER",
 };
 
 static void
