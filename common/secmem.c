@@ -1,5 +1,6 @@
 /* secmem.c — sodium_malloc'ed secret buffers. */
 #include "secmem.h"
+#include "err.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -26,7 +27,7 @@ xsecure_alloc(size_t len)
 	void *p = sodium_malloc(aligned_len(len));
 
 	if (p == NULL) {
-		fputs("out of secure memory\n", stderr);
+		mr_log(MR_LOG_ERR, "out of secure memory");
 		abort();
 	}
 	return p;

@@ -31,7 +31,7 @@ exec_twin(char **argv)
 	size_t i;
 
 	if (n <= 0 || (slash = memrchr(self, '/', (size_t)n)) == NULL) {
-		perror("modal-run: finding modal-run-remote: /proc/self/exe");
+		mr_log(MR_LOG_ERR, "modal-run: finding modal-run-remote: /proc/self/exe: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
 	*slash = '\0';
@@ -39,7 +39,7 @@ exec_twin(char **argv)
 		snprintf(twin, sizeof(twin), "%s%s%s", self, where[i], MODAL_RUN_TWIN);
 		execv(twin, argv);
 	}
-	fprintf(stderr, "modal-run: vault servers are launched by %s, not found beside %s: %s\n",
+	mr_log(MR_LOG_ERR, "modal-run: vault servers are launched by %s, not found beside %s: %s",
 		MODAL_RUN_TWIN, self, strerror(errno));
 	return EXIT_UNAVAILABLE;
 }
@@ -55,17 +55,17 @@ main(int argc, char **argv)
 
 	/* Before anything is opened: 0-2 valid, our state as given, no dumps. */
 	if (fds_ensure_std() != 0 || hygiene_start(&in) != 0) {
-		perror("modal-run: starting");
+		mr_log(MR_LOG_ERR, "modal-run: starting: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
 	if (argc == 4 && strcmp(argv[1], "policy") == 0 && strcmp(argv[2], "check") == 0)
 		return policy_check_command(argv[3]);
 	if (argc >= 2 && strcmp(argv[1], "policy") == 0) {
-		fputs("modal-run: usage: modal-run policy check FILE\n", stderr);
+		mr_log(MR_LOG_ERR, "modal-run: usage: modal-run policy check FILE");
 		return EXIT_USAGE;
 	}
 	if (launch_parse_args(argc, argv, &o, &e) != 0) {
-		fprintf(stderr, "modal-run: %s\n", e.msg);
+		mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 		launch_opts_free(&o);
 		return mr_exit_code(e.kind);
 	}
@@ -76,10 +76,10 @@ main(int argc, char **argv)
 	}
 #endif
 	if (o.settings.profile_warning[0] != '\0')
-		fprintf(stderr, "modal-run: warning: %s\n", o.settings.profile_warning);
+		mr_log(MR_LOG_WARNING, "modal-run: warning: %s", o.settings.profile_warning);
 	vault_short_lived();
 	if (secmem_init() != 0) {
-		fputs("modal-run: libsodium failed to initialise\n", stderr);
+		mr_log(MR_LOG_ERR, "modal-run: libsodium failed to initialise");
 		return EXIT_SOFTWARE;
 	}
 	code = launch(&o, &in);

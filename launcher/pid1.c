@@ -19,12 +19,12 @@ run_child(char **argv, struct child_env *ce, const struct inherited *in, int res
 	int code;
 
 	if (hygiene_before_exec(in, ce, reset) != 0) {
-		fprintf(stderr, "modal-run: preparing the target: %s\n", strerror(errno));
+		mr_log(MR_LOG_ERR, "modal-run: preparing the target: %s", strerror(errno));
 		_exit(EXIT_OSERR);
 	}
 	code = exec_target(argv, ce->envp, &e);
 	child_env_free(ce);
-	fprintf(stderr, "modal-run: %s\n", e.msg);
+	mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 	_exit(code);
 }
 
@@ -54,7 +54,7 @@ pid1_run(char **argv, struct child_env *ce, const struct inherited *in, int rese
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	if ((pid = fork()) < 0) {
-		fprintf(stderr, "modal-run: fork: %s\n", strerror(errno));
+		mr_log(MR_LOG_ERR, "modal-run: fork: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
 	if (pid == 0)

@@ -148,16 +148,16 @@ find_command(int argc, char **argv, int *consumed)
 static int
 die_usage(const struct command *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fputs("modal-vault: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (cmd != NULL)
-		fprintf(stderr, " (usage: modal-vault %s)\n", cmd->usage);
+		mr_log(MR_LOG_ERR, "modal-vault: %s (usage: modal-vault %s)", msg, cmd->usage);
 	else
-		fputs(" (see modal-vault --help)\n", stderr);
+		mr_log(MR_LOG_ERR, "modal-vault: %s (see modal-vault --help)", msg);
 	return EXIT_USAGE;
 }
 
@@ -282,7 +282,7 @@ resolve_settings(struct cli *c)
 	if (settings_resolve(&c->flags, &c->settings, &c->err) != 0)
 		return -1;
 	if (c->settings.profile_warning[0] != '\0')
-		fprintf(stderr, "modal-vault: warning: %s\n", c->settings.profile_warning);
+		mr_log(MR_LOG_WARNING, "modal-vault: warning: %s", c->settings.profile_warning);
 	c->env = c->settings.env;
 	if (strlen(c->settings.url) >= sizeof(c->url))
 		return mr_fail(&c->err, MR_E_CONFIG, "vault URL too long");
@@ -300,7 +300,7 @@ main(int argc, char **argv)
 		return EXIT_OSERR;
 	signal(SIGPIPE, SIG_IGN);
 	if (secmem_init() != 0) {
-		fputs("modal-vault: libsodium failed to initialise\n", stderr);
+		mr_log(MR_LOG_ERR, "modal-vault: libsodium failed to initialise");
 		return EXIT_SOFTWARE;
 	}
 	input_init();

@@ -46,13 +46,13 @@ die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int
 die(int code, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("modal-vault serve: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	mr_log(MR_LOG_ERR, "modal-vault serve: %s", msg);
 	return code;
 }
 
@@ -363,14 +363,14 @@ drain(struct server *s, struct serve_opts *o)
 	atomic_store(&s->draining, 1);
 	for (i = 0; i < o->nlisten; i++)
 		http_stop_accepting(o->listen[i].front);
-	log_line("stopping: no new connections; %d request(s) in flight",
+	log_line(MR_LOG_INFO, "stopping: no new connections; %d request(s) in flight",
 		 atomic_load(&s->in_flight));
 	while (atomic_load(&s->in_flight) > 0 && waited_ms < s->lim.drain_timeout * 1000) {
 		nanosleep(&tick, NULL);
 		waited_ms += 10;
 	}
 	if (atomic_load(&s->in_flight) > 0)
-		log_line("drain timeout: %d request(s) cut off", atomic_load(&s->in_flight));
+		log_line(MR_LOG_WARNING, "drain timeout: %d request(s) cut off", atomic_load(&s->in_flight));
 	for (i = 0; i < o->nlisten; i++) {
 		http_stop(o->listen[i].front);
 		o->listen[i].front = NULL;
@@ -419,7 +419,7 @@ wait_for_signal(const sigset_t *set)
 			continue;
 		if (sig != SIGHUP)
 			return sig;
-		log_line("SIGHUP received: ignored (nothing to reload; SIGTERM drains and exits)");
+		log_line(MR_LOG_INFO, "SIGHUP received: ignored (nothing to reload; SIGTERM drains and exits)");
 	}
 }
 
@@ -479,9 +479,9 @@ serve_main(int argc, char **argv)
 		}
 	} else {
 		sig = wait_for_signal(&set);
-		log_line("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		log_line(MR_LOG_INFO, "%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		drain(&s, &o);
-		log_line("stopped");
+		log_line(MR_LOG_INFO, "stopped");
 		rc = 0;
 	}
 	tls_free(&tls);
