@@ -20,12 +20,13 @@ int policy_check_command(const char *path);
  * static program cannot load libcurl or libpq. Any vault but a file: one is
  * launched by its dynamically linked twin, exec'd in our place with the same
  * arguments, environment, descriptors and signal state (nothing has changed
- * them yet). The twin lives beside us, or in ../libexec/modal-run once
- * installed. */
+ * them yet). The twin lives beside us in a build tree, or once installed
+ * in MODAL_RUN_TWIN_RELDIR, the libexec directory relative to ours
+ * (launcher/CMakeLists.txt). */
 static int
 exec_twin(char **argv)
 {
-	static const char *const where[] = { "/../" MODAL_RUN_TWIN_LIBEXEC "/", "/" };
+	static const char *const where[] = { "/" MODAL_RUN_TWIN_RELDIR "/", "/" };
 	char self[PATH_MAX], twin[PATH_MAX + 64], *slash;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	size_t i;
