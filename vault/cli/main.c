@@ -74,7 +74,7 @@ static const struct command commands[] = {
 	  "new master key: rewrap every data key, destroy the old key (file: or postgres:// store)" },
 	/* No run: serve parses its own options (vault/server/serve.c). */
 	{ "serve", NULL, 0, 0, -1, NULL,
-	  "serve [--listen HOST:PORT|unix:PATH]... [--store URL] [--tls-cert F --tls-key F]",
+	  "serve [--listen HOST:PORT|unix:PATH]... [--store URL] [--tls-cert F --tls-key F] [--init]",
 	  "serve the vault's HTTP API (modal-vault serve --help)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
