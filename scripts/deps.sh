@@ -16,6 +16,10 @@ packages=(
 	libpq-dev postgresql faketime
 	# the vault server (libmicrohttpd with GnuTLS); its tests and bench/serve
 	libmicrohttpd-dev curl openssl nginx-light wrk python3-yaml python3-jsonschema
+	# the Debian package (scripts/package.sh) and its test: lintian checks it,
+	# systemd-analyze verifies and rates the units, systemd-socket-activate
+	# starts the server as socket activation does, bash-completion loads completions
+	lintian systemd bash-completion
 )
 
 missing=()
