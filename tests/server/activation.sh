@@ -79,6 +79,30 @@ expect_exit 64 "--init makes an embedded vault" "$MODAL_VAULT" serve --init --st
 mkdir -m 700 "$TMP/half"
 expect_exit 78 "no vault at $TMP/half" "$MODAL_VAULT" serve --init --store "file:$TMP/half" --listen 127.0.0.1:0
 
+# The master key by LoadCredential=: a vault made and opened under the
+# credential's key, with no key file of its own; a credentials directory
+# without it (a unit that loads only modal-token) keeps the vault's own file.
+MODAL_SERVER_URL="file:$TMP/keysource" "$MODAL_VAULT" init >/dev/null
+mkdir -m 700 "$TMP/creds"
+cp "$TMP/keysource/master.key" "$TMP/creds/modal-vault-master-key"
+chmod 0600 "$TMP/creds/modal-vault-master-key"
+serve_bg "$TMP/c.out" "$TMP/c.err" env CREDENTIALS_DIRECTORY="$TMP/creds" \
+	"$MODAL_VAULT" serve --init --store "file:$TMP/cvault" --listen 127.0.0.1:0
+ckey=$(sed -n 's/^modal-vault serve: vault public key //p' "$TMP/c.out")
+stop_bg
+check "credential key: the vault was made" test -f "$TMP/cvault/vault.db"
+check "credential key: no key file of its own" test ! -e "$TMP/cvault/master.key"
+serve_bg "$TMP/k.out" "$TMP/k.err" "$MODAL_VAULT" serve --store "file:$TMP/keysource" --listen 127.0.0.1:0
+skey=$(sed -n 's/^modal-vault serve: vault public key //p' "$TMP/k.out")
+stop_bg
+check "credential key: the vault key is the credential's" test -n "$ckey" -a "$ckey" = "$skey"
+check "credential key: the CLI opens it with the credential" sh -c \
+	'CREDENTIALS_DIRECTORY=$1 MODAL_SERVER_URL=file:$2 "$3" secret create c A=1 >/dev/null' sh "$TMP/creds" "$TMP/cvault" "$MODAL_VAULT"
+expect_exit 78 "no vault at $TMP/cvault" env MODAL_SERVER_URL="file:$TMP/cvault" "$MODAL_VAULT" secret list
+mkdir -m 700 "$TMP/othercreds"
+check "a credentials directory without the key: the vault's own file" sh -c \
+	'CREDENTIALS_DIRECTORY=$1 MODAL_SERVER_URL=file:$2 "$3" secret list >/dev/null' sh "$TMP/othercreds" "$TMP/keysource" "$MODAL_VAULT"
+
 # Socket activation over TCP: the server takes systemd's socket, opens none.
 vault_init "$TMP/v"
 read -r tid tsec < <(cli_token)
