@@ -46,6 +46,26 @@ exec_twin(char **argv)
 }
 #endif
 
+/* `modal-run policy` without "check FILE": its help, or a usage error that
+ * names the word it does not know. */
+static int
+policy_usage(int argc, char **argv)
+{
+	static const char usage[] = "usage: modal-run policy check FILE";
+
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		printf("%s\nValidates a policy file alone: every error with its line and column.\n",
+		       usage);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[2], "check") != 0)
+		mr_log(MR_LOG_ERR, "modal-run: unknown subcommand '%s' of 'policy' (%s)", argv[2],
+		       usage);
+	else
+		mr_log(MR_LOG_ERR, "modal-run: %s", usage);
+	return EXIT_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -61,10 +81,8 @@ main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "policy") == 0 && strcmp(argv[2], "check") == 0)
 		return policy_check_command(argv[3]);
-	if (argc >= 2 && strcmp(argv[1], "policy") == 0) {
-		mr_log(MR_LOG_ERR, "modal-run: usage: modal-run policy check FILE");
-		return EXIT_USAGE;
-	}
+	if (argc >= 2 && strcmp(argv[1], "policy") == 0)
+		return policy_usage(argc, argv);
 	if (launch_parse_args(argc, argv, &o, &e) != 0) {
 		mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 		launch_opts_free(&o);

@@ -44,7 +44,10 @@ expect_exit 64 "missing subcommand of 'secret'" "$MODAL_VAULT" secret
 expect_exit 64 "missing subcommand of 'workspace members'" "$MODAL_VAULT" workspace members
 expect_exit 64 "unknown option '--frob'" "$MODAL_VAULT" secret list --frob
 expect_exit 64 "missing command" "$MODAL_VAULT"
-# modal-run's own help and version.
+# modal-run's own help and version, and its one subcommand.
+check "modal-run policy --help" sh -c '"$1" policy --help | grep -q "^usage: modal-run policy check FILE"' sh "$MODAL_RUN"
+expect_exit 64 "unknown subcommand 'frob' of 'policy'" "$MODAL_RUN" policy frob
+expect_exit 64 "usage: modal-run policy check FILE" "$MODAL_RUN" policy
 check "modal-run --help" sh -c '"$1" --help | grep -q -- "--secret"' sh "$MODAL_RUN"
 check "modal-run --version" sh -c '"$1" --version | grep -q "^modal-run [0-9]"' sh "$MODAL_RUN"
 finish
