@@ -16,7 +16,10 @@ trap 'rm -rf "$TMP" "$(dirname "$deb")"' EXIT
 check "package.sh ran lintian: no errors" grep -q "lintian: no errors in $deb" "$TMP/package.log"
 
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$TMP/contents"
-for f in /usr/bin/modal-run /usr/bin/modal-vault /usr/libexec/modal-run/modal-run-remote \
+# The twin exists where modal-run is static (not in sanitizer builds).
+twin=
+[ -e "$MODAL_BUILD/launcher/modal-run-remote" ] && twin=/usr/libexec/modal-run/modal-run-remote
+for f in /usr/bin/modal-run /usr/bin/modal-vault $twin \
 	/usr/share/man/man1/modal-run.1.gz /usr/share/man/man1/modal-vault.1.gz \
 	/usr/share/man/man5/modal-run-policy.5.gz \
 	/usr/lib/systemd/system/modal-vault.service /usr/lib/systemd/system/modal-vault.socket \
