@@ -39,4 +39,13 @@ int mr_exit_code(enum mr_kind kind);
 int mr_http_status(enum mr_kind kind);
 const char *mr_kind_code(enum mr_kind kind); /* "not_found", ... for JSON errors */
 
+/* The one place modal-run and modal-vault write a message line to stderr.
+ * Under journald (JOURNAL_STREAM names stderr's device and inode) each line
+ * starts with its syslog priority, "<3>" and so on, so `journalctl -p err`
+ * finds failures; anywhere else the line is written as it is. */
+enum mr_prio { MR_LOG_ERR = 3, MR_LOG_WARNING = 4, MR_LOG_INFO = 6 };
+void mr_log(enum mr_prio prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "<N>" under journald, else "": for writers that batch their own lines. */
+const char *mr_log_prefix(enum mr_prio prio);
+
 #endif

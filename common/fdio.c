@@ -128,3 +128,13 @@ write_file_excl(const char *path, const void *data, size_t len, int mode,
 	}
 	return 0;
 }
+
+int
+fd_set_cloexec_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+		return -1;
+	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}

@@ -10,6 +10,10 @@
  * open later can become someone's stdout. Returns -1 if that fails. */
 int fds_ensure_std(void);
 
+/* Marks an inherited descriptor close-on-exec and non-blocking, as
+ * descriptors this process opens are (SOCK_CLOEXEC | SOCK_NONBLOCK). */
+int fd_set_cloexec_nonblock(int fd);
+
 /* Reads all of fd into sodium_malloc'ed memory, NUL-terminated. More than max
  * bytes is MR_E_TOOLARGE. *buf is released with secure_free(*buf, *len + 1). */
 int read_fd_secret(int fd, size_t max, unsigned char **buf, size_t *len,

@@ -2,6 +2,7 @@
  * kernel will not lock them. */
 #include "secmem.h"
 #include "exitcodes.h"
+#include "err.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -59,11 +60,11 @@ lock_failed(void *p, int err)
 	lock_policy.failed = 1;
 	memlock_limit(limit, sizeof(limit));
 	if (!lock_policy.required) {
-		fprintf(stderr, "%s: warning: secret memory cannot be locked (mlock: %s; RLIMIT_MEMLOCK %s): values may be swapped to disk (--require-mlock makes this fatal)\n",
+		mr_log(MR_LOG_WARNING, "%s: warning: secret memory cannot be locked (mlock: %s; RLIMIT_MEMLOCK %s): values may be swapped to disk (--require-mlock makes this fatal)",
 			prog, strerror(err), limit);
 		return;
 	}
-	fprintf(stderr, "%s: secret memory cannot be locked (mlock: %s; RLIMIT_MEMLOCK %s) and locked memory is required (--require-mlock or MODAL_REQUIRE_MLOCK=1): raise the limit (ulimit -l, LimitMEMLOCK=) or grant CAP_IPC_LOCK\n",
+	mr_log(MR_LOG_ERR, "%s: secret memory cannot be locked (mlock: %s; RLIMIT_MEMLOCK %s) and locked memory is required (--require-mlock or MODAL_REQUIRE_MLOCK=1): raise the limit (ulimit -l, LimitMEMLOCK=) or grant CAP_IPC_LOCK",
 		prog, strerror(err), limit);
 	sodium_free(p);
 	exit(EXIT_OSERR);
@@ -85,7 +86,7 @@ xsecure_alloc(size_t len)
 	void *p = sodium_malloc(n);
 
 	if (p == NULL) {
-		fputs("out of secure memory\n", stderr);
+		mr_log(MR_LOG_ERR, "out of secure memory");
 		abort();
 	}
 	/* The same pages again: libsodium ignores its mlock's result, and a

@@ -29,7 +29,7 @@ store(const struct launch_opts *o, const struct vault_fetch *f, int64_t now)
 	struct mr_err ce = { 0 };
 
 	if (vault_cache_store(&c, o->env, o->secrets, o->nsecrets, f, now, &ce) != 0)
-		fprintf(stderr, "modal-run: warning: fetched secrets not cached: %s\n", ce.msg);
+		mr_log(MR_LOG_WARNING, "modal-run: warning: fetched secrets not cached: %s", ce.msg);
 }
 
 /* Appends "; cache not used: why" to the fetch's own error. */
@@ -54,7 +54,7 @@ load(const struct launch_opts *o, struct vault_fetch *f, int64_t now, struct mr_
 		return -1;
 	}
 	vault_cache_age_text(now - at, age, sizeof(age));
-	fprintf(stderr, "modal-run: vault %s unreachable; using cached secrets from %s ago\n",
+	mr_log(MR_LOG_WARNING, "modal-run: vault %s unreachable; using cached secrets from %s ago",
 		o->settings.url, age);
 	mr_clear(e);
 	return 0;

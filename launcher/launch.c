@@ -13,7 +13,7 @@ extern char **environ;
 static int
 fail(const struct mr_err *e)
 {
-	fprintf(stderr, "modal-run: %s\n", e->msg);
+	mr_log(MR_LOG_ERR, "modal-run: %s", e->msg);
 	return mr_exit_code(e->kind);
 }
 
@@ -33,7 +33,7 @@ policy_open(const char *path, struct policy **pol)
 	/* A policy that cannot be read is configuration; one that is wrong is data. */
 	code = rep.ndiags > 0 && rep.diags[0].line == 0 ? EXIT_CONFIG : EXIT_DATA;
 	for (i = 0; i < rep.ndiags; i++)
-		fprintf(stderr, "modal-run: %s\n",
+		mr_log(MR_LOG_ERR, "modal-run: %s",
 			policy_diag_format(&rep.diags[i], line, sizeof(line)));
 	policy_report_free(&rep);
 	return code;
@@ -124,12 +124,12 @@ launch(struct launch_opts *o, const struct inherited *in)
 	/* After the hygiene: it reads /proc/self/fd, which is root's while we
 	 * are not dumpable. */
 	if (user_drop(&o->user, &e) != 0) {
-		fprintf(stderr, "modal-run: %s\n", e.msg);
+		mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 		code = EXIT_OSERR;
 		goto out;
 	}
 	code = exec_target(o->argv, ce.envp, &e);
-	fprintf(stderr, "modal-run: %s\n", e.msg);
+	mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 	goto out;
 fail:
 	code = fail(&e);

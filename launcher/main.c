@@ -20,18 +20,19 @@ int policy_check_command(const char *path);
  * static program cannot load libcurl or libpq. Any vault but a file: one is
  * launched by its dynamically linked twin, exec'd in our place with the same
  * arguments, environment, descriptors and signal state (nothing has changed
- * them yet). The twin lives beside us, or in ../libexec/modal-run once
- * installed. */
+ * them yet). The twin lives beside us in a build tree, or once installed
+ * in MODAL_RUN_TWIN_RELDIR, the libexec directory relative to ours
+ * (launcher/CMakeLists.txt). */
 static int
 exec_twin(char **argv)
 {
-	static const char *const where[] = { "/../" MODAL_RUN_TWIN_LIBEXEC "/", "/" };
+	static const char *const where[] = { "/" MODAL_RUN_TWIN_RELDIR "/", "/" };
 	char self[PATH_MAX], twin[PATH_MAX + 64], *slash;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	size_t i;
 
 	if (n <= 0 || (slash = memrchr(self, '/', (size_t)n)) == NULL) {
-		perror("modal-run: finding modal-run-remote: /proc/self/exe");
+		mr_log(MR_LOG_ERR, "modal-run: finding modal-run-remote: /proc/self/exe: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
 	*slash = '\0';
@@ -39,11 +40,31 @@ exec_twin(char **argv)
 		snprintf(twin, sizeof(twin), "%s%s%s", self, where[i], MODAL_RUN_TWIN);
 		execv(twin, argv);
 	}
-	fprintf(stderr, "modal-run: vault servers are launched by %s, not found beside %s: %s\n",
+	mr_log(MR_LOG_ERR, "modal-run: vault servers are launched by %s, not found beside %s: %s",
 		MODAL_RUN_TWIN, self, strerror(errno));
 	return EXIT_UNAVAILABLE;
 }
 #endif
+
+/* `modal-run policy` without "check FILE": its help, or a usage error that
+ * names the word it does not know. */
+static int
+policy_usage(int argc, char **argv)
+{
+	static const char usage[] = "usage: modal-run policy check FILE";
+
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		printf("%s\nValidates a policy file alone: every error with its line and column.\n",
+		       usage);
+		return 0;
+	}
+	if (argc >= 3 && strcmp(argv[2], "check") != 0)
+		mr_log(MR_LOG_ERR, "modal-run: unknown subcommand '%s' of 'policy' (%s)", argv[2],
+		       usage);
+	else
+		mr_log(MR_LOG_ERR, "modal-run: %s", usage);
+	return EXIT_USAGE;
+}
 
 int
 main(int argc, char **argv)
@@ -55,17 +76,15 @@ main(int argc, char **argv)
 
 	/* Before anything is opened: 0-2 valid, our state as given, no dumps. */
 	if (fds_ensure_std() != 0 || hygiene_start(&in) != 0) {
-		perror("modal-run: starting");
+		mr_log(MR_LOG_ERR, "modal-run: starting: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
 	if (argc == 4 && strcmp(argv[1], "policy") == 0 && strcmp(argv[2], "check") == 0)
 		return policy_check_command(argv[3]);
-	if (argc >= 2 && strcmp(argv[1], "policy") == 0) {
-		fputs("modal-run: usage: modal-run policy check FILE\n", stderr);
-		return EXIT_USAGE;
-	}
+	if (argc >= 2 && strcmp(argv[1], "policy") == 0)
+		return policy_usage(argc, argv);
 	if (launch_parse_args(argc, argv, &o, &e) != 0) {
-		fprintf(stderr, "modal-run: %s\n", e.msg);
+		mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 		launch_opts_free(&o);
 		return mr_exit_code(e.kind);
 	}
@@ -76,10 +95,10 @@ main(int argc, char **argv)
 	}
 #endif
 	if (o.settings.profile_warning[0] != '\0')
-		fprintf(stderr, "modal-run: warning: %s\n", o.settings.profile_warning);
+		mr_log(MR_LOG_WARNING, "modal-run: warning: %s", o.settings.profile_warning);
 	vault_short_lived();
 	if (secmem_init() != 0) {
-		fputs("modal-run: libsodium failed to initialise\n", stderr);
+		mr_log(MR_LOG_ERR, "modal-run: libsodium failed to initialise");
 		return EXIT_SOFTWARE;
 	}
 	code = launch(&o, &in);

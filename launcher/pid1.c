@@ -40,11 +40,11 @@ static int
 child_isolate(const struct terminal *t)
 {
 	if (setpgid(0, 0) != 0) {
-		fprintf(stderr, "modal-run: setpgid: %s\n", strerror(errno));
+		mr_log(MR_LOG_ERR, "modal-run: setpgid: %s", strerror(errno));
 		return -1;
 	}
 	if (t->given && tcsetpgrp(STDIN_FILENO, getpgrp()) != 0) {
-		fprintf(stderr, "modal-run: giving the terminal to the target: %s\n", strerror(errno));
+		mr_log(MR_LOG_ERR, "modal-run: giving the terminal to the target: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -60,17 +60,17 @@ run_child(const struct launch_opts *o, struct child_env *ce, const struct inheri
 	if (child_isolate(t) != 0)
 		_exit(EXIT_OSERR);
 	if (hygiene_before_exec(in, ce, o->reset_signals) != 0) {
-		fprintf(stderr, "modal-run: preparing the target: %s\n", strerror(errno));
+		mr_log(MR_LOG_ERR, "modal-run: preparing the target: %s", strerror(errno));
 		_exit(EXIT_OSERR);
 	}
 	/* Only the target becomes --user: PID 1 stays root, holding nothing. */
 	if (user_drop(&o->user, &e) != 0) {
-		fprintf(stderr, "modal-run: %s\n", e.msg);
+		mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 		_exit(EXIT_OSERR);
 	}
 	code = exec_target(o->argv, ce->envp, &e);
 	child_env_free(ce);
-	fprintf(stderr, "modal-run: %s\n", e.msg);
+	mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 	_exit(code);
 }
 
@@ -141,14 +141,14 @@ pid1_run(const struct launch_opts *o, struct child_env *ce, const struct inherit
 	/* Not PID 1: orphans of the target are reparented to us, not to an init
 	 * that may not exist (a runtime without one), as tini -s. */
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
-		fprintf(stderr, "modal-run: --subreaper: prctl: %s\n", strerror(errno));
+		mr_log(MR_LOG_ERR, "modal-run: --subreaper: prctl: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
 	terminal_probe(&t);
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	if ((pid = fork()) < 0) {
-		fprintf(stderr, "modal-run: fork: %s\n", strerror(errno));
+		mr_log(MR_LOG_ERR, "modal-run: fork: %s", strerror(errno));
 		return EXIT_OSERR;
 	}
 	if (pid == 0)

@@ -18,6 +18,10 @@ packages=(
 	libmicrohttpd-dev curl openssl nginx-light wrk python3-yaml python3-jsonschema
 	# the container images' runtime root, built without a container engine
 	debootstrap
+	# the Debian package (scripts/package.sh) and its test: lintian checks it,
+	# systemd-analyze verifies and rates the units, systemd-socket-activate
+	# starts the server as socket activation does, bash-completion loads completions
+	lintian systemd bash-completion
 )
 
 missing=()

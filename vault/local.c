@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int
 db_hot(struct vault *v, enum db_hot which, const char *sql, sqlite3_stmt **st,
@@ -163,20 +164,42 @@ db_open(struct vault *v, enum local_mode mode, struct mr_err *e)
 	return schema_migrate(v->db, e);
 }
 
+/* A credential is the service's own (systemd makes the directory, and only
+ * for that service): it counts when it is there, so a unit that loads none
+ * (modal-run's modal-token alone) keeps the vault's own file. */
+int
+local_key_path(const char *dir, char *buf, size_t len, int *credential, struct mr_err *e)
+{
+	const char *creds = secure_getenv("CREDENTIALS_DIRECTORY");
+	int n;
+
+	*credential = 0;
+	if (creds != NULL && creds[0] == '/') {
+		n = snprintf(buf, len, "%s/%s", creds, PG_KEY_CREDENTIAL);
+		if (n >= 0 && (size_t)n < len && access(buf, F_OK) == 0) {
+			*credential = 1;
+			return 0;
+		}
+	}
+	n = snprintf(buf, len, "%s/master.key", dir);
+	if (n < 0 || (size_t)n >= len)
+		return mr_fail(e, MR_E_CONFIG, "vault path too long");
+	return 0;
+}
+
 int
 local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e)
 {
 	struct vault *v = calloc(1, sizeof(*v));
 	char keypath[4096];
+	int credential;
 
 	if (v == NULL || (v->dir = strdup(dir)) == NULL) {
 		free(v);
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
 	}
-	if (snprintf(keypath, sizeof(keypath), "%s/master.key", dir) >= (int)sizeof(keypath)) {
-		mr_fail(e, MR_E_CONFIG, "vault path too long");
+	if (local_key_path(dir, keypath, sizeof(keypath), &credential, e) != 0)
 		goto fail;
-	}
 	if (keyring_load_file(keypath, &v->keys, e) != 0) {
 		if (e->kind == MR_E_NOTFOUND)
 			mr_fail(e, MR_E_CONFIG, "no vault at %s (run 'modal-vault init')", dir);

@@ -66,6 +66,10 @@ int db_hot_exec(struct vault *v, enum db_hot which, const char *sql, struct mr_e
 int db_read_begin(struct vault *v, struct mr_err *e);
 void db_read_end(struct vault *v, int began);
 enum local_mode { LOCAL_CREATE, LOCAL_READWRITE, LOCAL_READONLY };
+/* The master key file of the embedded vault at dir: the systemd credential
+ * PG_KEY_CREDENTIAL when the service was given one (LoadCredential=), else
+ * dir/master.key. *credential says which. */
+int local_key_path(const char *dir, char *buf, size_t len, int *credential, struct mr_err *e);
 int local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e);
 int local_create_workspace(struct vault *v, const char *name, struct mr_err *e);
 /* Inside a write transaction: the key id new versions get (meta, which a

@@ -170,7 +170,7 @@ vault_init(const char *url, const char *workspace_name, struct vault_workspace *
 	char dir[PATH_MAX], keypath[PATH_MAX + 16];
 	struct vault *v = NULL;
 	mode_t mask;
-	int rc = -1;
+	int rc = -1, credential;
 
 	if (pg_url_is(url))
 		return pg_init(url, workspace_name, ws, e);
@@ -193,10 +193,16 @@ vault_init(const char *url, const char *workspace_name, struct vault_workspace *
 				       "%s already exists: refusing to overwrite a vault", dir);
 		return mr_fail(e, MR_E_IO, "creating %s: %s", dir, strerror(errno));
 	}
-	snprintf(keypath, sizeof(keypath), "%s/master.key", dir);
-	/* The database, its WAL and shm files are the owner's alone. */
+	if (local_key_path(dir, keypath, sizeof(keypath), &credential, e) != 0) {
+		rmdir(dir);
+		return -1;
+	}
+	/* The database, its WAL and shm files are the owner's alone. A master
+	 * key given as a systemd credential is used as it is: the vault is made
+	 * under that key, and no file of its own is written. */
 	mask = umask(077);
-	if (keyring_create_file(keypath, e) == 0 && local_open(dir, LOCAL_CREATE, &v, e) == 0 &&
+	if ((credential || keyring_create_file(keypath, e) == 0) &&
+	    local_open(dir, LOCAL_CREATE, &v, e) == 0 &&
 	    local_create_workspace(v, workspace_name, e) == 0) {
 		*ws = v->ws;
 		rc = 0;

@@ -23,7 +23,7 @@ cli_audit(struct vault *v, const char *action, const char *fmt, ...)
 	vsnprintf(r.resource, sizeof(r.resource), fmt, ap);
 	va_end(ap);
 	if (vault_audit_append(v, &r, &e) != 0)
-		fprintf(stderr, "modal-vault: warning: %s was done but not written to the audit log: %s\n",
+		mr_log(MR_LOG_WARNING, "modal-vault: warning: %s was done but not written to the audit log: %s",
 			action, e.msg);
 }
 

@@ -74,7 +74,7 @@ static const struct command commands[] = {
 	  "new master key: rewrap every data key, destroy the old key (file: or postgres:// store)" },
 	/* No run: serve parses its own options (vault/server/serve.c). */
 	{ "serve", NULL, 0, 0, -1, NULL,
-	  "serve [--listen HOST:PORT|unix:PATH]... [--store URL] [--tls-cert F --tls-key F]",
+	  "serve [--listen HOST:PORT|unix:PATH]... [--store URL] [--tls-cert F --tls-key F] [--init]",
 	  "serve the vault's HTTP API (modal-vault serve --help)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -82,17 +82,42 @@ static const struct command commands[] = {
 static int die_usage(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Whether the command's words ("workspace members list") start with the
+ * words of prefix ("workspace members"); "" is everyone's prefix. */
+static int
+command_under(const struct command *cmd, const char *prefix)
+{
+	size_t glen = strlen(cmd->group), plen = strlen(prefix);
+
+	if (plen == 0)
+		return 1;
+	if (strncmp(prefix, cmd->group, plen < glen ? plen : glen) != 0)
+		return 0;
+	if (plen <= glen)
+		return plen == glen;
+	if (prefix[glen] != ' ' || cmd->verb == NULL)
+		return 0;
+	plen -= glen + 1;
+	return strncmp(prefix + glen + 1, cmd->verb, plen) == 0 &&
+	       (cmd->verb[plen] == ' ' || cmd->verb[plen] == '\0');
+}
+
 static void
-usage(FILE *f)
+list_commands(FILE *f, const char *prefix)
 {
 	size_t i;
 
-	fputs("usage: modal-vault [--server URL] COMMAND [ARGS]...\n\nCommands:\n", f);
 	for (i = 0; i < NCOMMANDS; i++)
-		if (strlen(commands[i].usage) <= 30)
-			fprintf(f, "  %-30s %s\n", commands[i].usage, commands[i].summary);
-		else
-			fprintf(f, "  %s\n  %-30s %s\n", commands[i].usage, "", commands[i].summary);
+		if (command_under(&commands[i], prefix))
+			fprintf(f, "  modal-vault %s\n      %s\n", commands[i].usage,
+				commands[i].summary);
+}
+
+static void
+usage(FILE *f)
+{
+	fputs("usage: modal-vault [--server URL] COMMAND [ARGS]...\n\nCommands:\n", f);
+	list_commands(f, "");
 	fputs("\nOptions for every command:\n"
 	      "  --server URL   the vault (else MODAL_SERVER_URL, else file:$XDG_DATA_HOME/modal-vault):\n"
 	      "                 file:PATH, http(s)://HOST, unix:PATH, or URL,URL... to fail over\n"
@@ -102,10 +127,49 @@ usage(FILE *f)
 	      "  --cacert FILE  CA certificates for https (MODAL_CACERT; default: the system's)\n"
 	      "  --vault-key HEX  refuse a server with another vault key (MODAL_VAULT_PUBLIC_KEY)\n"
 	      "  --profile NAME, --config FILE  the profile and profile file (~/.modal.toml)\n"
-	      "  -h, --help     this help\n"
+	      "  -h, --help     this help; after a command or a group, its own\n"
 	      "The environment is -e ENV, else MODAL_ENVIRONMENT, else the workspace's default.\n"
 	      "Exit status: 0 ok, 64 usage, 65 bad data or not found, 69 unavailable,\n"
 	      "74 I/O error, 77 permission, 78 configuration.\n", f);
+}
+
+static int
+has_commands_under(const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (command_under(&commands[i], prefix))
+			return 1;
+	return 0;
+}
+
+/* argv names no command: it may name a group ("secret", "workspace
+ * members"), asked for its help or missing its last word, or have a word no
+ * command has there. Either way the answer names the word. */
+static int
+no_command(int argc, char **argv)
+{
+	char prefix[128] = "", longer[sizeof(prefix)];
+	int words = 0;
+
+	while (words < argc && argv[words][0] != '-' &&
+	       snprintf(longer, sizeof(longer), "%s%s%s", prefix, words ? " " : "",
+			argv[words]) < (int)sizeof(longer) &&
+	       has_commands_under(longer)) {
+		memcpy(prefix, longer, sizeof(prefix));
+		words++;
+	}
+	if (words == 0)
+		return die_usage(NULL, "unknown command '%s'", argc > 0 ? argv[0] : "");
+	if (words < argc && (strcmp(argv[words], "--help") == 0 || strcmp(argv[words], "-h") == 0)) {
+		printf("usage: modal-vault %s SUBCOMMAND [ARGS]...\n\nSubcommands:\n", prefix);
+		list_commands(stdout, prefix);
+		return 0;
+	}
+	if (words == argc)
+		return die_usage(NULL, "missing subcommand of '%s'", prefix);
+	return die_usage(NULL, "unknown subcommand '%s' of '%s'", argv[words], prefix);
 }
 
 /* Whether argv starts with the words of verb ("members list" is two);
@@ -148,16 +212,16 @@ find_command(int argc, char **argv, int *consumed)
 static int
 die_usage(const struct command *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fputs("modal-vault: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (cmd != NULL)
-		fprintf(stderr, " (usage: modal-vault %s)\n", cmd->usage);
+		mr_log(MR_LOG_ERR, "modal-vault: %s (usage: modal-vault %s)", msg, cmd->usage);
 	else
-		fputs(" (see modal-vault --help)\n", stderr);
+		mr_log(MR_LOG_ERR, "modal-vault: %s (see modal-vault --help)", msg);
 	return EXIT_USAGE;
 }
 
@@ -282,7 +346,7 @@ resolve_settings(struct cli *c)
 	if (settings_resolve(&c->flags, &c->settings, &c->err) != 0)
 		return -1;
 	if (c->settings.profile_warning[0] != '\0')
-		fprintf(stderr, "modal-vault: warning: %s\n", c->settings.profile_warning);
+		mr_log(MR_LOG_WARNING, "modal-vault: warning: %s", c->settings.profile_warning);
 	c->env = c->settings.env;
 	if (strlen(c->settings.url) >= sizeof(c->url))
 		return mr_fail(&c->err, MR_E_CONFIG, "vault URL too long");
@@ -300,7 +364,7 @@ main(int argc, char **argv)
 		return EXIT_OSERR;
 	signal(SIGPIPE, SIG_IGN);
 	if (secmem_init() != 0) {
-		fputs("modal-vault: libsodium failed to initialise\n", stderr);
+		mr_log(MR_LOG_ERR, "modal-vault: libsodium failed to initialise");
 		return EXIT_SOFTWARE;
 	}
 	input_init();
@@ -324,8 +388,10 @@ main(int argc, char **argv)
 			argv += 2, argc -= 2;
 		}
 	}
-	if (argc < 2 || (c.cmd = find_command(argc - 1, argv + 1, &consumed)) == NULL)
-		return die_usage(NULL, "unknown command '%s'", argc < 2 ? "" : argv[1]);
+	if (argc < 2)
+		return die_usage(NULL, "missing command");
+	if ((c.cmd = find_command(argc - 1, argv + 1, &consumed)) == NULL)
+		return no_command(argc - 1, argv + 1);
 	if (c.cmd->run == NULL)
 		return serve_main(argc - consumed, argv + consumed);
 	/* getopt sees the command words as its argv[0]. */

@@ -22,7 +22,7 @@ cli_open(struct cli *c, struct vault **v)
 int
 cli_fail(struct cli *c)
 {
-	fprintf(stderr, "modal-vault: %s\n", c->err.msg);
+	mr_log(MR_LOG_ERR, "modal-vault: %s", c->err.msg);
 	return mr_exit_code(c->err.kind);
 }
 

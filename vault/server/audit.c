@@ -102,11 +102,11 @@ append_batch(struct audit_queue *q, const struct vault_audit_record *recs, size_
 	wait_for_workers(q);
 	if (vault_audit_append_batch(q->v, recs, n, &e) == 0)
 		return;
-	log_line("audit: a batch of %zu record(s) failed (%s): writing them one by one", n, e.msg);
+	log_line(MR_LOG_ERR, "audit: a batch of %zu record(s) failed (%s): writing them one by one", n, e.msg);
 	for (i = 0; i < n; i++) {
 		wait_for_workers(q);
 		if (vault_audit_append(q->v, &recs[i], &e) != 0)
-			log_line("audit: record %s %s not written: %s", recs[i].action,
+			log_line(MR_LOG_ERR, "audit: record %s %s not written: %s", recs[i].action,
 				 recs[i].resource, e.msg);
 	}
 }

@@ -115,7 +115,7 @@ sweep(struct http_front *f)
 	pthread_mutex_lock(&f->mu);
 	for (t = f->conns; t != NULL; t = t->next)
 		if (t->fd >= 0 && now - atomic_load(&t->mark) > limit) {
-			log_line("closing a connection with no answer in %lld s (--request-timeout)",
+			log_line(MR_LOG_WARNING, "closing a connection with no answer in %lld s (--request-timeout)",
 				 now - atomic_load(&t->mark));
 			shutdown(t->fd, SHUT_RDWR);
 			t->fd = -1;   /* once */
@@ -142,7 +142,7 @@ accept_pending(struct http_front *f)
 	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS && errno != ENOMEM)
 		return 0;
 	if (!f->accept_failing)
-		log_line("accept: %s: new connections wait", strerror(errno));
+		log_line(MR_LOG_WARNING, "accept: %s: new connections wait", strerror(errno));
 	f->accept_failing = 1;
 	return -1;
 }

@@ -315,7 +315,7 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		return request_begin(cls, conn, url, method, con_cls);
 	if (*size > 0) {
 		if (body_take(r, data, *size) != 0) {
-			log_line("%s %s from %s: closing a connection still sending a refused body",
+			log_line(MR_LOG_WARNING, "%s %s from %s: closing a connection still sending a refused body",
 				 r->method, r->path, r->client);
 			return MHD_NO;
 		}
@@ -376,7 +376,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
 	if (atomic_load(&s->running))
-		log_line("libmicrohttpd: %s", msg);
+		log_line(MR_LOG_WARNING, "libmicrohttpd: %s", msg);
 	else if (s->startup_error[0] == '\0')
 		memcpy(s->startup_error, msg, sizeof(msg));
 }

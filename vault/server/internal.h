@@ -241,7 +241,7 @@ struct timespec timespec_after_ms(struct timespec t, long ms);
 int log_start(void);
 void log_stop(void);
 void log_request(const struct request *r);
-void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_line(enum mr_prio prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* metrics.c */
 struct metrics *metrics_new(size_t nroutes);

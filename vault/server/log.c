@@ -194,14 +194,14 @@ log_stop(void)
 }
 
 void
-log_line(const char *fmt, ...)
+log_line(enum mr_prio prio, const char *fmt, ...)
 {
 	char line[1024], at[32];
 	va_list ap;
 	int n;
 
 	now_rfc3339_ms(at);
-	n = snprintf(line, sizeof(line), "%s modal-vault serve: ", at);
+	n = snprintf(line, sizeof(line), "%s%s modal-vault serve: ", mr_log_prefix(prio), at);
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
@@ -224,7 +224,9 @@ log_request(const struct request *r)
 	now_rfc3339_ms(at);
 	escape(r->method, method, sizeof(method));
 	escape(r->path, path, sizeof(path));
-	n = snprintf(line, sizeof(line), "%s %s %s %s %d %lld.%03lldms %s\n", at, r->client,
+	/* A 5xx is the server failing: journalctl -p err finds it. */
+	n = snprintf(line, sizeof(line), "%s%s %s %s %s %d %lld.%03lldms %s\n",
+		     mr_log_prefix(r->status >= 500 ? MR_LOG_ERR : MR_LOG_INFO), at, r->client,
 		     method, path, r->status, us / 1000, us % 1000,
 		     r->token_id[0] != '\0' ? r->token_id : "-");
 	if (n > 0 && (size_t)n < sizeof(line))

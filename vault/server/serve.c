@@ -28,7 +28,8 @@
 struct listener {
 	const char *spec;            /* as given */
 	int fd;
-	int is_unix;
+	int is_unix;                 /* ours to unlink at the end */
+	int passed;                  /* by systemd, already listening */
 	char shown[PATH_MAX + 32];   /* http://127.0.0.1:8420, unix:/run/x.sock */
 	struct http_front *front;    /* holds the listening socket once started */
 };
@@ -37,6 +38,7 @@ struct serve_opts {
 	struct listener listen[SERVER_MAX_LISTEN];
 	int nlisten;
 	const char *tls_cert, *tls_key, *store;
+	int init;                    /* --init: create a missing file: vault */
 	struct server_limits lim;
 	struct trust_list trusted;
 };
@@ -47,13 +49,13 @@ die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int
 die(int code, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("modal-vault serve: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	mr_log(MR_LOG_ERR, "modal-vault serve: %s", msg);
 	return code;
 }
 
@@ -63,7 +65,7 @@ static const char usage_text[] =
 	"                         [--max-body BYTES] [--max-header BYTES] [--max-connections N]\n"
 	"                         [--idle-timeout S] [--body-timeout S] [--request-timeout S]\n"
 	"                         [--drain-timeout S]\n"
-	"                         [--auth-fail-limit N] [--auth-fail-window S]\n"
+	"                         [--auth-fail-limit N] [--auth-fail-window S] [--init]\n"
 	"                         [--trust-proxy ADDR[/BITS] | --trust-proxy unix]...\n"
 	"Serves the vault's HTTP API (docs/protocol.md) from the store: --store, else\n"
 	"MODAL_VAULT_STORE, else the embedded vault at file:$XDG_DATA_HOME/modal-vault\n"
@@ -71,7 +73,10 @@ static const char usage_text[] =
 	DEFAULT_LISTEN " unless --listen says otherwise. Prints the vault's public key and\n"
 	"the addresses it listens on; logs one line per request to stderr. SIGTERM\n"
 	"drains and exits 0; SIGHUP is logged and ignored. X-Real-IP and\n"
-	"X-Modal-Environment count only from a --trust-proxy peer (none by default).\n";
+	"X-Modal-Environment count only from a --trust-proxy peer (none by default).\n"
+	"--init creates the embedded (file:) vault first if it does not exist yet (a\n"
+	"service's first start). Listening sockets passed by systemd (LISTEN_FDS,\n"
+	"socket activation) are served, and the --listen addresses if any are given.\n";
 
 static int
 parse_number(const char *opt, const char *s, unsigned long long min, unsigned long long max,
@@ -146,6 +151,7 @@ parse_options(struct serve_opts *o, int argc, char **argv)
 		{ "auth-fail-limit", required_argument, NULL, 'f' },
 		{ "auth-fail-window", required_argument, NULL, 'w' },
 		{ "trust-proxy", required_argument, NULL, 'T' },
+		{ "init", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct mr_err e;
@@ -166,6 +172,7 @@ parse_options(struct serve_opts *o, int argc, char **argv)
 			if (trust_add(&o->trusted, optarg, &e) != 0)
 				return die(EXIT_USAGE, "%s", e.msg);
 			break;
+		case 'I': o->init = 1; break;
 		case 'l':
 			if (o->nlisten == SERVER_MAX_LISTEN)
 				return die(EXIT_USAGE, "at most %d --listen addresses", SERVER_MAX_LISTEN);
@@ -180,6 +187,46 @@ parse_options(struct serve_opts *o, int argc, char **argv)
 		return die(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL))
 		return die(EXIT_USAGE, "--tls-cert and --tls-key go together");
+	return 0;
+}
+
+/* Socket activation (sd_listen_fds(3)): systemd passes listening sockets
+ * from fd 3 on, and says so in LISTEN_FDS for the process LISTEN_PID names
+ * (a variable inherited by another process is not for it). The sockets
+ * are systemd's: never unlinked here. The variables are removed, so nothing
+ * this process starts takes the sockets for its own. Without any, and
+ * without --listen, the default address. */
+static int
+take_passed_listeners(struct serve_opts *o, struct mr_err *e)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char *end;
+	long n = 0, i;
+	int accepting;
+	socklen_t len = sizeof(accepting);
+
+	if (pid != NULL && fds != NULL && strtol(pid, &end, 10) == (long)getpid() && *end == '\0') {
+		n = strtol(fds, &end, 10);
+		if (*end != '\0' || n < 0 || n > SERVER_MAX_LISTEN - o->nlisten)
+			return mr_fail(e, MR_E_CONFIG, "LISTEN_FDS=%s: expected 0 to %d sockets",
+				       fds, SERVER_MAX_LISTEN - o->nlisten);
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		unsetenv("LISTEN_FDNAMES");
+	}
+	for (i = 0; i < n; i++, o->nlisten++) {
+		struct listener *l = &o->listen[o->nlisten];
+
+		l->fd = 3 + (int)i;
+		if (getsockopt(l->fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting)
+			return mr_fail(e, MR_E_CONFIG,
+				       "descriptor %d of LISTEN_FDS is not a listening socket", l->fd);
+		if (fd_set_cloexec_nonblock(l->fd) != 0)
+			return mr_fail(e, MR_E_IO, "descriptor %d of LISTEN_FDS: %s", l->fd,
+				       strerror(errno));
+		l->spec = "LISTEN_FDS";
+		l->passed = 1;
+	}
 	if (o->nlisten == 0)
 		o->listen[o->nlisten++].spec = DEFAULT_LISTEN;
 	return 0;
@@ -245,7 +292,9 @@ show_address(struct listener *l, int tls)
 	socklen_t len = sizeof(ss);
 	char host[NI_MAXHOST], port[NI_MAXSERV];
 
-	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) != 0 ||
+	if (getsockname(l->fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_UNIX)
+		snprintf(l->shown, sizeof(l->shown), "unix:%s", ((struct sockaddr_un *)&ss)->sun_path);
+	else if (getsockname(l->fd, (struct sockaddr *)&ss, &len) != 0 ||
 	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port, sizeof(port),
 			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		snprintf(l->shown, sizeof(l->shown), "%s", l->spec);
@@ -288,10 +337,36 @@ listen_tcp(struct listener *l, int tls, struct mr_err *e)
 static int
 open_listener(struct listener *l, int tls, struct mr_err *e)
 {
+	if (l->passed) {
+		show_address(l, tls);
+		return 0;
+	}
 	l->fd = -1;
 	if (strncmp(l->spec, "unix:", 5) == 0)
 		return listen_unix(l, e);
 	return listen_tcp(l, tls, e);
+}
+
+/* --init: a service's first start on a fresh host makes its vault (one
+ * already there is kept as it is: mkdir decides, so two servers starting at
+ * once make one vault). Only an embedded vault: a PostgreSQL store is
+ * shared by several servers and made once, by `modal-vault init`. */
+static int
+init_missing_vault(const char *url, struct mr_err *e)
+{
+	struct vault_workspace ws;
+
+	if (strncmp(url, "file:", 5) != 0)
+		return mr_fail(e, MR_E_USAGE, "--init makes an embedded vault: the store must be a file: URL");
+	if (vault_init(url, "default", &ws, e) == 0) {
+		log_line(MR_LOG_INFO, "created the vault at %s (workspace %s)", url + 5,
+			 ws.workspace_id);
+		return 0;
+	}
+	if (e->kind != MR_E_EXISTS)
+		return -1;
+	mr_clear(e);
+	return 0;
 }
 
 /* The vault's long-term key pair and a first look at the store, before any
@@ -316,6 +391,8 @@ server_init(struct server *s, struct serve_opts *o, char *url, size_t url_len, s
 	s->trusted = o->trusted;
 	s->tls = o->tls_cert != NULL;
 	s->started = time(NULL);
+	if (o->init && init_missing_vault(url, e) != 0)
+		return -1;
 	if (vault_open(url, &v, e) != 0)
 		return -1;
 	s->vault_sk = xsecure_alloc(crypto_box_SECRETKEYBYTES);
@@ -373,14 +450,14 @@ drain(struct server *s, struct serve_opts *o)
 	atomic_store(&s->draining, 1);
 	for (i = 0; i < o->nlisten; i++)
 		http_stop_accepting(o->listen[i].front);
-	log_line("stopping: no new connections; %d request(s) in flight",
+	log_line(MR_LOG_INFO, "stopping: no new connections; %d request(s) in flight",
 		 atomic_load(&s->in_flight));
 	while (atomic_load(&s->in_flight) > 0 && waited_ms < s->lim.drain_timeout * 1000) {
 		nanosleep(&tick, NULL);
 		waited_ms += 10;
 	}
 	if (atomic_load(&s->in_flight) > 0)
-		log_line("drain timeout: %d request(s) cut off", atomic_load(&s->in_flight));
+		log_line(MR_LOG_WARNING, "drain timeout: %d request(s) cut off", atomic_load(&s->in_flight));
 	for (i = 0; i < o->nlisten; i++) {
 		http_stop(o->listen[i].front);
 		o->listen[i].front = NULL;
@@ -429,7 +506,7 @@ wait_for_signal(const sigset_t *set)
 			continue;
 		if (sig != SIGHUP)
 			return sig;
-		log_line("SIGHUP received: ignored (nothing to reload; SIGTERM drains and exits)");
+		log_line(MR_LOG_INFO, "SIGHUP received: ignored (nothing to reload; SIGTERM drains and exits)");
 	}
 }
 
@@ -460,8 +537,11 @@ serve_main(int argc, char **argv)
 
 	if ((rc = parse_options(&o, argc, argv)) != 0)
 		return rc;
+	if (take_passed_listeners(&o, &e) != 0)
+		return die(mr_exit_code(e.kind), "%s", e.msg);
 	for (i = 0; i < SERVER_MAX_LISTEN; i++)
-		o.listen[i].fd = -1;
+		if (!o.listen[i].passed)
+			o.listen[i].fd = -1;
 	if (secmem_init() != 0)
 		return die(EXIT_SOFTWARE, "libsodium failed to initialise");
 	/* The process holds the master key, the vault's box key and, in
@@ -489,9 +569,9 @@ serve_main(int argc, char **argv)
 		}
 	} else {
 		sig = wait_for_signal(&set);
-		log_line("%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		log_line(MR_LOG_INFO, "%s received", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		drain(&s, &o);
-		log_line("stopped");
+		log_line(MR_LOG_INFO, "stopped");
 		rc = 0;
 	}
 	tls_free(&tls);
