@@ -108,8 +108,8 @@ same_file(const char *opened, const struct stat *want, const char *path, struct 
 
 	if (opened == NULL || stat(opened, &st) != 0 || st.st_dev != want->st_dev ||
 	    st.st_ino != want->st_ino)
-		return mr_fail(e, MR_E_CONFIG, "%s: replaced while it was being opened (not the "
-			       "file that was checked)", path);
+		return mr_fail(e, MR_E_CONFIG, "%s: replaced while it was being opened (it names "
+			       "another file than the one checked)", path);
 	return 0;
 }
 
@@ -131,8 +131,8 @@ local_db_open(int dirfd, const char *path, int flags, sqlite3 **db, struct mr_er
 	if (*db == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
 	if (x.refused)
-		return mr_fail(e, MR_E_CONFIG, "%s: replaced while it was being opened (not the "
-			       "file that was checked)", path);
+		return mr_fail(e, MR_E_CONFIG, "%s: replaced while it was being opened (SQLite "
+			       "found another file than the one checked)", path);
 	if (rc != SQLITE_OK)
 		return mr_fail(e, MR_E_CONFIG, "no vault database at %s: %s", path,
 			       sqlite3_errmsg(*db));
