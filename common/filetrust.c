@@ -33,6 +33,14 @@ check_owner(const struct stat *st, enum file_trust t, int how, struct mr_err *e)
 }
 
 int
+file_check_stat(const struct stat *st, enum file_trust t, int how, struct mr_err *e)
+{
+	if (check_kind(st, how, e) != 0 || check_owner(st, t, how, e) != 0)
+		return -1;
+	return 0;
+}
+
+int
 file_check_trust(int fd, enum file_trust t, int how, struct stat *st, struct mr_err *e)
 {
 	struct stat own;
@@ -41,9 +49,7 @@ file_check_trust(int fd, enum file_trust t, int how, struct stat *st, struct mr_
 		st = &own;
 	if (fstat(fd, st) != 0)
 		return mr_fail(e, MR_E_IO, "%s", strerror(errno));
-	if (check_kind(st, how, e) != 0 || check_owner(st, t, how, e) != 0)
-		return -1;
-	return 0;
+	return file_check_stat(st, t, how, e);
 }
 
 /* Which kind an open failure is: a refused symlink is a configuration

@@ -30,6 +30,9 @@ enum file_trust {
  * TRUST_DIR) that meets t. On failure e holds the fault without a file name
  * ("not a regular file"), kind MR_E_CONFIG. st, if not NULL, gets the fstat. */
 int file_check_trust(int fd, enum file_trust t, int how, struct stat *st, struct mr_err *e);
+/* The same rules on an fstat already made (by a caller that cannot open the
+ * file itself, or must not: see vault/local_files.c). */
+int file_check_stat(const struct stat *st, enum file_trust t, int how, struct mr_err *e);
 
 /* Opens path (relative to dirfd, or AT_FDCWD) read-only, close-on-exec and
  * non-blocking, checks it with file_check_trust, then clears O_NONBLOCK so

@@ -78,10 +78,11 @@ void local_files_configure(void);
 /* The vault directory, opened and checked (yours or root's, writable by no
  * one else): the descriptor, or -1 naming the path and the fault. */
 int local_dir_open(const char *dir, struct mr_err *e);
-/* Opens *db on path, which must be dirfd's vault.db: checked first (a
+/* Opens *db on path, which must be dirfd's vault.db: looked at first (a
  * regular file, not a symlink, yours or root's, writable by no one else),
- * then required to be the file SQLite opened. SQLITE_OPEN_CREATE in flags
- * makes the file first (O_EXCL, 0600). */
+ * then SQLite's own descriptor must be that file and pass the same rules.
+ * SQLITE_OPEN_CREATE in flags makes the file first (O_EXCL, 0600). On
+ * failure *db may be set: the caller closes it with sqlite3_close. */
 int local_db_open(int dirfd, const char *path, int flags, sqlite3 **db, struct mr_err *e);
 
 /* envs.c */
