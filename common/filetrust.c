@@ -71,8 +71,9 @@ open_failed(int err, int dirfd, const char *path, int how, struct mr_err *e)
 	return mr_fail(e, MR_E_IO, "%s", strerror(err));
 }
 
-/* Reads then behave as usual: a regular file never blocks anyway, and a
- * caller may hand the descriptor to code that does not expect EAGAIN. */
+/* Reads then behave as usual: a regular file never blocks anyway, but a
+ * caller may hand the descriptor to code that does not expect EAGAIN. A
+ * directory is only ever used as a base for openat: left as it is. */
 static int
 clear_nonblock(int fd, struct mr_err *e)
 {
@@ -96,7 +97,8 @@ file_open_trusted(int dirfd, const char *path, const char *shown, enum file_trus
 	fd = openat(dirfd, path, flags);
 	if (fd < 0) {
 		open_failed(errno, dirfd, path, how, e);
-	} else if (file_check_trust(fd, t, how, st, e) != 0 || clear_nonblock(fd, e) != 0) {
+	} else if (file_check_trust(fd, t, how, st, e) != 0 ||
+		   (!(how & TRUST_DIR) && clear_nonblock(fd, e) != 0)) {
 		close(fd);
 		fd = -1;
 	}

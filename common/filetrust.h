@@ -35,11 +35,12 @@ int file_check_trust(int fd, enum file_trust t, int how, struct stat *st, struct
 int file_check_stat(const struct stat *st, enum file_trust t, int how, struct mr_err *e);
 
 /* Opens path (relative to dirfd, or AT_FDCWD) read-only, close-on-exec and
- * non-blocking, checks it with file_check_trust, then clears O_NONBLOCK so
- * reads behave as usual. Returns the descriptor, or -1 with e set to
- * "SHOWN: fault" (just the fault when shown is NULL, for callers that name
- * the file themselves): MR_E_NOTFOUND when it does not exist, MR_E_CONFIG
- * when it is untrusted or a refused symlink, MR_E_IO for other errors. */
+ * non-blocking, checks it with file_check_trust, then clears O_NONBLOCK (of
+ * a file; a directory is left as it is) so reads behave as usual. Returns
+ * the descriptor, or -1 with e set to "SHOWN: fault" (just the fault when
+ * shown is NULL, for callers that name the file themselves): MR_E_NOTFOUND
+ * when it does not exist, MR_E_CONFIG when it is untrusted or a refused
+ * symlink, MR_E_IO for other errors. */
 int file_open_trusted(int dirfd, const char *path, const char *shown, enum file_trust t,
 		      int how, struct stat *st, struct mr_err *e);
 
