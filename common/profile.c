@@ -743,15 +743,13 @@ profile_path(const char *path, char *real, char *shown, struct mr_err *e)
  * Symlinks are followed: dotfile managers link ~/.modal.toml. A missing
  * default file leaves *fd at -1 without an error. */
 static int
-profile_open(const char *real, const char *shown, bool explicit, int *fd, bool *loose,
+profile_open(const char *real, const char *shown, bool explicit, int *fd, struct stat *st,
 	     struct mr_err *e)
 {
-	struct stat st;
-
 	*fd = -1;
 	if (real[0] == '\0')
 		return 0;
-	*fd = file_open_trusted(AT_FDCWD, real, shown, TRUST_NOT_OTHERS, 0, &st, e);
+	*fd = file_open_trusted(AT_FDCWD, real, shown, TRUST_NOT_OTHERS, 0, st, e);
 	if (*fd < 0 && !explicit && e->kind == MR_E_NOTFOUND) {
 		mr_clear(e);
 		return 0;
@@ -760,21 +758,9 @@ profile_open(const char *real, const char *shown, bool explicit, int *fd, bool *
 		e->kind = MR_E_CONFIG;   /* a profile we cannot use is bad configuration */
 		return -1;
 	}
-	if (st.st_size > PROFILE_FILE_MAX)
+	if (st->st_size > PROFILE_FILE_MAX)
 		return mr_fail(e, MR_E_CONFIG, "%s: larger than 1 MiB", shown);
-	*loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
 	return 0;
-}
-
-/* Read it all, sized by the file, into locked memory (it holds the token). */
-static int
-profile_read(int fd, const char *shown, unsigned char **buf, size_t *len, struct mr_err *e)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return mr_fail(e, MR_E_IO, "%s: %s", shown, strerror(errno));
-	return read_fd_secret(fd, (size_t)st.st_size + 1, buf, len, shown, e);
 }
 
 int
@@ -782,6 +768,7 @@ profile_load(const char *path, const char *profile_name, struct profile *out,
 	     struct mr_err *e)
 {
 	char real[PATH_MAX], shown[PATH_MAX];
+	struct stat st;
 	unsigned char *buf = NULL;
 	bool loose = false;
 	size_t len = 0;
@@ -790,9 +777,12 @@ profile_load(const char *path, const char *profile_name, struct profile *out,
 	memset(out, 0, sizeof(*out));
 	rc = profile_path(path, real, shown, e);
 	if (rc == 0)
-		rc = profile_open(real, shown, path != NULL && path[0] != '\0', &fd, &loose, e);
-	if (rc == 0 && fd >= 0)
-		rc = profile_read(fd, shown, &buf, &len, e);
+		rc = profile_open(real, shown, path != NULL && path[0] != '\0', &fd, &st, e);
+	/* Read it all, sized by the file, into locked memory (it holds the token). */
+	if (rc == 0 && fd >= 0) {
+		loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+		rc = read_fd_secret(fd, (size_t)st.st_size + 1, &buf, &len, shown, e);
+	}
 	/* No file parses as an empty one: no profile, or "not found" if named. */
 	if (rc == 0)
 		rc = profile_parse(buf != NULL ? (const char *)buf : "", len, shown,
