@@ -56,38 +56,30 @@ read_fd_secret(int fd, size_t max, unsigned char **buf, size_t *len,
 }
 
 int
-read_file_secret(const char *path, size_t max, int require_private,
-		 unsigned char **buf, size_t *len, struct mr_err *e)
+read_file_secret_at(int dirfd, const char *name, const char *shown, enum file_trust t,
+		    size_t max, unsigned char **buf, size_t *len, struct mr_err *e)
 {
 	struct stat st;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	fd = file_open_trusted(dirfd, name, shown, t, TRUST_NOFOLLOW, &st, e);
 	if (fd < 0)
-		return mr_fail(e, errno == ENOENT ? MR_E_NOTFOUND : MR_E_IO,
-			       "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		rc = mr_fail(e, MR_E_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (require_private && !S_ISREG(st.st_mode)) {
-		rc = mr_fail(e, MR_E_CONFIG, "%s: not a regular file", path);
-		goto out;
-	}
-	if (require_private && (st.st_uid != geteuid() || (st.st_mode & 077) != 0)) {
-		rc = mr_fail(e, MR_E_CONFIG,
-			     "%s: must be owned by uid %u with mode 0600 (is uid %u, mode %04o)",
-			     path, (unsigned)geteuid(), (unsigned)st.st_uid,
-			     (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
+		return -1;
 	/* Size the locked buffer by the file, not by the limit: mlock is scarce. */
-	if (S_ISREG(st.st_mode) && st.st_size >= 0 && (size_t)st.st_size < max)
+	if (st.st_size >= 0 && (size_t)st.st_size < max)
 		max = (size_t)st.st_size + 1;
-	rc = read_fd_secret(fd, max, buf, len, path, e);
-out:
+	rc = read_fd_secret(fd, max, buf, len, shown, e);
 	close(fd);
 	return rc;
+}
+
+int
+read_file_secret(const char *path, size_t max, int require_private,
+		 unsigned char **buf, size_t *len, struct mr_err *e)
+{
+	return read_file_secret_at(AT_FDCWD, path, path,
+				   require_private ? TRUST_PRIVATE : TRUST_ANY_OWNER, max, buf,
+				   len, e);
 }
 
 int

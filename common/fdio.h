@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "filetrust.h"
 
 /* Makes sure descriptors 0-2 are open (on /dev/null if not), so no file we
  * open later can become someone's stdout. Returns -1 if that fails. */
@@ -19,12 +20,16 @@ int fd_set_cloexec_nonblock(int fd);
 int read_fd_secret(int fd, size_t max, unsigned char **buf, size_t *len,
 		   const char *what, struct mr_err *e);
 
-/* Opens path O_RDONLY|O_CLOEXEC|O_NOFOLLOW and reads it as read_fd_secret.
- * With require_private, the opened file must be a regular file owned by the
- * effective user with no group or other permission bits (checked with fstat).
- * A regular file's buffer is sized from its length, not from max. */
+/* Opens path as file_open_trusted does (non-blocking, symlinks refused) and
+ * reads it as read_fd_secret. It must be a regular file; with
+ * require_private, also owned by the effective user with no group or other
+ * permission bits (TRUST_PRIVATE). The buffer is sized from its length. */
 int read_file_secret(const char *path, size_t max, int require_private,
 		     unsigned char **buf, size_t *len, struct mr_err *e);
+/* The same for name inside the directory dirfd, trusted as t; messages
+ * name the file as shown. */
+int read_file_secret_at(int dirfd, const char *name, const char *shown, enum file_trust t,
+			size_t max, unsigned char **buf, size_t *len, struct mr_err *e);
 
 /* Creates path O_EXCL with mode, writes len bytes and fsyncs. */
 int write_file_excl(const char *path, const void *data, size_t len, int mode,

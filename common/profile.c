@@ -8,6 +8,7 @@
  * chosen profile's values. */
 #include "profile.h"
 #include "fdio.h"
+#include "filetrust.h"
 #include "secmem.h"
 
 #include <errno.h>
@@ -736,45 +737,30 @@ profile_path(const char *path, char *real, char *shown, struct mr_err *e)
 	return 0;
 }
 
-/* Symlinks are followed: dotfile managers link ~/.modal.toml. O_NONBLOCK so
- * a FIFO planted there cannot hang us before fstat refuses it. A missing
+/* Whoever can write the file chooses the server and its pinned key, so it
+ * must pass the shared file-trust check (filetrust.h), on the opened
+ * descriptor; reading it only exposes the token, so that is a warning.
+ * Symlinks are followed: dotfile managers link ~/.modal.toml. A missing
  * default file leaves *fd at -1 without an error. */
 static int
-profile_open(const char *real, const char *shown, bool explicit, int *fd, struct mr_err *e)
+profile_open(const char *real, const char *shown, bool explicit, int *fd, struct stat *st,
+	     struct mr_err *e)
 {
 	*fd = -1;
 	if (real[0] == '\0')
 		return 0;
-	*fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (*fd < 0 && (explicit || errno != ENOENT))
-		return mr_fail(e, MR_E_CONFIG, "%s: %s", shown, strerror(errno));
-	return 0;
-}
-
-/* Trust what was opened, not the path: whoever can write the file chooses
- * the server and its pinned key, so that is an error; reading it only
- * exposes the token, so that is a warning. */
-static int
-profile_read(int fd, const char *shown, unsigned char **buf, size_t *len, bool *loose,
-	     struct mr_err *e)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) != 0)
-		return mr_fail(e, MR_E_IO, "%s: %s", shown, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return mr_fail(e, MR_E_CONFIG, "%s: not a regular file", shown);
-	if (st.st_uid != geteuid() && st.st_uid != 0)
-		return mr_fail(e, MR_E_CONFIG, "%s: owned by uid %u, not by you (uid %u) or root",
-			       shown, (unsigned)st.st_uid, (unsigned)geteuid());
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return mr_fail(e, MR_E_CONFIG,
-			       "%s: writable by group/others, who could redirect the token "
-			       "(chmod 600 it)", shown);
-	if (st.st_size > PROFILE_FILE_MAX)
+	*fd = file_open_trusted(AT_FDCWD, real, shown, TRUST_NOT_OTHERS, 0, st, e);
+	if (*fd < 0 && !explicit && e->kind == MR_E_NOTFOUND) {
+		mr_clear(e);
+		return 0;
+	}
+	if (*fd < 0) {
+		e->kind = MR_E_CONFIG;   /* a profile we cannot use is bad configuration */
+		return -1;
+	}
+	if (st->st_size > PROFILE_FILE_MAX)
 		return mr_fail(e, MR_E_CONFIG, "%s: larger than 1 MiB", shown);
-	*loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
-	return read_fd_secret(fd, (size_t)st.st_size + 1, buf, len, shown, e);
+	return 0;
 }
 
 int
@@ -782,6 +768,7 @@ profile_load(const char *path, const char *profile_name, struct profile *out,
 	     struct mr_err *e)
 {
 	char real[PATH_MAX], shown[PATH_MAX];
+	struct stat st;
 	unsigned char *buf = NULL;
 	bool loose = false;
 	size_t len = 0;
@@ -790,9 +777,12 @@ profile_load(const char *path, const char *profile_name, struct profile *out,
 	memset(out, 0, sizeof(*out));
 	rc = profile_path(path, real, shown, e);
 	if (rc == 0)
-		rc = profile_open(real, shown, path != NULL && path[0] != '\0', &fd, e);
-	if (rc == 0 && fd >= 0)
-		rc = profile_read(fd, shown, &buf, &len, &loose, e);
+		rc = profile_open(real, shown, path != NULL && path[0] != '\0', &fd, &st, e);
+	/* Read it all, sized by the file, into locked memory (it holds the token). */
+	if (rc == 0 && fd >= 0) {
+		loose = (st.st_mode & (S_IRGRP | S_IROTH)) != 0;
+		rc = read_fd_secret(fd, (size_t)st.st_size + 1, &buf, &len, shown, e);
+	}
 	/* No file parses as an empty one: no profile, or "not found" if named. */
 	if (rc == 0)
 		rc = profile_parse(buf != NULL ? (const char *)buf : "", len, shown,

@@ -35,7 +35,7 @@ launch_usage(void)
 	      "      --cache DIR          keep an encrypted copy of each fetch; use it while the server\n"
 	      "                           is unreachable (MODAL_CACHE_DIR; default: no cache)\n"
 	      "      --cache-max-age DURATION\n"
-	      "                           the oldest copy used (MODAL_CACHE_MAX_AGE; default 24h)\n"
+	      "                           the oldest copy used (MODAL_CACHE_MAX_AGE; default 24h, at most 30d)\n"
 	      "      --profile NAME       the profile of the profile file (MODAL_PROFILE)\n"
 	      "      --config FILE        the profile file (MODAL_CONFIG_PATH; default ~/.modal.toml)\n"
 	      "      --policy FILE        the YAML policy (MODAL_POLICY; default: built-in secure default)\n"

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "filetrust.h"
 #include "policy_impl.h"
 
 static void
@@ -165,35 +166,27 @@ policy_load_buffer(const char *name, const char *buf, size_t len,
 }
 
 /* A policy grants permissions, so it is trusted only when no one else could
- * have written it: checked on the opened descriptor (as doas does). */
+ * have written it: the shared check on the opened descriptor (filetrust.h),
+ * opened non-blocking so a FIFO or device is refused instead of hanging us.
+ * Symlinks are followed: the check is on what was opened. */
 static int
-file_trusted(int fd, struct diags *d)
+open_trusted(const char *path, struct diags *d)
 {
+	struct mr_err e = { 0 };
 	struct stat st;
+	int fd;
 
-	if (fstat(fd, &st) == -1) {
-		diag_add(d, 0, 0, "cannot stat: %s", strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		diag_add(d, 0, 0, "not a regular file");
-		return -1;
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		diag_add(d, 0, 0, "owned by uid %u, neither root nor the current user",
-			 (unsigned)st.st_uid);
-		return -1;
-	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		diag_add(d, 0, 0, "writable by group or others (mode %04o)",
-			 (unsigned)(st.st_mode & 07777));
+	fd = file_open_trusted(AT_FDCWD, path, NULL, TRUST_NOT_OTHERS, 0, &st, &e);
+	if (fd < 0) {
+		diag_add(d, 0, 0, "%s%s", e.kind == MR_E_CONFIG ? "" : "cannot open: ", e.msg);
 		return -1;
 	}
 	if (st.st_size > POLICY_MAX_BYTES) {
 		diag_add(d, 1, 1, "policy is larger than %d bytes", POLICY_MAX_BYTES);
+		close(fd);
 		return -1;
 	}
-	return 0;
+	return fd;
 }
 
 /* Reads at most POLICY_MAX_BYTES + 1, so growth after fstat is caught too. */
@@ -229,15 +222,11 @@ policy_load_file(const char *path, struct policy **out, struct policy_report *re
 	*out = NULL;
 	rep->ndiags = 0;
 	rep->diags = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		diag_add(&d, 0, 0, "cannot open: %s", strerror(errno));
+	if ((fd = open_trusted(path, &d)) == -1)
 		return -1;
-	}
-	if (file_trusted(fd, &d) == 0) {
-		buf = xcalloc(POLICY_MAX_BYTES + 1, 1);
-		if (read_all(fd, buf, &len, &d) == 0)
-			rc = policy_load_buffer(path, buf, len, out, rep);
-	}
+	buf = xcalloc(POLICY_MAX_BYTES + 1, 1);
+	if (read_all(fd, buf, &len, &d) == 0)
+		rc = policy_load_buffer(path, buf, len, out, rep);
 	free(buf);
 	close(fd);
 	return rc;

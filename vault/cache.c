@@ -4,6 +4,7 @@
  *   "modal-run-cache 1\n" box_nonce (48 hex) "\n" box (base64) "\n" */
 #include "cache.h"
 #include "fdio.h"
+#include "filetrust.h"
 #include "secmem.h"
 #include "wire.h"
 
@@ -71,23 +72,21 @@ derive_keys(const struct vault_cache *c, const char *env, const char *const *nam
 	return 0;
 }
 
-/* The directory, created 0700, and trusted only if it is ours alone. */
+/* The directory, trusted only if it is ours alone (a 0777 one lets anyone
+ * plant entries or symlinks), and checked on its descriptor: entries are
+ * then opened relative to it, so a swapped path is not followed. The write
+ * path creates it 0700; the read path never creates anything. */
 static int
-open_dir(const char *dir, struct mr_err *e)
+open_dir(const char *dir, int create, struct mr_err *e)
 {
-	struct stat st;
 	int fd;
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return mr_fail(e, MR_E_IO, "cache directory %s: %s", dir, strerror(errno));
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return mr_fail(e, MR_E_IO, "cache directory %s: %s", dir, strerror(errno));
-	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-		close(fd);
-		return mr_fail(e, MR_E_CONFIG,
-			       "cache directory %s must be owned by uid %u with mode 0700",
-			       dir, (unsigned)geteuid());
-	}
+	fd = file_open_trusted(AT_FDCWD, dir, NULL, TRUST_PRIVATE, TRUST_DIR | TRUST_NOFOLLOW,
+			       NULL, e);
+	if (fd < 0)
+		return mr_wrap(e, "cache directory %s", dir);
 	return fd;
 }
 
@@ -162,7 +161,7 @@ vault_cache_store(const struct vault_cache *c, const char *env, const char *cons
 		goto out;
 	request_of(k, env, names, n, &req);
 	if (wire_fetch_seal(f, &req, k->pk, k->sk, now, &s, e) != 0 ||
-	    (dirfd = open_dir(c->dir, e)) < 0)
+	    (dirfd = open_dir(c->dir, 1, e)) < 0)
 		goto out;
 	rc = write_atomic(dirfd, c->dir, k->file, &s, e);
 out:
@@ -230,6 +229,24 @@ check_age(const struct vault_cache *c, int64_t at, int64_t now, struct mr_err *e
 		       "the cached secrets are %s old, more than --cache-max-age %s", age, max);
 }
 
+/* The entry file, with the same checks as the directory: ours alone, a
+ * regular file, not a symlink, opened relative to the checked directory. */
+static int
+read_entry(const struct vault_cache *c, const char *file, unsigned char **text, size_t *len,
+	   struct mr_err *e)
+{
+	char path[4096];
+	int dirfd, rc;
+
+	if (snprintf(path, sizeof(path), "%s/%s", c->dir, file) >= (int)sizeof(path))
+		return mr_fail(e, MR_E_CONFIG, "cache directory path too long");
+	if ((dirfd = open_dir(c->dir, 0, e)) < 0)
+		return -1;
+	rc = read_file_secret_at(dirfd, file, path, TRUST_PRIVATE, CACHE_FILE_MAX, text, len, e);
+	close(dirfd);
+	return rc;
+}
+
 int
 vault_cache_load(const struct vault_cache *c, const char *env, const char *const *names,
 		 size_t n, int64_t now, struct vault_fetch *out, int64_t *fetched_at,
@@ -238,17 +255,12 @@ vault_cache_load(const struct vault_cache *c, const char *env, const char *const
 	struct cache_keys *k = xsecure_alloc(sizeof(*k));
 	unsigned char *text = NULL;
 	size_t len = 0;
-	char path[4096];
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (derive_keys(c, env, names, n, k, e) != 0)
 		goto out;
-	if (snprintf(path, sizeof(path), "%s/%s", c->dir, k->file) >= (int)sizeof(path)) {
-		mr_fail(e, MR_E_CONFIG, "cache directory path too long");
-		goto out;
-	}
-	if (read_file_secret(path, CACHE_FILE_MAX, 1, &text, &len, e) != 0) {
+	if (read_entry(c, k->file, &text, &len, e) != 0) {
 		if (e->kind == MR_E_NOTFOUND)
 			mr_fail(e, MR_E_NOTFOUND, "no cached secrets for this request in %s", c->dir);
 		goto out;

@@ -61,6 +61,10 @@ int keyring_create_file(const char *path, struct mr_err *e);
  * (key 1, as every vault before rekey existed) or the text format of
  * keyring.c. Anything else is refused, naming what is wrong. */
 int keyring_load_file(const char *path, struct keyring *kr, struct mr_err *e);
+/* The same, for name inside the directory dirfd (already checked by the
+ * caller); path is how messages and later reloads name the file. */
+int keyring_load_at(int dirfd, const char *name, const char *path, struct keyring *kr,
+		    struct mr_err *e);
 /* Loads kr->path again (a rekey elsewhere added or retired keys); on
  * failure kr is unchanged. */
 int keyring_reload(struct keyring *kr, struct mr_err *e);

@@ -17,6 +17,7 @@
  * key: the KEKs derive from the master keys under another context. */
 #include "crypto.h"
 #include "fdio.h"
+#include "filetrust.h"
 #include "secmem.h"
 
 #include <errno.h>
@@ -195,23 +196,20 @@ load_fd(int fd, size_t size, const char *path, struct keyring *kr, struct mr_err
 }
 
 int
-keyring_load_file(const char *path, struct keyring *kr, struct mr_err *e)
+keyring_load_at(int dirfd, const char *name, const char *path, struct keyring *kr,
+		struct mr_err *e)
 {
 	struct stat st;
 	int fd, rc = -1;
 
 	memset(kr, 0, sizeof(*kr));
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0)
-		return mr_fail(e, errno == ENOENT ? MR_E_NOTFOUND : MR_E_CONFIG,
-			       "master key %s: %s", path, strerror(errno));
-	/* Trust what was opened, not the path (a swapped file is not ours). */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
-		rc = mr_fail(e, MR_E_CONFIG,
-			     "master key %s: must be a regular file owned by uid %u with mode 0600",
-			     path, (unsigned)geteuid());
-		goto out;
+	/* Trust what was opened, not the path (a swapped file is not ours);
+	 * non-blocking so a FIFO planted here is refused, not waited on. */
+	fd = file_open_trusted(dirfd, name, NULL, TRUST_PRIVATE, TRUST_NOFOLLOW, &st, e);
+	if (fd < 0) {
+		if (e->kind == MR_E_IO)
+			e->kind = MR_E_CONFIG;
+		return mr_wrap(e, "master key %s", path);
 	}
 	if (st.st_size != MASTER_KEY_LEN &&
 	    (st.st_size < (off_t)strlen(HEADER) || st.st_size > KEYRING_FILE_MAX)) {
@@ -230,6 +228,12 @@ out:
 		keyring_clear(kr);
 	close(fd);
 	return rc;
+}
+
+int
+keyring_load_file(const char *path, struct keyring *kr, struct mr_err *e)
+{
+	return keyring_load_at(AT_FDCWD, path, path, kr, e);
 }
 
 int

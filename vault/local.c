@@ -124,10 +124,11 @@ static void
 sqlite_configure(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	local_files_configure();
 }
 
 static int
-db_open(struct vault *v, enum local_mode mode, struct mr_err *e)
+db_open(struct vault *v, int dirfd, enum local_mode mode, struct mr_err *e)
 {
 	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	char path[4096];
@@ -140,14 +141,8 @@ db_open(struct vault *v, enum local_mode mode, struct mr_err *e)
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
 	pthread_once(&configured, sqlite_configure);
-	if (sqlite3_open_v2(path, &v->db, flags, NULL) != SQLITE_OK) {
-		if (v->db == NULL)
-			return mr_fail(e, MR_E_INTERNAL, "out of memory");
-		return mr_fail(e, create ? MR_E_IO : MR_E_CONFIG,
-			       "no vault database at %s: %s%s", path,
-			       sqlite3_errmsg(v->db),
-			       create ? "" : " (run 'modal-vault init')");
-	}
+	if (local_db_open(dirfd, path, flags, &v->db, e) != 0)
+		return -1;
 	sqlite3_busy_timeout(v->db, 5000);
 	/* Keep the -wal and -shm files between connections: recreating them costs
 	 * every launch some forty system calls. They hold only ciphertext. */
@@ -192,7 +187,7 @@ local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_
 {
 	struct vault *v = calloc(1, sizeof(*v));
 	char keypath[4096];
-	int credential;
+	int credential, dirfd = -1;
 
 	if (v == NULL || (v->dir = strdup(dir)) == NULL) {
 		free(v);
@@ -200,18 +195,26 @@ local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_
 	}
 	if (local_key_path(dir, keypath, sizeof(keypath), &credential, e) != 0)
 		goto fail;
-	if (keyring_load_file(keypath, &v->keys, e) != 0) {
+	/* Both files are trusted through the checked directory (local_files.c);
+	 * a systemd credential is systemd's to protect. */
+	if ((dirfd = local_dir_open(dir, e)) < 0)
+		goto fail;
+	if ((credential ? keyring_load_file(keypath, &v->keys, e)
+			: keyring_load_at(dirfd, "master.key", keypath, &v->keys, e)) != 0) {
 		if (e->kind == MR_E_NOTFOUND)
 			mr_fail(e, MR_E_CONFIG, "no vault at %s (run 'modal-vault init')", dir);
 		goto fail;
 	}
-	if (db_open(v, mode, e) != 0)
+	if (db_open(v, dirfd, mode, e) != 0)
 		goto fail;
 	if (mode != LOCAL_CREATE && load_workspace(v, e) != 0)
 		goto fail;
+	close(dirfd);
 	*out = v;
 	return 0;
 fail:
+	if (dirfd >= 0)
+		close(dirfd);
 	vault_close(v);
 	return -1;
 }

@@ -76,6 +76,19 @@ int local_create_workspace(struct vault *v, const char *name, struct mr_err *e);
  * rekey moves on), with the keyring reloaded if it lacks that key. */
 int local_current_kek(struct vault *v, struct mr_err *e);
 
+/* local_files.c */
+/* Installs the check of what SQLite opens; once, before any connection. */
+void local_files_configure(void);
+/* The vault directory, opened and checked (yours or root's, writable by no
+ * one else): the descriptor, or -1 naming the path and the fault. */
+int local_dir_open(const char *dir, struct mr_err *e);
+/* Opens *db on path, which must be dirfd's vault.db: looked at first (a
+ * regular file, not a symlink, yours or root's, writable by no one else),
+ * then SQLite's own descriptor must be that file and pass the same rules.
+ * SQLITE_OPEN_CREATE in flags makes the file first (O_EXCL, 0600). On
+ * failure *db may be set: the caller closes it with sqlite3_close. */
+int local_db_open(int dirfd, const char *path, int flags, sqlite3 **db, struct mr_err *e);
+
 /* envs.c */
 /* MR_E_INVALID naming what and the rules unless name is a valid name. */
 int name_check(const char *what, const char *name, struct mr_err *e);

@@ -129,7 +129,7 @@ resolve_durations(const struct settings_flags *f, struct vault_settings *s, stru
 	if (age != NULL && (settings_parse_duration(age, &s->cache_max_age) != 0 ||
 			    s->cache_max_age > SETTINGS_CACHE_AGE_MAX * 1000))
 		return bad_value(f->cache_max_age, "--cache-max-age", "MODAL_CACHE_MAX_AGE",
-				 "expected a duration up to 366d such as 24h or 90m", age, e);
+				 "expected a duration up to 30d such as 24h or 90m", age, e);
 	if (age != NULL)
 		s->cache_max_age /= 1000;
 	return 0;

@@ -12,7 +12,9 @@
 #include "vault.h"
 
 #define SETTINGS_TIMEOUT_MAX_MS (3600 * 1000LL)
-#define SETTINGS_CACHE_AGE_MAX (366 * 86400LL)
+/* A cache entry outlives a revoked token (the holder can still decrypt it),
+ * so how long one may serve is bounded: a month. */
+#define SETTINGS_CACHE_AGE_MAX (30 * 86400LL)
 
 /* The command line's values; NULL: not given. */
 struct settings_flags {

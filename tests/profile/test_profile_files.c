@@ -164,11 +164,11 @@ test_permissions(void **state)
 	profile_clear(&p);
 	write_file("m.toml", layout, sizeof(layout) - 1, 0620);
 	assert_int_equal(profile_load(path, NULL, &p, &e), -1);
-	snprintf(want, sizeof(want), "%s: writable by group/others, who could redirect the "
-		 "token (chmod 600 it)", path);
+	snprintf(want, sizeof(want), "%s: writable by group or others (mode 0620)", path);
 	assert_string_equal(e.msg, want);
 	write_file("m.toml", layout, sizeof(layout) - 1, 0602);
 	assert_int_equal(profile_load(path, NULL, &p, &e), -1);
+	snprintf(want, sizeof(want), "%s: writable by group or others (mode 0602)", path);
 	assert_string_equal(e.msg, want);
 }
 
