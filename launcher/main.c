@@ -75,8 +75,9 @@ main(int argc, char **argv)
 		return exec_twin(argv);
 	}
 #endif
-	if (o.settings.profile_warning[0] != '\0')
-		fprintf(stderr, "modal-run: warning: %s\n", o.settings.profile_warning);
+	/* One warning a line: the file's mode, then each unknown key. */
+	for (const char *w = o.settings.profile_warning; *w != '\0'; w += strcspn(w, "\n"), w += *w == '\n')
+		fprintf(stderr, "modal-run: warning: %.*s\n", (int)strcspn(w, "\n"), w);
 	vault_short_lived();
 	if (secmem_init() != 0) {
 		fputs("modal-run: libsodium failed to initialise\n", stderr);

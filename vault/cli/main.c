@@ -281,8 +281,9 @@ resolve_settings(struct cli *c)
 	c->flags.env = c->env;
 	if (settings_resolve(&c->flags, &c->settings, &c->err) != 0)
 		return -1;
-	if (c->settings.profile_warning[0] != '\0')
-		fprintf(stderr, "modal-vault: warning: %s\n", c->settings.profile_warning);
+	/* One warning a line: the file's mode, then each unknown key. */
+	for (const char *w = c->settings.profile_warning; *w != '\0'; w += strcspn(w, "\n"), w += *w == '\n')
+		fprintf(stderr, "modal-vault: warning: %.*s\n", (int)strcspn(w, "\n"), w);
 	c->env = c->settings.env;
 	if (strlen(c->settings.url) >= sizeof(c->url))
 		return mr_fail(&c->err, MR_E_CONFIG, "vault URL too long");
