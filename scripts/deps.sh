@@ -16,6 +16,8 @@ packages=(
 	libpq-dev postgresql faketime
 	# the vault server (libmicrohttpd with GnuTLS); its tests and bench/serve
 	libmicrohttpd-dev curl openssl nginx-light wrk python3-yaml python3-jsonschema
+	# --from-dotenv is checked against python-dotenv itself (tests/vault/dotenv_compat.sh)
+	python3-dotenv
 )
 
 missing=()
