@@ -89,8 +89,8 @@ cmd_secret_list(struct cli *c)
 	if (c->json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, secret_json(&list[i]));
-		rc = print_json(json_pack("{s:o}", "data", arr));
+			json_array_append_new(arr, modal_secret_row(&list[i]));
+		rc = print_json(arr);
 		goto out;
 	}
 	text = calloc(n + 1, sizeof(*text));
