@@ -41,7 +41,8 @@ struct profile {
  * MODAL_CONFIG_PATH, NULL or "" for $HOME/.modal.toml (a missing default
  * file is an empty profile; a missing named file is an error).
  * profile_name: --profile or MODAL_PROFILE, NULL or "" to take the active
- * profile, else [default]. Symlinks are followed (dotfile managers make
+ * profile, else [default]; a file with profiles of which none applies is
+ * MR_E_CONFIG (a file without any is no profile). Symlinks are followed (dotfile managers make
  * them); trust is decided by fstat on the opened file. On failure *out is
  * empty. */
 int profile_load(const char *path, const char *profile_name, struct profile *out,
