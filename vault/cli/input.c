@@ -1,6 +1,7 @@
 /* input.c — gathering KEY=VALUE items from arguments, stdin, dotenv and JSON
  * files into wiped-on-free memory. */
 #include "input.h"
+#include "codec.h"
 #include "fdio.h"
 #include "json_wipe.h"
 #include "secmem.h"
@@ -131,8 +132,13 @@ expand_all(struct item_set *s, const char *path, struct vault_item *items, size_
 	size_t i, len;
 	int rc = 0;
 
-	if (took == NULL)
-		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	/* A secret holds at most BUNDLE_MAX_ITEMS keys: say so before any
+	 * expansion, which looks each ${VAR} up among the keys before it. */
+	if (n > BUNDLE_MAX_ITEMS)
+		rc = mr_fail(e, MR_E_TOOLARGE, "%s: %zu keys: at most %d per secret", path, n,
+			     BUNDLE_MAX_ITEMS);
+	if (took == NULL && rc == 0)
+		rc = mr_fail(e, MR_E_INTERNAL, "out of memory");
 	for (i = 0; i < n && rc == 0; i++) {
 		if (!(took[i] = dotenv_has_variable(&items[i])))
 			continue;
