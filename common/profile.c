@@ -24,7 +24,10 @@
 #define TOKEN_MAX 128           /* "ak-"/"as-" and base62: Modal's are 25 */
 #define CREDENTIAL_MAX 4096     /* a token is one short line */
 
-enum key_type { K_STRING, K_SECRET, K_BOOL };
+/* K_IGNORED: a key Modal's client defines (modal/config.py) that means
+ * nothing here; its value is checked for syntax and dropped, so a file
+ * `modal config`/`modal token set` wrote is read unchanged. */
+enum key_type { K_STRING, K_SECRET, K_BOOL, K_IGNORED };
 
 static bool token_id_ok(const char *v, size_t n);
 static bool token_secret_ok(const char *v, size_t n);
@@ -60,8 +63,25 @@ static const struct key_spec {
 	  "must be 64 hexadecimal characters (a 32-byte key)",
 	  offsetof(struct profile, vault_public_key) },
 	{ "cache_dir", K_STRING, path_ok, RULE_PATH, offsetof(struct profile, cache_dir) },
+#define IGNORED(k) { k, K_IGNORED, NULL, NULL, 0 }
+	IGNORED("loglevel"), IGNORED("log_format"), IGNORED("log_pattern"),
+	IGNORED("task_id"), IGNORED("serve_timeout"), IGNORED("sync_entrypoint"),
+	IGNORED("logs_timeout"), IGNORED("image_id"), IGNORED("heartbeat_interval"),
+	IGNORED("function_runtime"), IGNORED("function_runtime_debug"),
+	IGNORED("runtime_perf_record"), IGNORED("default_cloud"), IGNORED("worker_id"),
+	IGNORED("restore_state_path"), IGNORED("force_build"), IGNORED("ignore_cache"),
+	IGNORED("traceback"), IGNORED("image_builder_version"),
+	IGNORED("strict_parameters"), IGNORED("snapshot_debug"),
+	IGNORED("cuda_checkpoint_path"), IGNORED("build_validation"),
+#undef IGNORED
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= 64, "struct scan's seen has a bit per key");
+
+/* A key neither Modal nor we define: a warning, and a value parsed as an
+ * ignored one. Its own entry so that parse_value has a name to report. */
+static const struct key_spec unknown_key = { "(unknown)", K_IGNORED, NULL, NULL, 0 };
+#define WARNED_MAX 8            /* unknown keys named in the warning */
 
 struct table {
 	char name[NAME_MAX_LEN + 1];
@@ -77,7 +97,9 @@ struct scan {
 	struct table *tables;
 	size_t ntables;
 	long cur;                     /* current table; -1 before the first */
-	unsigned seen;                /* keys already set in it, a bit each */
+	unsigned long long seen;      /* keys already set in it, a bit each */
+	unsigned unknown;             /* keys neither Modal nor we know, first scan */
+	char *warning;                /* where they are said; NULL on the second scan */
 	long keep;                    /* second scan: the table to copy out */
 	struct profile *out;
 	char *buf;                    /* sodium memory: the string being decoded */
@@ -260,21 +282,30 @@ hex_key_ok(const char *v, size_t n)
 static int fail_at(const struct scan *s, const char *at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* "FILE:LINE:COLUMN: what", the column counted in characters from 1. */
+/* The column of at in the current line, in characters from 1. */
+static unsigned
+column_of(const struct scan *s, const char *at)
+{
+	unsigned col = 1;
+	const char *p;
+
+	for (p = s->line; p < at; p++)
+		col += ((unsigned char)*p & 0xc0) != 0x80;
+	return col;
+}
+
+/* "FILE:LINE:COLUMN: what". */
 static int
 fail_at(const struct scan *s, const char *at, const char *fmt, ...)
 {
 	char what[400];
-	unsigned col = 1;
-	const char *p;
 	va_list ap;
 
-	for (p = s->line; p < at; p++)
-		col += ((unsigned char)*p & 0xc0) != 0x80;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return mr_fail(s->e, MR_E_CONFIG, "%s:%u:%u: %s", s->file, s->lineno, col, what);
+	return mr_fail(s->e, MR_E_CONFIG, "%s:%u:%u: %s", s->file, s->lineno,
+		       column_of(s, at), what);
 }
 
 /* "[prod]" or, for a name a bare key cannot spell, "[\"my profile\"]". */
@@ -451,6 +482,31 @@ value_kind(const char *p, const char *end)
 	return NULL;
 }
 
+/* The value of a key we drop: any string, boolean or number, checked as
+ * TOML so that a malformed line is still an error, never a guess. */
+static int
+parse_ignored(const struct scan *s, const char *name, int nlen, const char **pp)
+{
+	const char *p = *pp, *kind = value_kind(p, s->eol);
+
+	if (p < s->eol && (*p == '"' || *p == '\''))
+		return parse_string(s, pp);
+	if (word_at(p, s->eol, "true") || word_at(p, s->eol, "false")) {
+		*pp = p + (*p == 't' ? 4 : 5);
+		return 0;
+	}
+	if (kind != NULL && strcmp(kind, "a number") == 0) {
+		while (p < s->eol && (is_bare((unsigned char)*p) || *p == '.' || *p == '+'))
+			p++;
+		*pp = p;
+		return 0;
+	}
+	if (kind != NULL)
+		return fail_at(s, p, "\"%.*s\" must be a string, a boolean or a number, not %s",
+			       nlen, name, kind);
+	return fail_at(s, p, "\"%.*s\" must be a string, a boolean or a number", nlen, name);
+}
+
 /* The value at *pp for key k: a string left in s->buf, or a boolean. */
 static int
 parse_value(const struct scan *s, const struct key_spec *k, const char **pp, bool *b)
@@ -458,6 +514,8 @@ parse_value(const struct scan *s, const struct key_spec *k, const char **pp, boo
 	const char *p = *pp, *kind = value_kind(p, s->eol);
 	const char *want = k->type == K_BOOL ? "true or false" : "a quoted string";
 
+	if (k->type == K_IGNORED)
+		return parse_ignored(s, k->name, (int)strlen(k->name), pp);
 	if (k->type != K_BOOL && p < s->eol && (*p == '"' || *p == '\''))
 		return parse_string(s, pp);
 	if (k->type == K_BOOL && (word_at(p, s->eol, "true") || word_at(p, s->eol, "false"))) {
@@ -481,6 +539,22 @@ key_find(const char *k, size_t n)
 	return NULL;
 }
 
+/* A key neither Modal nor we define: Modal ignores it, so we only say where
+ * it is (a typo of ours would otherwise pass unnoticed), on the first scan. */
+static void
+warn_unknown(struct scan *s, const char *k, int klen, const char *label)
+{
+	size_t used, cap = sizeof(((struct profile *)0)->warning);
+
+	if (s->warning == NULL || ++s->unknown > WARNED_MAX)
+		return;
+	used = strlen(s->warning);
+	if (used < cap)
+		snprintf(s->warning + used, cap - used, "%s%s:%u:%u: unknown key \"%.*s\" in %s "
+			 "ignored (neither Modal nor modal-run defines it)", used ? "\n" : "",
+			 s->file, s->lineno, column_of(s, k), klen, k, label);
+}
+
 /* The key at k and its '='; *pp is left after the '='. */
 static int
 parse_key(struct scan *s, const char *k, const struct key_spec **spec, const char **pp)
@@ -499,12 +573,15 @@ parse_key(struct scan *s, const char *k, const struct key_spec **spec, const cha
 	if (s->cur < 0)
 		return fail_at(s, k, "key \"%.*s\" comes before any [profile] header", klen, k);
 	table_label(s->tables[s->cur].name, label, sizeof(label));
-	if ((*spec = key_find(k, (size_t)(kend - k))) == NULL)
-		return fail_at(s, k, "unknown key \"%.*s\" in %s", klen, k, label);
-	if (s->seen & 1u << (*spec - keys))
-		return fail_at(s, k, "duplicate key \"%s\" in %s", (*spec)->name, label);
-	s->seen |= 1u << (*spec - keys);
 	*pp = skip_ws(p + 1, s->eol);
+	if ((*spec = key_find(k, (size_t)(kend - k))) == NULL) {
+		warn_unknown(s, k, klen, label);
+		*spec = &unknown_key;
+		return 0;
+	}
+	if (s->seen & 1ull << (*spec - keys))
+		return fail_at(s, k, "duplicate key \"%s\" in %s", (*spec)->name, label);
+	s->seen |= 1ull << (*spec - keys);
 	return 0;
 }
 
@@ -552,8 +629,15 @@ parse_keyval(struct scan *s, const char *k)
 	if (parse_key(s, k, &spec, &v) != 0)
 		return -1;
 	p = v;
+	if (spec == &unknown_key) {
+		if (parse_ignored(s, k, (int)(skip_bare(k, s->eol) - k), &p) != 0)
+			return -1;
+		return expect_end(s, p, "value");
+	}
 	if (parse_value(s, spec, &p, &b) != 0 || expect_end(s, p, "value") != 0)
 		return -1;
+	if (spec->type == K_IGNORED)
+		return 0;
 	if (spec->type == K_BOOL)
 		return b ? mark_active(s, v) : 0;
 	n = strlen(s->buf);
@@ -648,8 +732,11 @@ scan_all(struct scan *s)
 	return rc;
 }
 
-/* The profile asked for, else the active one, else [default], else none:
- * Modal's order. */
+/* The profile asked for, else the active one, else [default]: Modal's
+ * order. A file with profiles of which none applies is an error, as in
+ * Modal: falling back to the embedded vault would run the command against
+ * another vault than the user configured. A file without any profile is
+ * nothing configured. */
 static int
 choose_table(const struct scan *s, const char *want, long *chosen)
 {
@@ -667,7 +754,22 @@ choose_table(const struct scan *s, const char *want, long *chosen)
 	if (named && *chosen < 0)
 		return mr_fail(s->e, MR_E_CONFIG, "%s: profile \"%s\" not found", s->file,
 			       name_for_msg(want, shown, sizeof(shown)));
+	if (*chosen < 0 && s->ntables > 0)
+		return mr_fail(s->e, MR_E_CONFIG, "%s: no profile applies: none has active = true, "
+			       "none is [default] and neither --profile nor MODAL_PROFILE names one "
+			       "(set active = true in one)", s->file);
 	return 0;
+}
+
+/* "(and N more)" after the WARNED_MAX unknown keys named. */
+static void
+warn_more(const struct scan *s, char *warning, size_t cap)
+{
+	size_t used = strlen(warning);
+
+	if (s->unknown > WARNED_MAX && used < cap)
+		snprintf(warning + used, cap - used, "\n%s: and %u more unknown keys ignored",
+			 s->file, s->unknown - WARNED_MAX);
 }
 
 int
@@ -675,7 +777,8 @@ profile_parse(const char *text, size_t len, const char *display_path,
 	      const char *profile_name, struct profile *out, struct mr_err *e)
 {
 	struct scan s = { .file = display_path != NULL ? display_path : "profile",
-			  .text = text, .end = text + len, .keep = -1, .out = out, .e = e };
+			  .text = text, .end = text + len, .keep = -1, .out = out, .e = e,
+			  .warning = out->warning };
 	long chosen = -1;
 	int rc = -1;
 
@@ -686,7 +789,9 @@ profile_parse(const char *text, size_t len, const char *display_path,
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
 	s.buf = xsecure_alloc(PROFILE_LINE_MAX + 1);
 	if (scan_all(&s) == 0 && choose_table(&s, profile_name, &chosen) == 0) {
+		warn_more(&s, out->warning, sizeof(out->warning));
 		s.keep = chosen;
+		s.warning = NULL;
 		rc = chosen < 0 ? 0 : scan_all(&s);
 	}
 	if (rc == 0 && chosen >= 0)
@@ -763,6 +868,20 @@ profile_open(const char *real, const char *shown, bool explicit, int *fd, struct
 	return 0;
 }
 
+/* Before the unknown keys' lines, if any: the file as a whole first. */
+static void
+append_warning(struct profile *out, const char *shown)
+{
+	char unknown[sizeof(out->warning)];
+	int n;
+
+	memcpy(unknown, out->warning, sizeof(unknown));
+	n = snprintf(out->warning, sizeof(out->warning), "%s is readable by group/others "
+		     "(chmod 600 it)%s%s", shown, unknown[0] != '\0' ? "\n" : "", unknown);
+	if (n >= (int)sizeof(out->warning))   /* cut: the file's own line comes whole */
+		out->warning[sizeof(out->warning) - 1] = '\0';
+}
+
 int
 profile_load(const char *path, const char *profile_name, struct profile *out,
 	     struct mr_err *e)
@@ -790,8 +909,7 @@ profile_load(const char *path, const char *profile_name, struct profile *out,
 	if (rc == 0 && fd < 0)
 		out->path[0] = '\0';
 	if (rc == 0 && loose)
-		snprintf(out->warning, sizeof(out->warning),
-			 "%s is readable by group/others (chmod 600 it)", shown);
+		append_warning(out, shown);
 	if (buf != NULL)
 		secure_free(buf, len + 1);
 	if (fd >= 0)

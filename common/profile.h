@@ -2,7 +2,8 @@
  * (SPEC 4), the two lowest layers of configuration below flags and
  * MODAL_* variables, which the programs apply on top. Parsed strictly: the
  * file carries the token secret and chooses the server and its pinned key,
- * so anything we do not understand is an error, never a guess. The syntax,
+ * so a malformed line is an error, never a guess; keys Modal defines and
+ * we do not use are ignored, unknown keys are a warning. The syntax,
  * the checks and the credential format are in docs/configuration.md. */
 #ifndef MODAL_PROFILE_H
 #define MODAL_PROFILE_H
@@ -27,7 +28,8 @@ struct profile {
 	size_t token_secret_len;
 	char path[PATH_MAX];           /* file read, as in messages; "" if none */
 	/* "" or, for the program to print after "NAME: warning: ", why the file
-	 * is unsafe: a library never prints, a program decides where it goes */
+	 * is unsafe and where its unknown keys are, one line each separated by
+	 * '\n': a library never prints, a program decides where it goes */
 	char warning[PATH_MAX + 64];
 };
 
@@ -39,7 +41,8 @@ struct profile {
  * MODAL_CONFIG_PATH, NULL or "" for $HOME/.modal.toml (a missing default
  * file is an empty profile; a missing named file is an error).
  * profile_name: --profile or MODAL_PROFILE, NULL or "" to take the active
- * profile, else [default]. Symlinks are followed (dotfile managers make
+ * profile, else [default]; a file with profiles of which none applies is
+ * MR_E_CONFIG (a file without any is no profile). Symlinks are followed (dotfile managers make
  * them); trust is decided by fstat on the opened file. On failure *out is
  * empty. */
 int profile_load(const char *path, const char *profile_name, struct profile *out,

@@ -94,8 +94,9 @@ main(int argc, char **argv)
 		return exec_twin(argv);
 	}
 #endif
-	if (o.settings.profile_warning[0] != '\0')
-		mr_log(MR_LOG_WARNING, "modal-run: warning: %s", o.settings.profile_warning);
+	/* One warning a line: the file's mode, then each unknown key. */
+	for (const char *w = o.settings.profile_warning; *w != '\0'; w += strcspn(w, "\n"), w += *w == '\n')
+		mr_log(MR_LOG_WARNING, "modal-run: warning: %.*s", (int)strcspn(w, "\n"), w);
 	vault_short_lived();
 	if (secmem_init() != 0) {
 		mr_log(MR_LOG_ERR, "modal-run: libsodium failed to initialise");

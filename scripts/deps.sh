@@ -22,6 +22,8 @@ packages=(
 	# systemd-analyze verifies and rates the units, systemd-socket-activate
 	# starts the server as socket activation does, bash-completion loads completions
 	lintian systemd bash-completion
+	# --from-dotenv is checked against python-dotenv itself (tests/vault/dotenv_compat.sh)
+	python3-dotenv
 )
 
 missing=()

@@ -23,7 +23,7 @@ check "the database holds no plaintext" \
 "$MODAL_RUN" --secret db -- sh -c 'printf "%s %s" "$USER" "$PASS"' >"$TMP/out" 2>&1
 check "modal-run launches with the secret from PostgreSQL" test "$(cat "$TMP/out")" = "app hunter2"
 expect_exit 0 "" "$MODAL_VAULT" secret list --json
-check "secret list shows it" grep -q '"name": "db"' "$TMP/out"
+check "secret list shows it" grep -q '"Name": "db"' "$TMP/out"
 
 # serve takes its store from MODAL_VAULT_STORE when --store is not given.
 MODAL_VAULT_STORE=$url "$MODAL_VAULT" serve --listen 127.0.0.1:0 >"$TMP/serve.out" 2>"$TMP/serve.log" &

@@ -16,7 +16,7 @@ verify() {
 	check "$BACKEND: every acknowledged create is listed" python3 - "$out" "$TMP/list.json" <<-'PY'
 	import json, sys
 	acked = {c["name"] for c in json.load(open(sys.argv[1]))["creates"]}
-	listed = {s["name"] for s in json.load(open(sys.argv[2]))["data"]}
+	listed = {s["Name"] for s in json.load(open(sys.argv[2]))}
 	missing = acked - listed
 	if missing:
 	    print("missing:", sorted(missing)[:10])

@@ -104,10 +104,19 @@ test_default_path(void **state)
 	assert_int_equal(profile_load("", NULL, &p, &e), 0);
 	assert_string_equal(p.name, "prod");
 	profile_clear(&p);
-	write_file(".modal.toml", "[a]\nb = 1\n", 10, 0600);
-	assert_int_equal(profile_load(NULL, NULL, &p, &e), -1);
-	assert_string_equal(e.msg, "~/.modal.toml:2:1: unknown key \"b\" in [a]");
+	write_file(".modal.toml", "[a]\nb = [1]\n", 12, 0600);
+	assert_int_equal(profile_load(NULL, "a", &p, &e), -1);
+	assert_string_equal(e.msg, "~/.modal.toml:2:5: \"b\" must be a string, a boolean or "
+			    "a number, not an array");
 	assert_int_equal(e.kind, MR_E_CONFIG);
+	/* An unknown key is a warning naming the file and the line, after the
+	 * file's own: a readable file and the key, one line each. */
+	write_file(".modal.toml", "[a]\nb = 1\n", 10, 0644);
+	assert_int_equal(profile_load(NULL, "a", &p, &e), 0);
+	assert_string_equal(p.warning, "~/.modal.toml is readable by group/others (chmod 600 it)\n"
+			    "~/.modal.toml:2:1: unknown key \"b\" in [a] ignored (neither Modal "
+			    "nor modal-run defines it)");
+	profile_clear(&p);
 	unlink(path);
 }
 

@@ -52,8 +52,8 @@ static const struct good_case good[] = {
 	/* No active profile: [default]. */
 	{ "[x]\ntoken_id = \"ak-x\"\n[default]\ntoken_id = \"ak-d\"\n", NULL, "default",
 	  "ak-d", NULL, NULL, NULL },
-	/* Neither active nor default: no profile, as Modal. */
-	{ "[x]\ntoken_id = \"ak-x\"\n", NULL, "", NULL, NULL, NULL, NULL },
+	/* No profile at all: nothing configured (neither active nor default is
+	 * an error: test_none_applies). */
 	{ "", NULL, "", NULL, NULL, NULL, NULL },
 	/* The active mark may come after the profile it overrides. */
 	{ "[default]\nenvironment = \"main\"\n[b]\nactive = true\nenvironment = \"b\"\n",
@@ -256,6 +256,80 @@ test_limits(void **state)
 
 /* A failed parse leaves nothing behind, even when the chosen profile's
  * values had been read. */
+/* As Modal's client writes it (toml.dump of its settings): every key its
+ * config.py defines is taken, the ones meaning nothing here dropped, with
+ * no warning; numbers and booleans are fine for those. */
+static void
+test_modal_written(void **state)
+{
+	static const char in[] =
+		"[default]\ntoken_id = \"" ID_A "\"\ntoken_secret = \"" SECRET_A "\"\n"
+		"loglevel = \"DEBUG\"\nimage_builder_version = \"2024.10\"\n"
+		"logs_timeout = 20.0\nheartbeat_interval = 15\nserve_timeout = -1_000e-3\n"
+		"traceback = true\nforce_build = false\nlog_format = \"JSON\"\n\n"
+		"[prod]\ntoken_id = \"" ID_B "\"\ntoken_secret = \"" SECRET_B "\"\n"
+		"server_url = \"https://vault.example.com\"\nenvironment = \"prod\"\n"
+		"active = true\nloglevel = 'INFO' # c\n";
+	struct profile p;
+	struct mr_err e;
+
+	(void)state;
+	mr_clear(&e);
+	if (profile_parse(in, sizeof(in) - 1, "m.toml", NULL, &p, &e) != 0)
+		fail_msg("%s", e.msg);
+	assert_string_equal(p.name, "prod");
+	assert_string_equal(p.token_id, ID_B);
+	assert_string_equal(p.environment, "prod");
+	assert_string_equal(p.warning, "");
+	profile_clear(&p);
+	assert_int_equal(profile_parse(in, sizeof(in) - 1, "m.toml", "default", &p, &e), 0);
+	assert_string_equal(p.token_secret, SECRET_A);
+	assert_null(p.server_url);
+	profile_clear(&p);
+}
+
+/* Unknown keys: a warning a key with file, line and column, at most
+ * WARNED_MAX of them and a count of the rest. */
+static void
+test_unknown_keys_warn(void **state)
+{
+	char in[1024] = "[a]\nactive = true\n", *w;
+	struct profile p;
+	struct mr_err e;
+	int i, lines = 0;
+
+	(void)state;
+	for (i = 0; i < 10; i++)
+		snprintf(in + strlen(in), sizeof(in) - strlen(in), "k%d = \"v\"\n", i);
+	assert_int_equal(profile_parse(in, strlen(in), "u.toml", NULL, &p, &e), 0);
+	for (w = p.warning; (w = strchr(w, '\n')) != NULL; w++)
+		lines++;
+	assert_int_equal(lines, 8);
+	assert_non_null(strstr(p.warning, "u.toml:3:1: unknown key \"k0\" in [a] ignored"));
+	assert_non_null(strstr(p.warning, "\nu.toml: and 2 more unknown keys ignored"));
+	profile_clear(&p);
+}
+
+/* Profiles of which none is active nor [default], nothing named: Modal
+ * fails, and so do we, rather than falling back to the embedded vault. */
+static void
+test_none_applies(void **state)
+{
+	static const char in[] = "[x]\ntoken_id = \"ak-x\"\n[y]\n";
+	struct profile p;
+	struct mr_err e;
+
+	(void)state;
+	assert_int_equal(profile_parse(in, sizeof(in) - 1, "n.toml", NULL, &p, &e), -1);
+	assert_int_equal(e.kind, MR_E_CONFIG);
+	assert_string_equal(e.msg, "n.toml: no profile applies: none has active = true, none is "
+			    "[default] and neither --profile nor MODAL_PROFILE names one "
+			    "(set active = true in one)");
+	assert_int_equal(profile_parse(in, sizeof(in) - 1, "n.toml", "y", &p, &e), 0);
+	assert_string_equal(p.name, "y");
+	profile_clear(&p);
+}
+
 static void
 test_error_leaves_empty(void **state)
 {
@@ -298,6 +372,9 @@ main(void)
 		cmocka_unit_test(test_escapes_in_values),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_error_leaves_empty),
+		cmocka_unit_test(test_modal_written),
+		cmocka_unit_test(test_unknown_keys_warn),
+		cmocka_unit_test(test_none_applies),
 		cmocka_unit_test(test_named_not_found),
 	};
 

@@ -122,7 +122,7 @@ check "audit --action filters" sh -c "! grep -q '\"action\": \"token' '$TMP/audi
 check "audit names the token that acted" grep -q "\"token_id\": \"$ADMIN_ID\"" "$TMP/audit.json"
 via audit --limit 2 --json >"$TMP/page.json"
 check "audit --limit pages" test "$(grep -c '"id":' "$TMP/page.json")" = 2
-after=$(sed -n 's/.*"next_cursor": "*\([0-9]*\)"*.*/\1/p' "$TMP/page.json")
+after=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[-1]["id"])' "$TMP/page.json")
 via audit --limit 2 --after "$after" --json >"$TMP/page2.json"
 first=$(grep -m1 '"id":' "$TMP/page2.json" | tr -dc 0-9)
 check "audit --after continues after the cursor ($after -> $first)" test "$first" -gt "$after"

@@ -312,7 +312,7 @@ test_bad_profile(void **state)
 	struct mr_err e = { 0 };
 
 	(void)state;
-	write_file(config, "[default]\nloglevel = \"debug\"\n");
+	write_file(config, "[default]\nloglevel = [\"debug\"]\n");
 	assert_int_equal(settings_resolve(&f, &s, &e), -1);
 	settings_clear(&s);
 	assert_int_equal(e.kind, MR_E_CONFIG);

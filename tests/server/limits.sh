@@ -143,7 +143,7 @@ seq 400 | xargs -P 16 -I{} curl -s -o /dev/null -H "$OWNER" "$URL/v1/workspaces/
 stop_server
 check "SIGTERM with audit records queued exits 0" test "$STOP_STATUS" = 0
 n=$(MODAL_SERVER_URL=$STORE "$MODAL_VAULT" audit --action workspace.get --limit 1000 --json |
-	python3 -c 'import json,sys; d=json.load(sys.stdin)["data"]; print(sum(1 for r in d if r["status"] == 200), sum(1 for r in d if r["status"] == 400))')
+	python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(1 for r in d if r["status"] == 200), sum(1 for r in d if r["status"] == 400))')
 check "800 requests in a burst, 800 audit records (400 answered 200, 400 refused 400): $n" test "$n" = "400 400"
 
 # ---- the audit writer's batches: a burst of fetches on keep-alive
@@ -173,7 +173,7 @@ PY
 }
 fetch_records() {
 	MODAL_SERVER_URL=$STORE "$MODAL_VAULT" audit --action secret.fetch --limit 1000 --json |
-		python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))'
+		python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
 }
 start_server
 got=$(burst 800)

@@ -62,7 +62,7 @@ import json, datetime as t
 d = json.load(open('$TMP/out')); f = lambda s: t.datetime.strptime(s, '%Y-%m-%dT%H:%M:%SZ')
 assert f(d['expires_at']) - f(d['created_at']) == t.timedelta(days=365)"
 $V token list --json >"$TMP/out"
-check "token list --json: Token fields, no secret" json 'all({"token_id","name","workspace_id","created_at","last_used_at","expires_at","revoked"} <= set(t) and "token_secret" not in t for t in d["data"]) and len(d["data"]) == 3'
+check "token list --json: Token fields, no secret" json 'all({"token_id","name","workspace_id","created_at","last_used_at","expires_at","revoked"} <= set(t) and "token_secret" not in t for t in d) and len(d) == 3'
 
 forms='expected a count and a unit h, d, w or y (12h, 7d, 90d, 1y)'
 expect_error 64 "--expires '3x': $forms" $V token create --expires 3x
@@ -79,7 +79,7 @@ expect_error 65 "invalid token name 'a b': at most 64 of [A-Za-z0-9._-], startin
 	$V token create --name 'a b'
 expect_error 65 "member 'us-nobody' not found" $V token create --member us-nobody
 expect_exit 64 "does not apply here" $V token list --expires 1d
-check "refused creates made no token" test "$($V token list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]))')" = 3
+check "refused creates made no token" test "$($V token list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 3
 
 # --- token revoke ------------------------------------------------------------
 expect_error 65 "token 'ak-nope' not found" $V token revoke ak-nope -y
@@ -87,14 +87,15 @@ expect_exit 64 "pass -y/--yes" $V token revoke "$id"
 check "an unconfirmed revoke changed nothing" bash -c "$V token list | grep '^$id ' | grep -q active"
 expect_exit 0 "" $V token revoke "$id" -y
 check "revoked token shows as revoked" bash -c "$V token list | grep '^$id ' | grep -q revoked"
-check "token list --json says revoked" bash -c "$V token list --json | python3 -c 'import json,sys; assert [t[\"revoked\"] for t in json.load(sys.stdin)[\"data\"] if t[\"token_id\"] == \"$id\"] == [True]'"
+check "token list --json says revoked" bash -c "$V token list --json | python3 -c 'import json,sys; assert [t[\"revoked\"] for t in json.load(sys.stdin) if t[\"token_id\"] == \"$id\"] == [True]'"
 expect_error 65 "token '$id' is already revoked" $V token revoke "$id" -y
 expect_error 64 "missing argument (usage: modal-vault token revoke ID [-y])" $V token revoke
 
 # --- members -------------------------------------------------------------------
 $V workspace members list --json >"$TMP/out"
-check "a new vault has one owner" json '[(m["name"], m["role"]) for m in d["data"]] == [("owner", "owner")]'
-owner=$(python3 -c "import json; print(json.load(open('$TMP/out'))['data'][0]['member_id'])")
+check "a new vault has one owner" json '[(m["Name"], m["Role"]) for m in d] == [("owner", "owner")]'
+check "members list --json: Modal-style columns" json 'all(set(m) == {"Member ID", "Name", "Role", "Created at"} for m in d)'
+owner=$(python3 -c "import json; print(json.load(open('$TMP/out'))[0]['Member ID'])")
 expect_error 64 "--role 'admin': expected owner, manager or user" $V workspace members add ann --role admin
 expect_error 64 "--role is required: owner, manager or user" $V workspace members update "$owner"
 $V workspace members add ann@example.com --role manager --json >"$TMP/out"
@@ -135,11 +136,11 @@ expect_error 65 "environment 'nowhere' not found" $V workspace proxy-tokens allo
 expect_error 65 "proxy token '$jid' not found" $V workspace proxy-tokens allow "$jid" prod
 expect_error 65 "proxy token 'wk-nope' not found" $V workspace proxy-tokens allow wk-nope prod
 $V workspace proxy-tokens list -e prod --json >"$TMP/out"
-check "proxy list -e prod has the token" json '[(t["token_id"], t["environments"]) for t in d["data"]] == [("'"$wk"'", ["prod"])]'
+check "proxy list -e prod has the token" json '[(t["Token ID"], t["Environments"], t["Last used at"]) for t in d] == [("'"$wk"'", "prod", "-")] and set(d[0]) == {"Token ID", "Name", "Environments", "Created at", "Last used at"}'
 $V workspace proxy-tokens list -e main --json >"$TMP/out"
-check "proxy list -e main no longer has it" json 'd["data"] == []'
+check "proxy list -e main no longer has it" json 'd == []'
 MODAL_ENVIRONMENT=main $V workspace proxy-tokens list --json >"$TMP/out"
-check "MODAL_ENVIRONMENT does not filter the listing" json 'len(d["data"]) == 1'
+check "MODAL_ENVIRONMENT does not filter the listing" json 'len(d) == 1'
 expect_error 65 "environment 'nowhere' not found" $V workspace proxy-tokens list -e nowhere
 expect_error 65 "token '$wk' is a proxy token: use 'modal-vault workspace proxy-tokens delete'" $V token revoke "$wk" -y
 expect_error 65 "proxy token '$jid' is an API token: use 'modal-vault token revoke'" $V workspace proxy-tokens delete "$jid" -y
@@ -156,28 +157,28 @@ $V environment delete prod -y >/dev/null
 
 # --- audit -----------------------------------------------------------------------------------
 $V audit --json --limit 1000 >"$TMP/out"
-check "audit --json: AuditRecord fields, oldest first" json 'all(set(r) == {"id","time","token_id","action","resource","status","client"} for r in d["data"]) and [r["id"] for r in d["data"]] == sorted(r["id"] for r in d["data"]) and d["next_cursor"] is None'
-check "local records: client local, no token, status 0" json 'all(r["client"] == "local" and r["token_id"] == "" and r["status"] == 0 for r in d["data"])'
-check "every local change is recorded, in order" json '[r["action"] for r in d["data"]] == ["token.create"]*3 + ["token.revoke", "member.add", "token.create", "member.update", "member.update", "member.update", "member.remove", "environment.create", "proxy_token.create", "proxy_token.allow", "proxy_token.allow", "proxy_token.revoke", "proxy_token.delete", "secret.create", "secret.update", "secret.delete", "environment.delete"]'
-check "resources name things, never values" json '[r["resource"] for r in d["data"] if r["action"].startswith("secret.")] == ["secret:main/db"]*3 and "token:'"$id"'" in [r["resource"] for r in d["data"]]'
+check "audit --json: AuditRecord fields, oldest first" json 'all(set(r) == {"id","time","token_id","action","resource","status","client"} for r in d) and [r["id"] for r in d] == sorted(r["id"] for r in d)'
+check "local records: client local, no token, status 0" json 'all(r["client"] == "local" and r["token_id"] == "" and r["status"] == 0 for r in d)'
+check "every local change is recorded, in order" json '[r["action"] for r in d] == ["token.create"]*3 + ["token.revoke", "member.add", "token.create", "member.update", "member.update", "member.update", "member.remove", "environment.create", "proxy_token.create", "proxy_token.allow", "proxy_token.allow", "proxy_token.revoke", "proxy_token.delete", "secret.create", "secret.update", "secret.delete", "environment.delete"]'
+check "resources name things, never values" json '[r["resource"] for r in d if r["action"].startswith("secret.")] == ["secret:main/db"]*3 and "token:'"$id"'" in [r["resource"] for r in d]'
 check "no audit record holds a secret" bash -c "! grep -q '${secret:3}' '$TMP/out'"
 $V audit --action 'proxy_token.*' --json >"$TMP/out"
-check "--action prefix.* filters" json '[r["action"] for r in d["data"]] == ["proxy_token.create", "proxy_token.allow", "proxy_token.allow", "proxy_token.revoke", "proxy_token.delete"]'
+check "--action prefix.* filters" json '[r["action"] for r in d] == ["proxy_token.create", "proxy_token.allow", "proxy_token.allow", "proxy_token.revoke", "proxy_token.delete"]'
 $V audit --action token.revoke --json >"$TMP/out"
-check "--action exact filters" json 'len(d["data"]) == 1'
+check "--action exact filters" json 'len(d) == 1'
 $V audit --limit 10 --json >"$TMP/out"
-check "a full page has a next_cursor" json 'len(d["data"]) == 10 and d["next_cursor"] == d["data"][-1]["id"]'
-cursor=$(python3 -c "import json; print(json.load(open('$TMP/out'))['next_cursor'])")
+check "--limit 10 gives a page of 10" json 'len(d) == 10'
+cursor=$(python3 -c "import json; print(json.load(open('$TMP/out'))[-1]['id'])")
 $V audit --limit 10 --after "$cursor" --json >"$TMP/out"
-check "--after pages on" json 'len(d["data"]) == 10 and d["data"][0]["id"] == '"$cursor"' + 1'
+check "--after pages on" json 'len(d) == 10 and d[0]["id"] == '"$cursor"' + 1'
 $V audit --since 1h --json >"$TMP/out"
-check "--since 1h sees everything just done" json 'len(d["data"]) == 20'
+check "--since 1h sees everything just done" json 'len(d) == 20'
 $V audit --until 2000-01-01 --json >"$TMP/out"
-check "--until in the past sees nothing" json 'd["data"] == []'
+check "--until in the past sees nothing" json 'd == []'
 $V audit --since 2000-01-01T00:00:00Z --actor "" --json >"$TMP/out"
-check "--actor '' is the local actor" json 'len(d["data"]) == 20'
+check "--actor '' is the local actor" json 'len(d) == 20'
 $V audit --actor "$id" --json >"$TMP/out"
-check "--actor a token: none of its own" json 'd["data"] == []'
+check "--actor a token: none of its own" json 'd == []'
 $V audit --limit 2 >"$TMP/out"
 check "the table says where the next page starts" grep -q '^More: modal-vault audit --after 2$' "$TMP/out"
 tforms="expected an RFC 3339 UTC time (2026-11-23T12:00:00Z), a date (2026-11-23) or an age (12h, 7d)"

@@ -54,7 +54,7 @@ check "refused create kept version 1" bash -c "$V secret get db --json | grep -q
 expect_exit 0 "" $V secret create db USER=other --force
 check "force made version 2" bash -c "$V secret get db --json | grep -q '\"version\": 2'"
 check "get never shows a value" bash -c "! $V secret get db --json | grep -q other"
-check "list --json is a data array" bash -c "$V secret list --json | python3 -c 'import json,sys; d=json.load(sys.stdin)[\"data\"]; assert {s[\"name\"] for s in d} >= {\"db\",\"fromfile\"}; assert all(set(s)>={\"secret_id\",\"name\",\"environment\",\"created_at\",\"keys\"} for s in d)'"
+check "list --json: rows keyed by Modal's columns" bash -c "$V secret list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert {s[\"Name\"] for s in d} >= {\"db\",\"fromfile\"}; assert all(list(s)==[\"Name\",\"Created at\",\"Created by\",\"Last used at\"] for s in d)'"
 
 # Environments, and MODAL_ENVIRONMENT as the default.
 expect_exit 0 "" $V environment create prod
@@ -64,7 +64,8 @@ expect_exit 0 "" $V secret create pdb K=v -e prod
 check "MODAL_ENVIRONMENT selects the environment" bash -c "MODAL_ENVIRONMENT=prod $V secret list | grep -q '^pdb '"
 expect_exit 65 "still holds 1 secret" $V environment delete prod -y
 expect_exit 65 "default" $V environment delete main -y
-check "environment list --json" bash -c "$V environment list --json | python3 -c 'import json,sys; assert [e[\"name\"] for e in json.load(sys.stdin)[\"data\"]] == [\"main\",\"prod\"]'"
+check "environment list --json: Modal's name, web suffix, active" bash -c "$V environment list --json | python3 -c 'import json,sys; assert [(e[\"name\"], e[\"active\"], list(e)) for e in json.load(sys.stdin)] == [(\"main\", True, [\"name\",\"web suffix\",\"active\"]), (\"prod\", False, [\"name\",\"web suffix\",\"active\"])]'"
+check "environment list --json, MODAL_ENVIRONMENT=prod: prod is active" bash -c "MODAL_ENVIRONMENT=prod $V environment list --json | python3 -c 'import json,sys; assert [e[\"active\"] for e in json.load(sys.stdin)] == [False, True]'"
 
 # delete asks first; without a terminal it needs -y and changes nothing.
 expect_exit 64 "pass -y/--yes" $V secret delete db

@@ -26,7 +26,15 @@ static const struct good_case good[] = {
 	{ "A = spaced value  \n", 1, { "A" }, { "spaced value" } },
 	{ "A=a#b\n", 1, { "A" }, { "a#b" } },
 	{ "A='single $HOME \\n'\n", 1, { "A" }, { "single $HOME \\n" } },
-	{ "A=\"dq \\n \\t \\\" \\\\ \\$ \\q\"\n", 1, { "A" }, { "dq \n \t \" \\ $ \\q" } },
+	/* python-dotenv's escapes; any other backslash stays, \$ too. */
+	{ "A=\"dq \\n \\t \\\" \\\\ \\$ \\q \\' \\a\\v\"\n", 1, { "A" },
+	  { "dq \n \t \" \\ \\$ \\q ' \a\v" } },
+	{ "A='s \\' \\\\ \\n'\n", 1, { "A" }, { "s ' \\ \\n" } },
+	/* A byte order mark goes; CRLF and CR in quoted values are LF. */
+	{ "\xef\xbb\xbf" "A=1\n", 1, { "A" }, { "1" } },
+	{ "A=\"x\r\ny\"\r\nB='p\rq'\rC=3", 3, { "A", "B", "C" }, { "x\ny", "p\nq", "3" } },
+	/* A quoted key; unquoted comments need whitespace before '#'. */
+	{ "'K'=v\nL=a\t#c\n", 2, { "K", "L" }, { "v", "a" } },
 	{ "A=\"multi\nline\"\nB=2\n", 2, { "A", "B" }, { "multi\nline", "2" } },
 	{ "A='x=y=z'\n", 1, { "A" }, { "x=y=z" } },
 	{ "A=\nB=''\n", 2, { "A", "B" }, { "", "" } },
@@ -41,15 +49,17 @@ struct bad_case {
 };
 
 static const struct bad_case bad[] = {
-	{ "A\n", "f.env:1: expected '=' after the key" },
+	{ "A\n", "f.env:1: expected '=' after the key (python-dotenv would give it no value)" },
 	{ "=1\n", "f.env:1: expected KEY=VALUE with KEY of [A-Za-z_][A-Za-z0-9_]*" },
 	{ "1A=x\n", "f.env:1: expected KEY=VALUE with KEY of [A-Za-z_][A-Za-z0-9_]*" },
-	{ "A-B=x\n", "f.env:1: expected '=' after the key" },
+	{ "A-B=x\n", "f.env:1: expected KEY=VALUE with KEY of [A-Za-z_][A-Za-z0-9_]*" },
+	{ "A=1\nB=2\n\nA=3\n", "f.env:4: duplicate key A (first at line 1; python-dotenv would "
+	  "keep the last)" },
 	{ "A=1\nB='open\n", "f.env:2: quoted value is never closed" },
-	{ "A=\"x\" y\n", "f.env:1: unexpected text after the value" },
-	{ "A=1\n\nexport\n", "f.env:3: expected '=' after the key" },
-	{ "A='x'y\n", "f.env:1: unexpected text after the value" },
-	{ "A=\"a\nb\nc\" z\n", "f.env:3: unexpected text after the value" },
+	{ "A=\"x\" y\n", "f.env:1: unexpected text after the value (python-dotenv would skip the line)" },
+	{ "A=1\n\nexport\n", "f.env:3: expected '=' after the key (python-dotenv would give it no value)" },
+	{ "A='x'y\n", "f.env:1: unexpected text after the value (python-dotenv would skip the line)" },
+	{ "A=\"a\nb\nc\" z\n", "f.env:3: unexpected text after the value (python-dotenv would skip the line)" },
 };
 
 static int

@@ -92,6 +92,11 @@ int print_json(json_t *j);                    /* prints and releases j */
 json_t *secret_json(const struct vault_secret_meta *m);
 json_t *env_json(const struct vault_env *env);
 json_t *time_json(int64_t t);                 /* RFC 3339, or null for 0 */
+/* Rows of the listings Modal's CLI has, as its display_table prints them
+ * with --json: keyed by its column names (docs/configuration.md). */
+json_t *modal_time_json(int64_t t);           /* local "YYYY-MM-DD HH:MM:SS+HH:MM", or null */
+json_t *modal_secret_row(const struct vault_secret_meta *m);
+json_t *modal_env_row(const struct vault_env *env, const char *active);
 /* Writes len bytes straight to stdout's descriptor, after what stdio holds:
  * secret output must not linger in stdio's buffer. */
 int write_stdout_direct(const void *buf, size_t len);

@@ -109,8 +109,8 @@ cmd_env_list(struct cli *c)
 	if (c->json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, env_json(&list[i]));
-		rc = print_json(json_pack("{s:o}", "data", arr));
+			json_array_append_new(arr, modal_env_row(&list[i], c->env));
+		rc = print_json(arr);
 		goto out;
 	}
 	created = calloc(n + 1, sizeof(*created));

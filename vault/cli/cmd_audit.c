@@ -136,7 +136,7 @@ cmd_audit(struct cli *c)
 	struct vault_audit_record *list = NULL;
 	struct vault_audit_filter f;
 	struct vault *v = NULL;
-	json_t *arr, *cursor;
+	json_t *arr;
 	size_t n = 0, i;
 	int rc = 0, more;
 
@@ -151,8 +151,9 @@ cmd_audit(struct cli *c)
 		arr = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(arr, record_json(&list[i]));
-		cursor = more ? json_integer(list[n - 1].id) : json_null();
-		rc = print_json(json_pack("{s:o, s:o}", "data", arr, "next_cursor", cursor));
+		/* A bare array as every listing: a full page (--limit rows) may
+		 * have more, from --after its last id. */
+		rc = print_json(arr);
 	} else {
 		print_records(list, n, more);
 	}

@@ -27,8 +27,10 @@ gather_items(struct cli *c, struct item_set *items)
 	return 0;
 }
 
+/* The hint names the environment whenever one was chosen (-e,
+ * MODAL_ENVIRONMENT, the profile), so it runs as printed from any shell. */
 static void
-print_created(const struct vault_secret_meta *m)
+print_created(const struct vault_secret_meta *m, const char *env)
 {
 	size_t i;
 
@@ -37,7 +39,8 @@ print_created(const struct vault_secret_meta *m)
 	       (unsigned long long)m->version, m->nkeys == 1 ? "" : "s");
 	for (i = 0; i < m->nkeys; i++)
 		printf("%s%s", i ? ", " : "", m->keys[i]);
-	printf("\nUse it with: modal-run --secret %s -- COMMAND\n", m->name);
+	printf("\nUse it with: modal-run --secret %s%s%s -- COMMAND\n", m->name,
+	       env != NULL ? " -e " : "", env != NULL ? m->environment : "");
 }
 
 int
@@ -62,7 +65,7 @@ cmd_secret_create(struct cli *c)
 	if (c->json)
 		rc = print_json(secret_json(&meta));
 	else
-		print_created(&meta), rc = 0;
+		print_created(&meta, c->env), rc = 0;
 	vault_secret_meta_clear(&meta);
 out:
 	items_free(&items);
@@ -89,8 +92,8 @@ cmd_secret_list(struct cli *c)
 	if (c->json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, secret_json(&list[i]));
-		rc = print_json(json_pack("{s:o}", "data", arr));
+			json_array_append_new(arr, modal_secret_row(&list[i]));
+		rc = print_json(arr);
 		goto out;
 	}
 	text = calloc(n + 1, sizeof(*text));

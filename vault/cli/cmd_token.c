@@ -275,6 +275,28 @@ print_token_table(struct cli *c, struct vault *v, const struct vault_token *list
 	return rc;
 }
 
+/* modal workspace proxy-tokens list --json: a row keyed by column names, in
+ * Modal's style; environments joined as the table shows them. */
+static json_t *
+proxy_row(const struct vault_token *t)
+{
+	char *envs = calloc(t->nenvs + 1, NAME_MAX_LEN + 2);
+	json_t *row;
+	size_t i;
+
+	for (i = 0; envs != NULL && i < t->nenvs; i++) {
+		if (i > 0)
+			strcat(envs, ", ");
+		strcat(envs, t->envs[i]);
+	}
+	row = json_pack("{s:s, s:s, s:s, s:o, s:o}", "Token ID", t->token_id, "Name", t->name,
+			"Environments", envs != NULL ? envs : "", "Created at",
+			modal_time_json(t->created_at), "Last used at",
+			t->last_used_at != 0 ? modal_time_json(t->last_used_at) : json_string("-"));
+	free(envs);
+	return row;
+}
+
 static int
 token_list(struct cli *c, enum vault_token_kind kind)
 {
@@ -291,8 +313,9 @@ token_list(struct cli *c, enum vault_token_kind kind)
 	} else if (c->json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, token_json(&list[i]));
-		rc = print_json(json_pack("{s:o}", "data", arr));
+			json_array_append_new(arr, kind == VAULT_TOKEN_PROXY ? proxy_row(&list[i])
+					      : token_json(&list[i]));
+		rc = print_json(arr);
 	} else if (n == 0 && kind == VAULT_TOKEN_PROXY) {
 		puts("No proxy tokens. Create one: modal-vault workspace proxy-tokens create --name NAME");
 		rc = 0;

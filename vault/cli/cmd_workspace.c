@@ -27,6 +27,16 @@ role_option(struct cli *c, int required, enum vault_role dflt, enum vault_role *
 	return 0;
 }
 
+/* modal workspace members list --json: a row keyed by column names, in
+ * Modal's style (docs/configuration.md). */
+static json_t *
+member_row(const struct vault_member *m)
+{
+	return json_pack("{s:s, s:s, s:s, s:o}", "Member ID", m->member_id, "Name", m->name,
+			 "Role", vault_role_name(m->role), "Created at",
+			 modal_time_json(m->created_at));
+}
+
 int
 cmd_members_list(struct cli *c)
 {
@@ -46,8 +56,8 @@ cmd_members_list(struct cli *c)
 	if (c->json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, member_json(&list[i]));
-		rc = print_json(json_pack("{s:o}", "data", arr));
+			json_array_append_new(arr, member_row(&list[i]));
+		rc = print_json(arr);
 		goto out;
 	}
 	created = calloc(n + 1, sizeof(*created));

@@ -1,6 +1,7 @@
 /* input.c — gathering KEY=VALUE items from arguments, stdin, dotenv and JSON
  * files into wiped-on-free memory. */
 #include "input.h"
+#include "codec.h"
 #include "fdio.h"
 #include "json_wipe.h"
 #include "secmem.h"
@@ -96,6 +97,69 @@ items_add_arg(struct item_set *s, const char *arg, struct mr_err *e)
 	return item_push(s, (char *)copy, in, vlen, e);
 }
 
+/* "expanded ${...} in A, B": which keys, never what they became. */
+static void
+note_expanded(const char *path, const struct vault_item *items, const bool *took, size_t n)
+{
+	size_t i, shown = 0, more = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!took[i])
+			continue;
+		if (shown == 16) {
+			more++;
+			continue;
+		}
+		if (shown++ == 0)
+			fprintf(stderr, "modal-vault: %s: expanded ${...} in %.64s", path, items[i].key);
+		else
+			fprintf(stderr, ", %.64s", items[i].key);
+	}
+	if (more > 0)
+		fprintf(stderr, " and %zu more keys", more);
+	if (shown > 0)
+		fputs(" (from earlier lines and the environment, as python-dotenv)\n", stderr);
+}
+
+/* ${VAR} and ${VAR:-default} in file order, each value from the ones before
+ * it, into new locked blocks (the parsed ones are wiped with the set). */
+static int
+expand_all(struct item_set *s, const char *path, struct vault_item *items, size_t n,
+	   struct mr_err *e)
+{
+	bool *took = calloc(n + 1, sizeof(*took));
+	unsigned char *buf;
+	size_t i, len;
+	int rc = 0;
+
+	/* A secret holds at most BUNDLE_MAX_ITEMS keys: say so before any
+	 * expansion, which looks each ${VAR} up among the keys before it. */
+	if (n > BUNDLE_MAX_ITEMS)
+		rc = mr_fail(e, MR_E_TOOLARGE, "%s: %zu keys: at most %d per secret", path, n,
+			     BUNDLE_MAX_ITEMS);
+	if (took == NULL && rc == 0)
+		rc = mr_fail(e, MR_E_INTERNAL, "out of memory");
+	for (i = 0; i < n && rc == 0; i++) {
+		if (!(took[i] = dotenv_has_variable(&items[i])))
+			continue;
+		if ((len = dotenv_expand(items, i, &items[i], NULL)) > VALUE_MAX_LEN)
+			rc = mr_fail(e, MR_E_INVALID, "%s: %.64s: longer than %d bytes once ${...} "
+				     "are expanded", path, items[i].key, VALUE_MAX_LEN);
+		else if ((buf = block_new(s, len + 1)) == NULL)
+			rc = mr_fail(e, MR_E_INTERNAL, "out of memory");
+		else {
+			dotenv_expand(items, i, &items[i], buf);
+			buf[len] = '\0';
+			items[i].value = buf;
+			items[i].value_len = len;
+		}
+	}
+	if (rc == 0)
+		note_expanded(path, items, took, n);
+	free(took);
+	return rc;
+}
+
 int
 items_add_dotenv(struct item_set *s, const char *path, struct mr_err *e)
 {
@@ -119,6 +183,8 @@ items_add_dotenv(struct item_set *s, const char *path, struct mr_err *e)
 		mr_fail(e, MR_E_INVALID, "%s: no KEY=VALUE in the file", path);
 		goto out;
 	}
+	if (expand_all(s, path, parsed, n, e) != 0)
+		goto out;
 	for (i = 0, rc = 0; i < n && rc == 0; i++)
 		rc = item_push(s, parsed[i].key, parsed[i].value, parsed[i].value_len, e);
 out:

@@ -4,6 +4,7 @@
 #ifndef MODAL_VAULT_CLI_INPUT_H
 #define MODAL_VAULT_CLI_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vault.h"
@@ -29,5 +30,14 @@ void items_free(struct item_set *s);
 int dotenv_parse(const char *fname, const unsigned char *in, size_t len,
 		 unsigned char *out, struct vault_item *items, size_t maxitems,
 		 size_t *nitems, struct mr_err *e);
+/* Whether it->value holds a ${VAR} or ${VAR:-default}. */
+bool dotenv_has_variable(const struct vault_item *it);
+/* it->value with each ${VAR} / ${VAR:-default} replaced as python-dotenv's
+ * dotenv_values does: by the value of VAR among done[0..ndone) (the file's
+ * earlier keys, already expanded), else from the environment, else by the
+ * default or "". Writes to out unless NULL; returns the length, at most
+ * VALUE_MAX_LEN + 1 (which means too long). */
+size_t dotenv_expand(const struct vault_item *done, size_t ndone, const struct vault_item *it,
+		     unsigned char *out);
 
 #endif

@@ -345,8 +345,9 @@ resolve_settings(struct cli *c)
 	c->flags.env = c->env;
 	if (settings_resolve(&c->flags, &c->settings, &c->err) != 0)
 		return -1;
-	if (c->settings.profile_warning[0] != '\0')
-		mr_log(MR_LOG_WARNING, "modal-vault: warning: %s", c->settings.profile_warning);
+	/* One warning a line: the file's mode, then each unknown key. */
+	for (const char *w = c->settings.profile_warning; *w != '\0'; w += strcspn(w, "\n"), w += *w == '\n')
+		mr_log(MR_LOG_WARNING, "modal-vault: warning: %.*s", (int)strcspn(w, "\n"), w);
 	c->env = c->settings.env;
 	if (strlen(c->settings.url) >= sizeof(c->url))
 		return mr_fail(&c->err, MR_E_CONFIG, "vault URL too long");

@@ -92,6 +92,47 @@ env_json(const struct vault_env *env)
 			 "created_at", created, "default", env->is_default);
 }
 
+/* Modal prints its rows' times as Python's isoformat(sep=" ") of the local
+ * time: "2026-12-04 05:06:07+01:00". */
+json_t *
+modal_time_json(int64_t t)
+{
+	time_t tt = (time_t)t;
+	char buf[40];
+	struct tm tm;
+	size_t n;
+
+	if (t <= 0 || localtime_r(&tt, &tm) == NULL ||
+	    (n = strftime(buf, sizeof(buf) - 1, "%Y-%m-%d %H:%M:%S%z", &tm)) < 5)
+		return json_null();
+	memmove(buf + n - 1, buf + n - 2, 3);   /* +0100 -> +01:00 */
+	buf[n - 2] = ':';
+	return json_string(buf);
+}
+
+/* modal secret list: Name, Created at, Created by, Last used at. We record
+ * neither who created a secret nor when it was last used: null and "-",
+ * what Modal prints for those. */
+json_t *
+modal_secret_row(const struct vault_secret_meta *m)
+{
+	return json_pack("{s:s, s:o, s:n, s:s}", "Name", m->name,
+			 "Created at", modal_time_json(m->created_at), "Created by",
+			 "Last used at", "-");
+}
+
+/* modal environment list: name, web suffix, active (the environment the
+ * command would use: -e, MODAL_ENVIRONMENT or the profile's, else the
+ * vault's default). */
+json_t *
+modal_env_row(const struct vault_env *env, const char *active)
+{
+	int is_active = active != NULL ? strcmp(env->name, active) == 0 : env->is_default;
+
+	return json_pack("{s:s, s:s, s:b}", "name", env->name, "web suffix",
+			 env->webhook_suffix, "active", is_active);
+}
+
 json_t *
 time_json(int64_t t)
 {
