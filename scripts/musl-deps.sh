@@ -30,23 +30,30 @@ if [ -f "$prefix/stamp" ] && [ "$(cat "$prefix/stamp")" = "$stamp" ]; then
 	exit 0
 fi
 
-# A private apt configuration for the deb-src index: the machine's own
-# sources stay as they are (the .sources name selects the deb822 format).
-rm -rf "$src" && mkdir -p "$src/lists/partial"
-cat >"$src/deb-src.sources" <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb-src
-URIs: http://deb.debian.org/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-apt_src=(apt-get -qq -o "Dir::Etc::SourceList=$src/deb-src.sources" -o Dir::Etc::SourceParts=/nonexistent
+# A private apt configuration for the deb-src index, derived from the
+# machine's own: the same URIs, suites, components and keys as its deb lines
+# (so a mirror or a proxy it uses serves the sources too), as deb-src. The
+# machine's sources stay as they are.
+rm -rf "$src" && mkdir -p "$src/lists/partial" "$src/sources.d"
+deb_src_of() { # FILE: its deb entries as deb-src ones (deb822 or one-line format)
+	case "$1" in
+	*.sources) awk 'BEGIN { RS = ""; ORS = "\n\n" }
+		/(^|\n)Types:[^\n]*[[:space:]]deb([[:space:]]|$)/ {
+			sub(/(^|\n)Types:[^\n]*/, "\nTypes: deb-src"); sub(/^\n/, ""); print }' "$1" ;;
+	*) sed -n 's/^[[:space:]]*deb\([[:space:]]\)/deb-src\1/p' "$1" ;;
+	esac
+}
+n=0
+for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+	[ -f "$f" ] || continue
+	n=$((n + 1))
+	deb_src_of "$f" >"$src/sources.d/$n-${f##*/}"
+done
+if ! grep -qs '^[[:space:]]*\(Types: \)\?deb-src' "$src"/sources.d/*; then
+	echo "musl-deps: no deb entry in the machine's apt sources (/etc/apt/sources.list*) to derive deb-src from" >&2
+	exit 1
+fi
+apt_src=(apt-get -qq -o Dir::Etc::SourceList=/nonexistent -o "Dir::Etc::SourceParts=$src/sources.d"
 	 -o "Dir::State::Lists=$src/lists" -o APT::Sandbox::User=root)
 log="$prefix/build.log"
 : >"$log"
