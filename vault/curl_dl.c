@@ -5,7 +5,7 @@
 #include <dlfcn.h>
 #include <string.h>
 
-static struct curl_dl table;
+static struct curl_dl table = { .tls_min = CURL_SSLVERSION_TLSv1_2 };
 static int loaded;
 
 static int

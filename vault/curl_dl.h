@@ -28,6 +28,8 @@ struct curl_dl {
 	const char *(*easy_strerror)(CURLcode);
 	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
 	void (*slist_free_all)(struct curl_slist *);
+	long tls_min;            /* CURLOPT_SSLVERSION for "TLS 1.2 or later" */
+	const char *tls_groups;  /* CURLOPT_SSL_EC_CURVES, or NULL: the TLS library's */
 };
 
 /* Makes libcurl ready once per process, initialised with allocation functions

@@ -30,6 +30,16 @@ static const struct curl_dl table = {
 	.easy_strerror = curl_easy_strerror,
 	.slist_append = curl_slist_append,
 	.slist_free_all = curl_slist_free_all,
+	/* curl's wolfSSL backend reads CURL_SSLVERSION_TLSv1_2 as "1.2 only";
+	 * this wolfSSL has nothing older than 1.2 (musl-deps.sh: --disable-oldtls),
+	 * so its default is 1.2 or 1.3, and 1.3 when the server has it. */
+	.tls_min = CURL_SSLVERSION_DEFAULT,
+	/* wolfSSL offers P-521 first and a P-256 key share: a server that follows
+	 * the client's order (GnuTLS, modal-vault serve's) answers with a
+	 * HelloRetryRequest and the handshake costs a P-521 exchange and a round
+	 * trip more. P-256 is TLS 1.3's mandatory group; P-384 for servers
+	 * that insist on more. */
+	.tls_groups = "P-256:P-384",
 };
 
 const struct curl_dl *

@@ -420,7 +420,9 @@ set_options(struct remote *r, const struct remote_server *s, const struct reques
 	c->easy_setopt(r->h, CURLOPT_NOSIGNAL, 1L);     /* modal-run changes no disposition */
 	c->easy_setopt(r->h, CURLOPT_TIMEOUT_MS, (long)budget_ms);
 	c->easy_setopt(r->h, CURLOPT_CONNECTTIMEOUT_MS, (long)budget_ms);
-	c->easy_setopt(r->h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	c->easy_setopt(r->h, CURLOPT_SSLVERSION, c->tls_min);
+	if (c->tls_groups != NULL)
+		c->easy_setopt(r->h, CURLOPT_SSL_EC_CURVES, c->tls_groups);
 	if (r->cacert[0] != '\0')
 		c->easy_setopt(r->h, CURLOPT_CAINFO, r->cacert);
 	c->easy_setopt(r->h, CURLOPT_USERAGENT, "modal-run/0.1.0");
