@@ -71,6 +71,21 @@ env -i HOME=/ MODAL_TOKEN_ID="$TOKEN_ID" MODAL_TOKEN_SECRET="$TOKEN_SECRET" \
 got="$?:$(cat "$TMP/out")"
 check "without --cacert the certificate is refused (78: $got) and nothing runs" test "$got" = "78:"
 
+# The system's CA store as a whole is read and used: Debian's bundle with the
+# private CA appended verifies the server (one certificate it cannot parse
+# would fail the load). Without it, the compiled-in bundle is that file.
+cat /etc/ssl/certs/ca-certificates.crt "$root/ca.pem" >"$TMP/bundle.pem"
+got=$(as_token "$R" --server "$tls_URL" --cacert "$TMP/bundle.pem" -s s -- printenv A 2>&1)
+check "the system CA bundle plus the private CA verifies the server ($got)" test "$got" = remote
+
+# TLS 1.3 with a server that has it: the server's hello names 1.3 in its
+# supported_versions extension (43, length 2, 0x0304); curl's wolfSSL backend
+# would pin 1.2 if asked for "1.2 or later" the way the system libcurl is.
+strace -f -xx -s 256 -e trace=recvfrom,read -o "$TMP/tls.trace" \
+	env MODAL_TOKEN_ID="$TOKEN_ID" MODAL_TOKEN_SECRET="$TOKEN_SECRET" \
+	"$R" --server "$tls_URL" --cacert "$root/ca.pem" -s s -- true
+check "an https launch speaks TLS 1.3" grep -q '\\x00\\x2b\\x00\\x02\\x03\\x04' "$TMP/tls.trace"
+
 # TLS only for https: SSLKEYLOGFILE names the file libcurl's TLS start opens.
 for url in "$plain_URL" "unix:$root/v.sock"; do
 	rm -f "$TMP/keys"
