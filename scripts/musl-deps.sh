@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the static libraries of modal-run's musl flavour into PREFIX: libsodium,
-# SQLite, libyaml, jansson, wolfSSL and libcurl, each from Debian's own source
+# SQLite, libyaml, jansson, wolfSSL, libcurl and libpq, each from Debian's own source
 # package of the very version installed for the main build (wolfSSL, which the
 # main build does not install: the version apt would install), apt verifying
 # the files against the signed Sources index, compiled with musl-gcc as
@@ -22,6 +22,9 @@ src="$prefix/src"
 declare -A sources=([libsodium]=libsodium-dev [sqlite3]=libsqlite3-dev
 		    [libyaml]=libyaml-dev [jansson]=libjansson-dev
 		    [wolfssl]=libwolfssl-dev [curl]=libcurl4-openssl-dev)
+# libpq's source is named after PostgreSQL's major version (postgresql-15).
+pq_src=$(dpkg-query -W -f='${source:Package}' libpq-dev)
+sources[$pq_src]=libpq-dev
 source_version() { # SOURCE: the installed version of its package, else apt's candidate
 	local pkg=${sources[$1]} v
 	v=$(dpkg-query -W -f='${db:Status-Status} ${source:Version}' "$pkg" 2>/dev/null |
@@ -33,7 +36,7 @@ source_version() { # SOURCE: the installed version of its package, else apt's ca
 	fi
 	echo "$v"
 }
-all="libsodium sqlite3 libyaml jansson wolfssl curl"
+all="libsodium sqlite3 libyaml jansson wolfssl curl $pq_src"
 declare -A version
 for s in $all; do version[$s]=$(source_version "$s"); done
 # The stamp: this recipe and the versions it built.
@@ -184,22 +187,31 @@ curl_check() {
 }
 step "checking libcurl's protocols, features and libraries (HTTP HTTPS, UnixSockets, wolfSSL only)" curl_check
 
-# libpq is never linked into modal-run: pg_dl.h loads it at run time, which
-# this static flavour cannot (docs/remote.md). Its headers declare the types
-# the code is compiled against; the .pc file says so and links nothing.
-headers_only() { # PKG-CONFIG-NAME FILE...: copy the headers, write a .pc
-	local pc=$1 from f; shift
-	from=$(pkg-config --variable=includedir "$pc")
-	for f in "$@"; do cp -r "$from/$f" "$prefix/include/"; done
-	cat >"$prefix/lib/pkgconfig/$pc.pc" <<-EOF
-	prefix=$prefix
-	Name: $pc
-	Description: $pc's headers only: modal-run loads the library at run time
-	Version: $(pkg-config --modversion "$pc")
-	Cflags: -I\${prefix}/include
-	EOF
-}
-headers_only libpq libpq-fe.h postgres_ext.h pg_config_ext.h
+# libpq, for postgres: vaults: the client library alone (and the two helper
+# libraries it links, built position-independent), no TLS library (TLS to
+# PostgreSQL would need OpenSSL, which libpq alone supports: a connection that
+# requires it fails), nor readline, zlib, ICU, GSSAPI, LDAP or NLS.
+pq_build() (
+	cd "$src/$pq_src" && ./configure --prefix="$prefix" --without-readline --without-zlib \
+		--without-icu --without-openssl --without-gssapi --without-ldap --without-pam \
+		--without-systemd --without-llvm --without-lz4 --without-zstd --without-libxml \
+		--disable-nls &&
+	make -C src/backend generated-headers && make -C src/common -j"$jobs" &&
+	make -C src/port -j"$jobs" && make -C src/interfaces/libpq -j"$jobs" all-static-lib &&
+	install -m 644 src/interfaces/libpq/libpq.a src/common/libpgcommon_shlib.a \
+		src/port/libpgport_shlib.a "$prefix/lib/" &&
+	install -m 644 src/interfaces/libpq/libpq-fe.h src/include/postgres_ext.h \
+		src/include/pg_config_ext.h "$prefix/include/"
+)
+step "building libpq ($pq_src)" pq_build
+cat >"$prefix/lib/pkgconfig/libpq.pc" <<EOF
+prefix=$prefix
+Name: libpq
+Description: PostgreSQL's client library (musl, static, no TLS: modal-run's flavour)
+Version: ${version[$pq_src]%%-*}
+Libs: -L\${prefix}/lib -lpq -lpgcommon_shlib -lpgport_shlib
+Cflags: -I\${prefix}/include
+EOF
 
 rm -rf "$src"
 echo "$stamp" >"$prefix/stamp"

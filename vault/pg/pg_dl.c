@@ -54,12 +54,6 @@ pg_dl_load(struct mr_err *e)
 	const struct pg_dl *rc = &table;
 	void *lib;
 
-#ifdef MODAL_NO_DLOPEN
-	/* modal-run's static flavour: nothing to load libpq with. */
-	mr_fail(e, MR_E_CONFIG,
-		"this static modal-run reads PostgreSQL stores through a vault server: run modal-vault serve --store postgres://... and give modal-run its URL");
-	return NULL;
-#endif
 	pthread_mutex_lock(&load_lock);
 	if (!loaded) {
 		if ((lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL)) == NULL) {
