@@ -6,45 +6,11 @@
 #include "secmem.h"
 #include "vault.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 int launch(struct launch_opts *o, const struct inherited *in);
 int policy_check_command(const char *path);
-
-#ifdef MODAL_RUN_TWIN
-/* This modal-run is static, for the start-up cost of embedded launches, and a
- * static program cannot load libcurl or libpq. Any vault but a file: one is
- * launched by its dynamically linked twin, exec'd in our place with the same
- * arguments, environment, descriptors and signal state (nothing has changed
- * them yet). The twin lives beside us in a build tree, or once installed
- * in MODAL_RUN_TWIN_RELDIR, the libexec directory relative to ours
- * (launcher/CMakeLists.txt). */
-static int
-exec_twin(char **argv)
-{
-	static const char *const where[] = { "/" MODAL_RUN_TWIN_RELDIR "/", "/" };
-	char self[PATH_MAX], twin[PATH_MAX + 64], *slash;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	size_t i;
-
-	if (n <= 0 || (slash = memrchr(self, '/', (size_t)n)) == NULL) {
-		mr_log(MR_LOG_ERR, "modal-run: finding modal-run-remote: /proc/self/exe: %s", strerror(errno));
-		return EXIT_OSERR;
-	}
-	*slash = '\0';
-	for (i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
-		snprintf(twin, sizeof(twin), "%s%s%s", self, where[i], MODAL_RUN_TWIN);
-		execv(twin, argv);
-	}
-	mr_log(MR_LOG_ERR, "modal-run: vault servers are launched by %s, not found beside %s: %s",
-		MODAL_RUN_TWIN, self, strerror(errno));
-	return EXIT_UNAVAILABLE;
-}
-#endif
 
 /* `modal-run policy` without "check FILE": its help, or a usage error that
  * names the word it does not know. */
@@ -88,12 +54,6 @@ main(int argc, char **argv)
 		launch_opts_free(&o);
 		return mr_exit_code(e.kind);
 	}
-#ifdef MODAL_RUN_TWIN
-	if (strncmp(o.settings.url, "file:", 5) != 0) {
-		launch_opts_free(&o);
-		return exec_twin(argv);
-	}
-#endif
 	/* One warning a line: the file's mode, then each unknown key. */
 	for (const char *w = o.settings.profile_warning; *w != '\0'; w += strcspn(w, "\n"), w += *w == '\n')
 		mr_log(MR_LOG_WARNING, "modal-run: warning: %.*s", (int)strcspn(w, "\n"), w);

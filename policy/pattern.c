@@ -3,12 +3,12 @@
  * bounded before regcomp(3) sees them: glibc expands a{n} into n copies,
  * nested counts multiply, and repeated empty matches explode.
  *
- * modal-run is built against musl and its twin modal-run-remote against
- * glibc, so a pattern must mean the same to both: only what POSIX defines is
- * accepted (no GNU escapes such as \w or \b, counts within RE_DUP_MAX's
- * portable 255), and regcomp's errors are reported in our own words.
- * Matching is not left to regexec(3): nfa.c matches in linear time, and the
- * same code runs in both builds, so they cannot judge a value differently. */
+ * modal-run is built against musl and modal-vault and the test builds
+ * against glibc, whose regcomp(3) judges a pattern's syntax, so a pattern
+ * must mean the same to both: only what POSIX defines is accepted (no GNU
+ * escapes such as \w or \b, counts within RE_DUP_MAX's portable 255), and
+ * regcomp's errors are reported in our own words. Matching is not left to
+ * regexec(3): nfa.c matches in linear time, the same code in every build. */
 #include <regex.h>
 #include <stdio.h>
 #include <string.h>

@@ -6,14 +6,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 flavour=${1:-release}
 dir="$top/build/$flavour"
 case "$flavour" in
-release) # modal-run in its musl flavour when its libraries can be built
-	 # (launcher/CMakeLists.txt), else the slower glibc static flavour.
-	 if musl=$(bash "$top/scripts/musl-deps.sh" "$top/build/musl-deps"); then
-		 opts=(-DMODAL_MUSL_PREFIX="$musl")
-	 else
-		 echo "$0: warning: musl libraries not built (above): modal-run is the glibc static flavour, ~0.3 ms slower a launch" >&2
-		 opts=(-DMODAL_MUSL_PREFIX=)
-	 fi ;;
+release) # modal-run is one static musl executable (launcher/CMakeLists.txt):
+	 # no release without its libraries; musl-deps.sh names the step that failed.
+	 if ! musl=$(bash "$top/scripts/musl-deps.sh" "$top/build/musl-deps"); then
+		 echo "$0: the release build needs modal-run's static libraries (above)" >&2
+		 exit 1
+	 fi
+	 opts=(-DMODAL_MUSL_PREFIX="$musl") ;;
 asan)    opts=(-DMODAL_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug) ;;
 fuzz)    opts=(-DMODAL_FUZZ=ON -DMODAL_SANITIZE=ON -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug) ;;
 *) echo "usage: $0 [release|asan|fuzz]" >&2; exit 64 ;;

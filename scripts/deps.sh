@@ -11,7 +11,7 @@ packages=(
 	# the vault client: libcurl headers to build, the library loaded at run time
 	libcurl4-openssl-dev libcurl4
 	# tests, fuzzing, benchmarks
-	libcmocka-dev clang libclang-rt-14-dev python3 sqlite3 hyperfine procps util-linux
+	libcmocka-dev clang libclang-rt-14-dev python3 sqlite3 hyperfine procps util-linux strace linux-perf
 	# the PostgreSQL store: libpq headers to build, a server for its tests
 	libpq-dev postgresql faketime
 	# the vault server (libmicrohttpd with GnuTLS); its tests and bench/serve

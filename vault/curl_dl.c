@@ -1,52 +1,11 @@
-/* curl_dl.c — libcurl through dlopen, so that programs which never speak to a
- * vault server never load it (see curl_dl.h). */
+/* curl_dl.c — the system's libcurl through dlopen, for the dynamic programs:
+ * those that never speak to a vault server never load it (see curl_dl.h). */
 #include "curl_dl.h"
 
 #include <dlfcn.h>
-#include <malloc.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
-/* libcurl copies the Authorization header and request bodies into its own
- * heap: every block it frees is wiped first, whatever it held. */
-static void
-wiping_free(void *p)
-{
-	if (p == NULL)
-		return;
-	sodium_memzero(p, malloc_usable_size(p));
-	free(p);
-}
-
-/* Never a real realloc: the old block may hold a header with the token. */
-static void *
-wiping_realloc(void *p, size_t len)
-{
-	size_t old;
-	void *q;
-
-	if (p == NULL)
-		return malloc(len);
-	old = malloc_usable_size(p);
-	if ((q = malloc(len ? len : 1)) == NULL)
-		return NULL;
-	memcpy(q, p, old < len ? old : len);
-	wiping_free(p);
-	return q;
-}
-
-static char *
-wiping_strdup(const char *s)
-{
-	size_t len = strlen(s) + 1;
-	char *p = malloc(len);
-
-	return p != NULL ? memcpy(p, s, len) : NULL;
-}
-
-static struct curl_dl table;
+static struct curl_dl table = { .tls_min = CURL_SSLVERSION_TLSv1_2 };
 static int loaded;
 
 static int
@@ -64,9 +23,7 @@ resolve(void *lib, const char *name, void *slot)
 static int
 resolve_all(void *lib)
 {
-	CURLcode (*global_init_mem)(long, curl_malloc_callback, curl_free_callback,
-				    curl_realloc_callback, curl_strdup_callback,
-				    curl_calloc_callback);
+	curl_global_init_mem_fn global_init_mem;
 
 	if (resolve(lib, "curl_global_init_mem", &global_init_mem) != 0 ||
 	    resolve(lib, "curl_easy_init", &table.easy_init) != 0 ||
@@ -79,15 +36,17 @@ resolve_all(void *lib)
 	    resolve(lib, "curl_slist_append", &table.slist_append) != 0 ||
 	    resolve(lib, "curl_slist_free_all", &table.slist_free_all) != 0)
 		return -1;
-	return global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
-			       wiping_strdup, calloc) == CURLE_OK ? 0 : -1;
+	return curl_wiping_global_init(global_init_mem);
 }
 
+/* tls is not ours to defer here: the system's libcurl initialises its TLS
+ * library in curl_global_init, and these programs are not the launch path. */
 const struct curl_dl *
-curl_dl_load(struct mr_err *e)
+curl_dl_load(int tls, struct mr_err *e)
 {
 	void *lib;
 
+	(void)tls;
 	if (loaded)
 		return &table;
 	if ((lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL)) == NULL) {

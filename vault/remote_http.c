@@ -241,6 +241,18 @@ check_token(const struct remote *r, const struct remote_options *o, struct mr_er
 	return 0;
 }
 
+/* Whether any URL of the list needs TLS: only then is it initialised. */
+static int
+remote_needs_tls(const struct remote *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nservers; i++)
+		if (strncmp(r->servers[i].base, "https:", 6) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 remote_setup(struct remote *r, const char *urls, const struct remote_options *o,
 	     struct mr_err *e)
@@ -262,7 +274,7 @@ remote_setup(struct remote *r, const char *urls, const struct remote_options *o,
 	    (int)sizeof(r->cacert))
 		return mr_fail(e, MR_E_CONFIG, "--cacert path too long");
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : REMOTE_TIMEOUT_DEFAULT_MS;
-	if ((r->curl = curl_dl_load(e)) == NULL)
+	if ((r->curl = curl_dl_load(remote_needs_tls(r), e)) == NULL)
 		return -1;
 	json_wipe_init();
 	if ((r->h = r->curl->easy_init()) == NULL ||
@@ -408,7 +420,9 @@ set_options(struct remote *r, const struct remote_server *s, const struct reques
 	c->easy_setopt(r->h, CURLOPT_NOSIGNAL, 1L);     /* modal-run changes no disposition */
 	c->easy_setopt(r->h, CURLOPT_TIMEOUT_MS, (long)budget_ms);
 	c->easy_setopt(r->h, CURLOPT_CONNECTTIMEOUT_MS, (long)budget_ms);
-	c->easy_setopt(r->h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	c->easy_setopt(r->h, CURLOPT_SSLVERSION, c->tls_min);
+	if (c->tls_groups != NULL)
+		c->easy_setopt(r->h, CURLOPT_SSL_EC_CURVES, c->tls_groups);
 	if (r->cacert[0] != '\0')
 		c->easy_setopt(r->h, CURLOPT_CAINFO, r->cacert);
 	c->easy_setopt(r->h, CURLOPT_USERAGENT, "modal-run/0.1.0");

@@ -84,8 +84,7 @@ first(const char *flag, const char *var, const char *from_profile)
 }
 
 /* MODAL_TOKEN_SECRET into locked memory. The variable itself is wiped only
- * by settings_wipe_token, once the vault is done with it: until then a
- * program may still hand its environment on (modal-run to its twin). */
+ * by settings_wipe_token, once the vault is done with it. */
 static void
 take_env_secret(struct vault_settings *s)
 {

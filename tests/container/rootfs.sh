@@ -152,7 +152,6 @@ check "the app got its secrets from the host's vault server" \
 u=$!
 for _ in $(seq 300); do grep -q "ready" "$TMP/app.out" 2>/dev/null && break; sleep 0.05; done
 pid1=$(cat "/proc/$u/task/$u/children" 2>/dev/null | tr -d ' ')
-# (modal-run-remote by then: the static modal-run execs its twin for a server.)
 check "modal-run is PID 1 in the container" \
 	sh -c "grep -q '^NSpid:.*[[:space:]]1$' /proc/$pid1/status && grep -q '^modal-run' /proc/$pid1/comm"
 kill -TERM "$pid1"

@@ -16,10 +16,7 @@ trap 'rm -rf "$TMP" "$(dirname "$deb")"' EXIT
 check "package.sh ran lintian: no errors" grep -q "lintian: no errors in $deb" "$TMP/package.log"
 
 dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's|^\./|/|' >"$TMP/contents"
-# The twin exists where modal-run is static (not in sanitizer builds).
-twin=
-[ -e "$MODAL_BUILD/launcher/modal-run-remote" ] && twin=/usr/libexec/modal-run/modal-run-remote
-for f in /usr/bin/modal-run /usr/bin/modal-vault $twin \
+for f in /usr/bin/modal-run /usr/bin/modal-vault \
 	/usr/share/man/man1/modal-run.1.gz /usr/share/man/man1/modal-vault.1.gz \
 	/usr/share/man/man5/modal-run-policy.5.gz \
 	/usr/lib/systemd/system/modal-vault.service /usr/lib/systemd/system/modal-vault.socket \
@@ -63,8 +60,7 @@ chmod 0600 "$TMP/app.env"
 modal-vault secret create app --from-dotenv "$TMP/app.env" >/dev/null
 expect_exit 0 "" modal-run --secret app -- sh -c 'test "$A" = 1'
 
-# Through a vault server: the installed static modal-run execs the installed
-# twin in ../libexec/modal-run (found from its own place, not the build's).
+# Through a vault server, from the installed modal-run alone.
 modal-vault serve --store "$MODAL_SERVER_URL" --listen 127.0.0.1:0 >"$TMP/serve.out" 2>"$TMP/serve.err" &
 spid=$!
 for _ in $(seq 200); do

@@ -1,8 +1,9 @@
-/* pg_dl.h — libpq, loaded at run time. libpq brings OpenSSL, Kerberos and
- * LDAP with it: a dozen shared libraries that every modal-run launch would
- * load for nothing, since only vault servers and admin commands ever speak to
- * PostgreSQL (the same reasoning as curl_dl.h). The few functions the
- * PostgreSQL store uses are called through this table. Private to vault/pg. */
+/* pg_dl.h — libpq behind a table of the few functions the PostgreSQL store
+ * calls. In the dynamic programs it is loaded at run time (pg_dl.c): the
+ * system's libpq brings OpenSSL, Kerberos and LDAP with it, a dozen shared
+ * libraries that every command would load for nothing (the same reasoning as
+ * curl_dl.h). modal-run's static flavour links its own (pg_linked.c).
+ * Private to vault/pg. */
 #ifndef MODAL_VAULT_PG_DL_H
 #define MODAL_VAULT_PG_DL_H
 
@@ -41,8 +42,8 @@ struct pg_dl {
 	char *(*cmdTuples)(PGresult *);
 };
 
-/* Loads libpq.so.5 once per process. NULL with the reason (MR_E_CONFIG:
- * libpq is not installed). */
+/* Makes libpq ready (loads libpq.so.5 once per process in the dynamic
+ * programs). NULL with the reason (MR_E_CONFIG: libpq is not installed). */
 const struct pg_dl *pg_dl_load(struct mr_err *e);
 
 #endif
