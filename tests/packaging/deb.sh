@@ -3,8 +3,8 @@
 # this build's `cmake --install` (lintian: no error), it holds what
 # packaging/CMakeLists.txt installs with Depends from the binaries' real
 # libraries, and, unpacked into a root of its own, its programs run from
-# there (a launch on an embedded vault, and one through a vault server,
-# which takes the installed libexec twin), its completions complete, and its
+# there (a launch on an embedded vault, and one through a vault server),
+# its completions complete, and its
 # units pass systemd-analyze verify and rate OK or better.
 . "$(dirname "$0")/../lib.sh"
 unset MODAL_SERVER_URL
