@@ -6,6 +6,7 @@
 #include "secmem.h"
 #include "vault.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
