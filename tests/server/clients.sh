@@ -48,6 +48,10 @@ expect_error 404 not_found "a token for an unknown member"
 json POST /v1/secrets '{"name":"empty","env":{}}' -H "$OWNER"
 expect 201 "secret with env {}"
 body_has "it has no keys" "j['keys'] == [] and j['version'] == 1"
+expect_exit 0 "" "$MODAL_RUN" --server "$URL" --secret empty -- true
+expect_exit 0 "" "$MODAL_VAULT" --server "$URL" secret list
+json PUT /v1/secrets/empty '{"env":{},"version":1}' -H "$OWNER"
+expect 200 "secret update to env {}"
 json POST /v1/environments '{"name":"stage","webhook_suffix":"stg"}' -H "$OWNER"
 expect 201 "environment create"
 json POST /v1/environments '{"name":"prod","webhook_suffix":"prd"}' -H "$OWNER"
