@@ -25,8 +25,8 @@ bundle_validate(const struct vault_item *items, size_t n, struct mr_err *e)
 	char shown[128];
 	size_t i, j;
 
-	if (n == 0)
-		return mr_fail(e, MR_E_INVALID, "a secret needs at least one KEY=VALUE");
+	/* No keys is a valid secret (the seed schema allows "env": {} and Modal's
+	 * SDK makes such secrets); the CLI asks for at least one itself. */
 	if (n > BUNDLE_MAX_ITEMS)
 		return mr_fail(e, MR_E_TOOLARGE, "%zu keys: at most %d per secret",
 			       n, BUNDLE_MAX_ITEMS);

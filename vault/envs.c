@@ -189,6 +189,166 @@ fail:
 }
 
 int
+env_update_check(const char *name, const char *new_name, const char *new_suffix,
+		 const char *default_env, struct mr_err *e)
+{
+	char shown[128];
+
+	if (name_check("environment", name, e) != 0 ||
+	    (new_name != NULL && name_check("environment", new_name, e) != 0))
+		return -1;
+	if (new_suffix != NULL && *new_suffix != '\0' && !name_is_valid(new_suffix))
+		return mr_fail(e, MR_E_INVALID, "invalid webhook suffix '%s'",
+			       name_for_msg(new_suffix, shown, sizeof(shown)));
+	if (new_name == NULL && new_suffix == NULL)
+		return mr_fail(e, MR_E_USAGE,
+			       "environment '%s': nothing to change (give a new name or webhook suffix)",
+			       name);
+	/* Every open vault (each server's workers, each client) keeps the
+	 * default's name; and it is what every request without an environment
+	 * means. Renaming it would make them disagree. */
+	if (default_env != NULL && new_name != NULL && strcmp(new_name, name) != 0 &&
+	    strcmp(name, default_env) == 0)
+		return mr_fail(e, MR_E_CONFLICT,
+			       "environment '%s' is the workspace's default and cannot be renamed", name);
+	return 0;
+}
+
+/* One statement of an update, keyed ?1 workspace, ?2 name, ?3 new name,
+ * ?4 suffix; SQLITE_DONE or the step's failure. */
+static int
+env_update_step(struct vault *v, const char *sql, const char *name, const char *new_name,
+		const char *suffix, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(v->db, sql, &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, new_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, suffix, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The environment's suffix and how many secrets it holds; NOTFOUND if none. */
+static int
+env_state(struct vault *v, const char *name, char suffix[NAME_MAX_LEN + 1], int *held,
+	  struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(v->db, "SELECT webhook_suffix, (SELECT count(*) FROM secrets"
+		       " WHERE workspace_id = ?1 AND environment = ?2) FROM environments"
+		       " WHERE workspace_id = ?1 AND name = ?2", &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(suffix, NAME_MAX_LEN + 1, "%s", sqlite3_column_text(st, 0));
+		*held = sqlite3_column_int(st, 1);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? mr_fail(e, MR_E_NOTFOUND, "environment '%s' not found", name)
+				       : db_fail(v->db, e, "updating an environment");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A rename is a new row under the new name (its suffix set last, once the
+ * old row no longer holds it), the proxy tokens' grants moved to it, the old
+ * row deleted: the keys reference names and SQLite cannot defer them. */
+static int
+env_rename(struct vault *v, const char *name, const char *new_name, struct mr_err *e)
+{
+	int rc = env_update_step(v, "INSERT INTO environments SELECT workspace_id, ?3, '',"
+				 " created_at FROM environments WHERE workspace_id = ?1 AND name = ?2",
+				 name, new_name, NULL, e);
+
+	if (rc != SQLITE_DONE)
+		return (sqlite3_extended_errcode(v->db) & 0xff) == SQLITE_CONSTRAINT
+			? mr_fail(e, MR_E_EXISTS, "environment '%s' already exists", new_name)
+			: db_fail(v->db, e, "renaming an environment");
+	if (env_update_step(v, "UPDATE proxy_token_envs SET environment = ?3"
+			    " WHERE workspace_id = ?1 AND environment = ?2", name, new_name, NULL,
+			    e) != SQLITE_DONE ||
+	    env_update_step(v, "DELETE FROM environments WHERE workspace_id = ?1 AND name = ?2",
+			    name, NULL, NULL, e) != SQLITE_DONE)
+		return db_fail(v->db, e, "renaming an environment");
+	return 0;
+}
+
+static int
+env_set_suffix(struct vault *v, const char *name, const char *suffix, struct mr_err *e)
+{
+	if (env_update_step(v, "UPDATE environments SET webhook_suffix = ?4"
+			    " WHERE workspace_id = ?1 AND name = ?2", name, NULL, suffix,
+			    e) == SQLITE_DONE)
+		return 0;
+	return (sqlite3_extended_errcode(v->db) & 0xff) == SQLITE_CONSTRAINT
+		? mr_fail(e, MR_E_EXISTS,
+			  "webhook suffix '%s' is already another environment's (a Host names one environment)",
+			  suffix)
+		: db_fail(v->db, e, "updating an environment");
+}
+
+static int
+env_read(struct vault *v, const char *name, struct vault_env *out, struct mr_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (db_prepare(v->db, "SELECT name, webhook_suffix, created_at FROM environments"
+		       " WHERE workspace_id = ? AND name = ?", &st, e) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW ? env_from_row(v, st, out)
+					    : db_fail(v->db, e, "updating an environment");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+vault_env_update(struct vault *v, const char *name, const char *new_name,
+		 const char *new_suffix, struct vault_env *out, struct mr_err *e)
+{
+	if (v->remote != NULL)
+		return remote_env_update(v->remote, name, new_name, new_suffix, out, e);
+	if (v->pg != NULL)
+		return pg_env_update(v->pg, name, new_name, new_suffix, out, e);
+	char suffix[NAME_MAX_LEN + 1];
+	const char *target = new_name != NULL ? new_name : name;
+	int held = 0, renaming = new_name != NULL && strcmp(new_name, name) != 0;
+
+	if (env_update_check(name, new_name, new_suffix, v->ws.default_env, e) != 0 ||
+	    db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
+		return -1;
+	if (env_state(v, name, suffix, &held, e) != 0)
+		goto fail;
+	if (renaming && held > 0) {
+		mr_fail(e, MR_E_CONFLICT,
+			"environment '%s' holds %d secret%s, whose encryption is bound to its name: move or delete them first",
+			name, held, held == 1 ? "" : "s");
+		goto fail;
+	}
+	if ((renaming && env_rename(v, name, new_name, e) != 0) ||
+	    env_set_suffix(v, target, new_suffix != NULL ? new_suffix : suffix, e) != 0 ||
+	    (out != NULL && env_read(v, target, out, e) != 0))
+		goto fail;
+	return db_exec(v->db, "COMMIT", e);
+fail:
+	sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
 vault_workspace_current(struct vault *v, struct vault_workspace *out, struct mr_err *e)
 {
 	if (v->remote != NULL)

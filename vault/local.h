@@ -94,6 +94,11 @@ int local_db_open(int dirfd, const char *path, int flags, sqlite3 **db, struct m
 int name_check(const char *what, const char *name, struct mr_err *e);
 /* MR_E_NOTFOUND unless environment env exists in the workspace. */
 int env_must_exist(struct vault *v, const char *env, struct mr_err *e);
+/* The checks of vault_env_update every vault kind makes before its store:
+ * the names valid, a change asked for, the default environment not renamed
+ * (default_env NULL: not known here, the server checks). */
+int env_update_check(const char *name, const char *new_name, const char *new_suffix,
+		     const char *default_env, struct mr_err *e);
 
 /* members.c */
 int member_insert(struct vault *v, const char *name, const char *role,

@@ -450,6 +450,32 @@ remote_env_delete(struct remote *r, const char *name, struct mr_err *e)
 }
 
 int
+remote_env_update(struct remote *r, const char *name, const char *new_name,
+		  const char *new_suffix, struct vault_env *out, struct mr_err *e)
+{
+	char path[PATH_LEN];
+	json_t *body, *answer = NULL;
+	int rc = -1;
+
+	if (env_update_check(name, new_name, new_suffix, NULL, e) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "/v1/environments/%s", name);
+	body = json_object();
+	if (body != NULL && new_name != NULL)
+		json_object_set_new(body, "name", json_string(new_name));
+	if (body != NULL && new_suffix != NULL)
+		json_object_set_new(body, "webhook_suffix", json_string(new_suffix));
+	if (body == NULL)
+		rc = mr_fail(e, MR_E_INTERNAL, "out of memory");
+	else if (remote_call(r, "PATCH", path, body, 0, &answer, e) == 0)
+		rc = out == NULL || answer_env(answer, out) == 0 ? 0
+			: remote_bad_answer(r, e, "updating an environment");
+	json_decref(body);
+	json_decref(answer);
+	return rc;
+}
+
+int
 remote_workspace_current(struct remote *r, struct vault_workspace *out, struct mr_err *e)
 {
 	json_t *answer = NULL;

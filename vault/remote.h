@@ -98,6 +98,8 @@ int remote_env_create(struct remote *r, const char *name, const char *webhook_su
 		      struct vault_env *out, struct mr_err *e);
 int remote_env_list(struct remote *r, struct vault_env **out, size_t *n, struct mr_err *e);
 int remote_env_delete(struct remote *r, const char *name, struct mr_err *e);
+int remote_env_update(struct remote *r, const char *name, const char *new_name,
+		      const char *new_suffix, struct vault_env *out, struct mr_err *e);
 int remote_workspace_current(struct remote *r, struct vault_workspace *out,
 			     struct mr_err *e);
 

@@ -120,18 +120,12 @@ remote_token_create(struct remote *r, enum vault_token_kind kind, const char *me
 	json_t *body, *answer = NULL;
 	int rc = -1;
 
-	/* The server makes API tokens for the caller: the token is its owner's. */
-	if (member_id != NULL)
-		return mr_fail(e, MR_E_USAGE,
-			       "vault %s makes tokens for the token's own member only",
-			       remote_urls(r));
-	if (!api && ttl_seconds != 0)
-		return mr_fail(e, MR_E_USAGE,
-			       "vault %s gives proxy tokens no expiry: they last until deleted",
-			       remote_urls(r));
+	/* Without a member the server makes the token for the caller's own. */
 	body = json_pack("{s:s}", "name", name != NULL ? name : "");
-	if (body != NULL && api && ttl_seconds != 0)
+	if (body != NULL && ttl_seconds != 0)
 		json_object_set_new(body, "expires_in", json_integer(ttl_seconds));
+	if (body != NULL && api && member_id != NULL)
+		json_object_set_new(body, "member_id", json_string(member_id));
 	if (body == NULL)
 		rc = mr_fail(e, MR_E_INVALID, "invalid token name");
 	else if (remote_call(r, "POST", api ? "/v1/tokens" : "/v1/proxy-tokens", body, 0,

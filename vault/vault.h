@@ -170,6 +170,14 @@ int vault_env_list(struct vault *v, struct vault_env **out, size_t *n,
 		   struct mr_err *e);
 /* Refused (MR_E_CONFLICT) for the default environment and while it holds secrets. */
 int vault_env_delete(struct vault *v, const char *name, struct mr_err *e);
+/* Renames environment name (new_name, or NULL to keep it) and/or sets its
+ * webhook suffix (new_suffix, "" for none, NULL to keep it); out, if not
+ * NULL, is the environment afterwards. A name or suffix in use is
+ * MR_E_EXISTS. A rename is refused (MR_E_CONFLICT) for the default
+ * environment and while the environment holds secrets: each secret's
+ * encryption is bound to its environment's name. */
+int vault_env_update(struct vault *v, const char *name, const char *new_name,
+		     const char *new_suffix, struct vault_env *out, struct mr_err *e);
 
 int vault_workspace_current(struct vault *v, struct vault_workspace *out,
 			    struct mr_err *e);

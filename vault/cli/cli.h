@@ -15,7 +15,7 @@ enum cli_opt {
 	O_FROM_JSON = 1 << 7, O_SUFFIX = 1 << 8, O_NAME = 1 << 9,
 	O_EXPIRES = 1 << 10, O_MEMBER = 1 << 11, O_ROLE = 1 << 12, O_SINCE = 1 << 13,
 	O_UNTIL = 1 << 14, O_ACTOR = 1 << 15, O_ACTION = 1 << 16, O_LIMIT = 1 << 17,
-	O_AFTER = 1 << 18,
+	O_AFTER = 1 << 18, O_SET = 1 << 19,
 };
 
 #define CLI_MAX_FILES 16
@@ -24,6 +24,7 @@ struct cli {
 	const struct command *cmd;
 	const char *server, *env, *suffix, *name;
 	const char *expires, *member, *role, *since, *until, *actor, *action, *limit, *after;
+	const char *set_name, *set_suffix;   /* environment update --set-name, --set-web-suffix */
 	int json, yes, force, allow_missing;
 	int env_given;                   /* -e on the command line, not MODAL_ENVIRONMENT */
 	const char *dotenv[CLI_MAX_FILES], *from_json[CLI_MAX_FILES];
@@ -53,6 +54,7 @@ int cmd_init(struct cli *c);
 int cmd_env_create(struct cli *c);
 int cmd_env_list(struct cli *c);
 int cmd_env_delete(struct cli *c);
+int cmd_env_update(struct cli *c);
 int cmd_workspace_current(struct cli *c);
 /* cmd_token.c */
 int cmd_token_create(struct cli *c);

@@ -152,6 +152,38 @@ cmd_env_delete(struct cli *c)
 }
 
 int
+cmd_env_update(struct cli *c)
+{
+	struct vault *v = NULL;
+	struct vault_env env;
+	int rc = 0;
+
+	if (c->set_name == NULL && c->set_suffix == NULL) {
+		mr_fail(&c->err, MR_E_USAGE,
+			"environment update %s: give --set-name N or --set-web-suffix S", c->args[0]);
+		rc = cli_fail(c);
+		goto out;
+	}
+	if (cli_open(c, &v) != 0 ||
+	    vault_env_update(v, c->args[0], c->set_name, c->set_suffix, &env, &c->err) != 0) {
+		rc = cli_fail(c);
+		goto out;
+	}
+	cli_audit(v, "environment.update", "environment:%s", c->args[0]);
+	if (c->json)
+		rc = print_json(env_json(&env));
+	else if (strcmp(env.name, c->args[0]) != 0)
+		printf("Renamed environment '%s' to '%s' (webhook suffix '%s')\n", c->args[0],
+		       env.name, env.webhook_suffix);
+	else
+		printf("Updated environment '%s' (webhook suffix '%s')\n", env.name,
+		       env.webhook_suffix);
+out:
+	vault_close(v);
+	return rc;
+}
+
+int
 cmd_workspace_current(struct cli *c)
 {
 	struct vault_workspace ws;

@@ -35,6 +35,9 @@ static const struct command commands[] = {
 	  "environment list [--json]", "list environments" },
 	{ "environment", "delete", O_SERVER | O_YES, 1, 1, cmd_env_delete,
 	  "environment delete NAME [-y]", "delete an empty environment" },
+	{ "environment", "update", O_SERVER | O_SET | O_JSON, 1, 1, cmd_env_update,
+	  "environment update NAME [--set-name N] [--set-web-suffix S] [--json]",
+	  "rename an environment (one without secrets) or change its webhook suffix" },
 	{ "workspace", "current", O_SERVER | O_JSON, 0, 0, cmd_workspace_current,
 	  "workspace current [--json]", "show the current workspace" },
 	{ "token", "create", O_SERVER | O_NAME | O_EXPIRES | O_MEMBER | O_JSON, 0, 0,
@@ -237,7 +240,7 @@ add_file(const char **files, int *n, const char *path)
 /* Long options without a short form. */
 enum { OPT_EXPIRES = 256, OPT_MEMBER, OPT_ROLE, OPT_SINCE, OPT_UNTIL, OPT_ACTOR, OPT_ACTION,
        OPT_LIMIT, OPT_AFTER, OPT_TOKEN_ID, OPT_TIMEOUT, OPT_CACERT, OPT_VAULT_KEY, OPT_PROFILE,
-       OPT_CONFIG };
+       OPT_CONFIG, OPT_SET_NAME, OPT_SET_SUFFIX };
 
 static int
 parse_options(struct cli *c, int argc, char **argv)
@@ -264,6 +267,8 @@ parse_options(struct cli *c, int argc, char **argv)
 		{ "vault-key", required_argument, NULL, OPT_VAULT_KEY },
 		{ "profile", required_argument, NULL, OPT_PROFILE },
 		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "set-name", required_argument, NULL, OPT_SET_NAME },
+		{ "set-web-suffix", required_argument, NULL, OPT_SET_SUFFIX },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct { int ch; unsigned opt; } allowed[] = {
@@ -274,7 +279,7 @@ parse_options(struct cli *c, int argc, char **argv)
 		{ OPT_ACTOR, O_ACTOR }, { OPT_ACTION, O_ACTION }, { OPT_LIMIT, O_LIMIT },
 		{ OPT_AFTER, O_AFTER }, { OPT_TOKEN_ID, O_SERVER }, { OPT_TIMEOUT, O_SERVER },
 		{ OPT_CACERT, O_SERVER }, { OPT_VAULT_KEY, O_SERVER }, { OPT_PROFILE, O_SERVER },
-		{ OPT_CONFIG, O_SERVER },
+		{ OPT_CONFIG, O_SERVER }, { OPT_SET_NAME, O_SET }, { OPT_SET_SUFFIX, O_SET },
 	};
 	size_t i;
 	int ch;
@@ -317,6 +322,8 @@ parse_options(struct cli *c, int argc, char **argv)
 		case OPT_VAULT_KEY: c->flags.vault_key = optarg; break;
 		case OPT_PROFILE: c->flags.profile = optarg; break;
 		case OPT_CONFIG: c->flags.config = optarg; break;
+		case OPT_SET_NAME: c->set_name = optarg; break;
+		case OPT_SET_SUFFIX: c->set_suffix = optarg; break;
 		case 'd':
 			if (add_file(c->dotenv, &c->ndotenv, optarg) != 0)
 				return die_usage(c->cmd, "too many files ('%s')", optarg);

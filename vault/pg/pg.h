@@ -60,6 +60,8 @@ int pg_env_create(struct pg *p, const char *name, const char *webhook_suffix,
 		  struct vault_env *out, struct mr_err *e);
 int pg_env_list(struct pg *p, struct vault_env **out, size_t *n, struct mr_err *e);
 int pg_env_delete(struct pg *p, const char *name, struct mr_err *e);
+int pg_env_update(struct pg *p, const char *name, const char *new_name,
+		  const char *new_suffix, struct vault_env *out, struct mr_err *e);
 int pg_workspace_current(struct pg *p, struct vault_workspace *out, struct mr_err *e);
 
 /* access.h */

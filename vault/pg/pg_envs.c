@@ -113,7 +113,7 @@ env_deletable(struct pg *p, const char *name, struct mr_err *e)
 {
 	struct pg_params pp = env_key(p, name);
 	PGresult *r;
-	int64_t held;
+	int64_t held = 0;
 
 	r = pg_run(p, "SELECT (SELECT count(*) FROM secrets WHERE workspace_id = $1"
 		   " AND environment = $2) FROM environments"
@@ -152,6 +152,106 @@ pg_env_delete(struct pg *p, const char *name, struct mr_err *e)
 		return -1;
 	}
 	return 0;
+}
+
+/* The environment's suffix, its row locked for the update, and how many
+ * secrets it holds (a secret being written there holds a key-share lock on
+ * the row, as for the delete). */
+static int
+env_state(struct pg *p, const char *name, char suffix[NAME_MAX_LEN + 1], int64_t *held,
+	  struct mr_err *e)
+{
+	struct pg_params pp = env_key(p, name);
+	PGresult *r;
+	int found;
+
+	r = pg_run(p, "SELECT webhook_suffix, (SELECT count(*) FROM secrets WHERE workspace_id = $1"
+		   " AND environment = $2) FROM environments"
+		   " WHERE workspace_id = $1 AND name = $2 FOR UPDATE", &pp,
+		   "updating an environment", e);
+	if (r == NULL)
+		return -1;
+	if ((found = p->pq->ntuples(r) == 1)) {
+		pg_text(p, r, 0, 0, suffix, NAME_MAX_LEN + 1);
+		*held = pg_int(p, r, 0, 1);
+	}
+	p->pq->clear(r);
+	return found ? 0 : mr_fail(e, MR_E_NOTFOUND, "environment '%s' not found", name);
+}
+
+/* As the embedded store's: a new row under the new name (its suffix set
+ * last, once the old row no longer holds it), the proxy tokens' grants moved
+ * to it, the old row deleted. */
+static int
+env_rename(struct pg *p, const char *name, const char *new_name, struct mr_err *e)
+{
+	struct pg_params pp = env_key(p, name);
+
+	pp_text(&pp, new_name);
+	if (pg_run_cmd(p, "INSERT INTO environments SELECT workspace_id, $3, '', created_at"
+		       " FROM environments WHERE workspace_id = $1 AND name = $2", &pp, NULL,
+		       "renaming an environment", e) != 0)
+		return pg_state_is(p, "23505")
+			? mr_fail(e, MR_E_EXISTS, "environment '%s' already exists", new_name) : -1;
+	if (pg_run_cmd(p, "UPDATE proxy_token_envs SET environment = $3"
+		       " WHERE workspace_id = $1 AND environment = $2", &pp, NULL,
+		       "renaming an environment", e) != 0)
+		return -1;
+	pp = env_key(p, name);
+	return pg_run_cmd(p, "DELETE FROM environments WHERE workspace_id = $1 AND name = $2",
+			  &pp, NULL, "renaming an environment", e);
+}
+
+static int
+env_set_suffix(struct pg *p, const char *name, const char *suffix, struct vault_env *out,
+	       struct mr_err *e)
+{
+	struct pg_params pp = env_key(p, name);
+	PGresult *r;
+
+	pp_text(&pp, suffix);
+	r = pg_run(p, "UPDATE environments SET webhook_suffix = $3"
+		   " WHERE workspace_id = $1 AND name = $2"
+		   " RETURNING name, webhook_suffix, created_at", &pp, "updating an environment", e);
+	if (r == NULL)
+		return pg_state_is(p, "23505")
+			? mr_fail(e, MR_E_EXISTS,
+				  "webhook suffix '%s' is already another environment's (a Host names one environment)",
+				  suffix) : -1;
+	if (out != NULL)
+		env_from_row(p, r, 0, out);
+	p->pq->clear(r);
+	return 0;
+}
+
+int
+pg_env_update(struct pg *p, const char *name, const char *new_name, const char *new_suffix,
+	      struct vault_env *out, struct mr_err *e)
+{
+	char suffix[NAME_MAX_LEN + 1];
+	int renaming = new_name != NULL && strcmp(new_name, name) != 0;
+	int64_t held = 0;
+
+	if (env_update_check(name, new_name, new_suffix, p->ws.default_env, e) != 0 ||
+	    pg_begin(p, e) != 0)
+		return -1;
+	if (env_state(p, name, suffix, &held, e) != 0)
+		goto fail;
+	if (renaming && held > 0) {
+		mr_fail(e, MR_E_CONFLICT,
+			"environment '%s' holds %lld secret%s, whose encryption is bound to its name: move or delete them first",
+			name, (long long)held, held == 1 ? "" : "s");
+		goto fail;
+	}
+	if ((renaming && env_rename(p, name, new_name, e) != 0) ||
+	    env_set_suffix(p, renaming ? new_name : name, new_suffix != NULL ? new_suffix : suffix,
+			   out, e) != 0 ||
+	    pg_commit(p, e) != 0)
+		goto fail;
+	return 0;
+fail:
+	pg_rollback(p);
+	return -1;
 }
 
 int

@@ -45,13 +45,14 @@ h_token_list(struct request *r)
 
 /* Creates a token for the caller's member and answers it with its secret. */
 static void
-token_create(struct request *r, enum vault_token_kind kind, const char *name, int64_t ttl)
+token_create(struct request *r, enum vault_token_kind kind, const char *member,
+	     const char *name, int64_t ttl)
 {
 	struct vault_token t;
 	struct mr_err e;
 	json_t *j;
 
-	if (vault_token_create(r->ctx->v, kind, r->who.member.member_id, name, ttl, &t,
+	if (vault_token_create(r->ctx->v, kind, member, name, ttl, &t,
 			       r->ctx->scratch, &e) != 0) {
 		sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
 		reply_fail(r, &e);
@@ -67,27 +68,56 @@ token_create(struct request *r, enum vault_token_kind kind, const char *name, in
 }
 
 static const struct field_spec token_fields[] = {
-	{ "name", JSON_STRING, 1 }, { "expires_in", JSON_INTEGER, 0 }, { NULL, 0, 0 },
+	{ "name", JSON_STRING, 1 }, { "expires_in", JSON_INTEGER, 0 },
+	{ "member_id", JSON_STRING, 0 }, { NULL, 0, 0 },
 };
+
+/* expires_in, if given, within the limits every vault keeps; 0 when absent
+ * (the kind's default: 90 days for API tokens, never for proxy tokens). */
+static int
+body_ttl(struct request *r, json_t *root, json_int_t *seconds)
+{
+	json_t *ttl = json_object_get(root, "expires_in");
+
+	*seconds = ttl != NULL ? json_integer_value(ttl) : 0;
+	if (ttl == NULL || (*seconds >= TOKEN_TTL_MIN && *seconds <= TOKEN_TTL_MAX))
+		return 0;
+	reply_error(r, 400, "invalid", "expires_in must be %d to %d seconds (1 hour to 1 year)",
+		    TOKEN_TTL_MIN, TOKEN_TTL_MAX);
+	return -1;
+}
+
+/* The member a new API token is for: the caller's own by default. A token
+ * for another member is the owner's to make (owners already see and revoke
+ * every member's tokens); anyone else asking so is 403. */
+static const char *
+token_member(struct request *r, json_t *root)
+{
+	const char *m = json_string_value(json_object_get(root, "member_id"));
+
+	if (m == NULL || strcmp(m, r->who.member.member_id) == 0)
+		return r->who.member.member_id;
+	if (r->who.member.role == VAULT_ROLE_OWNER)
+		return m;
+	reply_error(r, 403, "forbidden",
+		    "a token for another member needs the owner role; this token's member is %s",
+		    vault_role_name(r->who.member.role));
+	return NULL;
+}
 
 void
 h_token_create(struct request *r)
 {
-	json_t *root = body_object(r, token_fields), *ttl;
-	json_int_t seconds = 0;
+	json_t *root = body_object(r, token_fields);
+	const char *member;
+	json_int_t seconds;
 
 	if (root == NULL)
 		return;
 	request_resource(r, "token:");
-	ttl = json_object_get(root, "expires_in");
-	if (ttl != NULL)
-		seconds = json_integer_value(ttl);
-	if (ttl != NULL && (seconds < TOKEN_TTL_MIN || seconds > TOKEN_TTL_MAX))
-		reply_error(r, 400, "invalid", "expires_in must be %d to %d seconds (1 hour to 1 year)",
-			    TOKEN_TTL_MIN, TOKEN_TTL_MAX);
-	else
-		token_create(r, VAULT_TOKEN_API, json_string_value(json_object_get(root, "name")),
-			     seconds);
+	if (body_ttl(r, root, &seconds) == 0 && (member = token_member(r, root)) != NULL)
+		token_create(r, VAULT_TOKEN_API, member,
+			     json_string_value(json_object_get(root, "name")), seconds);
 	json_decref(root);
 }
 
@@ -148,18 +178,21 @@ h_proxy_token_list(struct request *r)
 }
 
 static const struct field_spec proxy_fields[] = {
-	{ "name", JSON_STRING, 1 }, { NULL, 0, 0 },
+	{ "name", JSON_STRING, 1 }, { "expires_in", JSON_INTEGER, 0 }, { NULL, 0, 0 },
 };
 
 void
 h_proxy_token_create(struct request *r)
 {
 	json_t *root = body_object(r, proxy_fields);
+	json_int_t seconds;
 
 	if (root == NULL)
 		return;
 	request_resource(r, "proxy_token:");
-	token_create(r, VAULT_TOKEN_PROXY, json_string_value(json_object_get(root, "name")), 0);
+	if (body_ttl(r, root, &seconds) == 0)
+		token_create(r, VAULT_TOKEN_PROXY, NULL,
+			     json_string_value(json_object_get(root, "name")), seconds);
 	json_decref(root);
 }
 

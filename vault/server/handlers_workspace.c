@@ -65,6 +65,32 @@ h_env_create(struct request *r)
 	json_decref(root);
 }
 
+static const struct field_spec env_update_fields[] = {
+	{ "name", JSON_STRING, 0 }, { "webhook_suffix", JSON_STRING, 0 }, { NULL, 0, 0 },
+};
+
+/* PATCH: the fields given change, the others stay (Modal's `environment
+ * update --set-name/--set-web-suffix`). */
+void
+h_env_update(struct request *r)
+{
+	json_t *root = body_object(r, env_update_fields);
+	struct vault_env env;
+	struct mr_err e;
+
+	if (root == NULL)
+		return;
+	request_resource(r, "environment:%s", r->params[0]);
+	if (vault_env_update(r->ctx->v, r->params[0],
+			     json_string_value(json_object_get(root, "name")),
+			     json_string_value(json_object_get(root, "webhook_suffix")), &env,
+			     &e) != 0)
+		reply_fail(r, &e);
+	else
+		reply_json(r, 200, env_to_json(&env));
+	json_decref(root);
+}
+
 void
 h_env_delete(struct request *r)
 {

@@ -262,6 +262,7 @@ void h_secret_versions(struct request *r);
 void h_env_list(struct request *r);
 void h_env_create(struct request *r);
 void h_env_delete(struct request *r);
+void h_env_update(struct request *r);
 void h_workspace_current(struct request *r);
 void h_member_list(struct request *r);
 void h_member_add(struct request *r);

@@ -202,7 +202,8 @@ token_to_json(const struct vault_token *t)
 	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "token_id", t->token_id,
 			      "name", t->name, "workspace_id", t->workspace_id,
 			      "created_at", time_to_json(t->created_at),
-			      "expires_at", time_to_json(t->expires_at),
+			      "expires_at", t->expires_at != 0 ? time_to_json(t->expires_at)
+								    : json_null(),
 			      "revoked", t->revoked_at != 0);
 	json_t *envs;
 	size_t i;

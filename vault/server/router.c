@@ -30,6 +30,8 @@ const struct route routes[] = {
 	  h_env_create },
 	{ "DELETE", "/v1/environments/{}", AUTH_API, M, BODY_NONE, q_none, "environment.delete",
 	  h_env_delete },
+	{ "PATCH", "/v1/environments/{}", AUTH_API, M, BODY_JSON, q_none, "environment.update",
+	  h_env_update },
 	{ "GET", "/v1/workspaces/current", AUTH_API, U, BODY_NONE, q_none, "workspace.get",
 	  h_workspace_current },
 	{ "GET", "/v1/workspaces/current/members", AUTH_API, U, BODY_NONE, q_none, "member.list",
