@@ -115,7 +115,7 @@ for S in "$STORE" "$URL"; do
 		'import json,sys,time,calendar; j=json.load(open(sys.argv[1])); t=calendar.timegm(time.strptime(j["expires_at"][:19],"%Y-%m-%dT%H:%M:%S")); sys.exit(0 if abs(t-time.time()-7*86400) < 120 else 1)' "$TMP/out"
 	vv workspace proxy-tokens list --json >"$TMP/pl.json"
 	check "$k: proxy-tokens list --json says null" python3 -c \
-		'import json,sys; j=json.load(open(sys.argv[1])); d=j["data"] if isinstance(j,dict) else j; sys.exit(0 if [t.get("expires_at") for t in d if t["name"]==sys.argv[2]] == [None] else 1)' "$TMP/pl.json" "pt-$k"
+		'import json,sys; j=json.load(open(sys.argv[1])); d=j["data"] if isinstance(j,dict) else j; sys.exit(0 if [t["Expires at"] for t in d if t["Name"]==sys.argv[2]] == [None] else 1)' "$TMP/pl.json" "pt-$k"
 	expect_exit 0 "" vv token create --name "bob-$k" --member "$BOB" --json
 	check "$k: token create --member" python3 -c \
 		'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["member_id"] == sys.argv[2] else 1)' "$TMP/out" "$BOB"
@@ -125,7 +125,7 @@ for S in "$STORE" "$URL"; do
 	expect_exit 0 "" vv environment update "f-$k" --set-web-suffix "fs-$k"
 	vv environment list --json >"$TMP/el.json"
 	check "$k: environment update renamed and re-suffixed" python3 -c \
-		'import json,sys; j=json.load(open(sys.argv[1])); d=j["data"] if isinstance(j,dict) else j; sys.exit(0 if any(e["name"]==sys.argv[2] and e.get("webhook_suffix", e.get("web_suffix"))==sys.argv[3] for e in d) else 1)' "$TMP/el.json" "f-$k" "fs-$k"
+		'import json,sys; j=json.load(open(sys.argv[1])); d=j["data"] if isinstance(j,dict) else j; sys.exit(0 if any(e["name"]==sys.argv[2] and e["web suffix"]==sys.argv[3] for e in d) else 1)' "$TMP/el.json" "f-$k" "fs-$k"
 	expect_exit 65 "o-$k" vv environment update "f-$k" --set-name "o-$k"
 	expect_exit 65 "O-$k" vv environment update "f-$k" --set-web-suffix "O-$k"
 	expect_exit 65 "not found" vv environment update "nope-$k" --set-name "x-$k"

@@ -136,7 +136,7 @@ expect_error 65 "environment 'nowhere' not found" $V workspace proxy-tokens allo
 expect_error 65 "proxy token '$jid' not found" $V workspace proxy-tokens allow "$jid" prod
 expect_error 65 "proxy token 'wk-nope' not found" $V workspace proxy-tokens allow wk-nope prod
 $V workspace proxy-tokens list -e prod --json >"$TMP/out"
-check "proxy list -e prod has the token" json '[(t["Token ID"], t["Environments"], t["Last used at"]) for t in d] == [("'"$wk"'", "prod", "-")] and set(d[0]) == {"Token ID", "Name", "Environments", "Created at", "Last used at"}'
+check "proxy list -e prod has the token" json '[(t["Token ID"], t["Environments"], t["Last used at"]) for t in d] == [("'"$wk"'", "prod", "-")] and set(d[0]) == {"Token ID", "Name", "Environments", "Created at", "Last used at", "Expires at"} and d[0]["Expires at"] is None'
 $V workspace proxy-tokens list -e main --json >"$TMP/out"
 check "proxy list -e main no longer has it" json 'd == []'
 MODAL_ENVIRONMENT=main $V workspace proxy-tokens list --json >"$TMP/out"

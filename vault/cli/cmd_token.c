@@ -289,10 +289,12 @@ proxy_row(const struct vault_token *t)
 			strcat(envs, ", ");
 		strcat(envs, t->envs[i]);
 	}
-	row = json_pack("{s:s, s:s, s:s, s:o, s:o}", "Token ID", t->token_id, "Name", t->name,
+	/* Modal's columns, then ours: when it expires (null: never). */
+	row = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "Token ID", t->token_id, "Name", t->name,
 			"Environments", envs != NULL ? envs : "", "Created at",
 			modal_time_json(t->created_at), "Last used at",
-			t->last_used_at != 0 ? modal_time_json(t->last_used_at) : json_string("-"));
+			t->last_used_at != 0 ? modal_time_json(t->last_used_at) : json_string("-"),
+			"Expires at", modal_time_json(t->expires_at));
 	free(envs);
 	return row;
 }
