@@ -18,18 +18,19 @@ ROUNDS=${MODAL_VG_ROUNDS:-120}
 mkdir -p "$TMP/vg"
 VG=(valgrind --quiet --error-exitcode=99 --leak-check=full
     --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
-    --suppressions="$HERE/memcheck.supp" --child-silent-after-fork=yes
-    --log-file="$TMP/vg/%p.log")
+    --suppressions="$HERE/memcheck.supp" --child-silent-after-fork=yes)
 VG_IN=/dev/null
 
+nvg=0
 # vg WANT WHAT CMD...: CMD under memcheck (stdin from $VG_IN) exits WANT, and
 # memcheck found nothing (its exit 99, or a report in its log).
 vg() {
 	local want=$1 what=$2 got
 	shift 2
-	"${VG[@]}" "$@" >"$TMP/out" 2>"$TMP/err" <"$VG_IN" && got=0 || got=$?
+	nvg=$((nvg + 1))
+	"${VG[@]}" --log-file="$TMP/vg/$nvg.%p.log" "$@" >"$TMP/out" 2>"$TMP/err" <"$VG_IN" && got=0 || got=$?
 	if [ "$got" = 99 ]; then
-		not_ok "$what: memcheck error: $(vg_reports | head -c 600)"
+		not_ok "$what: memcheck error: $(cat "$TMP/vg/$nvg".* | head -c 600)"
 	elif [ "$got" != "$want" ]; then
 		not_ok "$what -> exit $got, want $want: $(head -c 300 "$TMP/err")"
 	else
@@ -37,7 +38,7 @@ vg() {
 	fi
 }
 
-# vg_reports: the logs memcheck wrote so far (with --quiet, only errors).
+# vg_reports: every log memcheck wrote (with --quiet, only errors).
 vg_reports() { find "$TMP/vg" -type f -size +0 -exec cat {} + 2>/dev/null; }
 
 # is GOT WANT WHAT: passes when GOT is WANT.
@@ -113,7 +114,7 @@ done
 unset MODAL_SERVER_URL
 STORE="file:$TMP/v"
 # The wrong-token requests below would soon be limited (429) per address.
-"${VG[@]}" "$MODAL_VAULT" serve --store "$STORE" --listen 127.0.0.1:0 --auth-fail-limit 1000000 \
+"${VG[@]}" --log-file="$TMP/vg/serve.%p.log" "$MODAL_VAULT" serve --store "$STORE" --listen 127.0.0.1:0 --auth-fail-limit 1000000 \
 	>"$TMP/serve.out" 2>"$TMP/serve.log" &
 SERVER_PID=$!
 # Valgrind starts slowly: wait for the line (or the server's end), bounded.
