@@ -12,6 +12,8 @@ packages=(
 	libcurl4-openssl-dev libcurl4
 	# tests, fuzzing, benchmarks
 	libcmocka-dev clang libclang-rt-14-dev python3 sqlite3 hyperfine procps util-linux strace linux-perf
+	# memcheck over the real programs (tests/valgrind), coverage per folder (scripts/coverage.sh)
+	valgrind gcovr
 	# the PostgreSQL store: libpq headers to build, a server for its tests
 	libpq-dev postgresql faketime
 	# the vault server (libmicrohttpd with GnuTLS); its tests and bench/serve
