@@ -5,7 +5,7 @@
  * or the request (401, 403, 404, a wrong vault key), and only within
  * --cache-max-age. */
 #include "launcher.h"
-#include "cache.h"
+#include "remote/cache.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * (remote_settings.h): flag > variable > credential > profile > default. */
 #include "remote_settings.h"
 #include "secmem.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "remote/cache.h"
 
 extern char **environ;
 

@@ -1,9 +1,9 @@
 /* vault.c — vault URLs: which implementation a URL names (file: the embedded
  * store, http(s)/unix/lists a server through remote.h), where the default
  * vault lives, and creating a new embedded vault. */
-#include "local.h"
-#include "pg/pg.h"
-#include "remote.h"
+#include "store/sqlite/local.h"
+#include "store/pg/pg.h"
+#include "remote/remote.h"
 #include "secmem.h"
 
 #include <errno.h>

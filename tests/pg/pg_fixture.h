@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "access.h"
-#include "pg.h"
+#include "store/pg/pg.h"
 #include "vault.h"
 
 static char pgt_base[512];      /* the cluster's database */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "remote.h"
+#include "remote/remote.h"
 #include "remote_settings.h"
 
 static void

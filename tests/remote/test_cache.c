@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "remote/cache.h"
 #include "secmem.h"
 
 #define NOW 1800000000LL

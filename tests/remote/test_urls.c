@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "curl_dl.h"
-#include "remote.h"
+#include "remote/curl_dl.h"
+#include "remote/remote.h"
 #include "secmem.h"
 
 static const struct good {

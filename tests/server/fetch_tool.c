@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "secmem.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 /* STATE: line 1 secret key hex, 2 public key hex, 3 nonce hex, 4 env, then names. */
 static int

@@ -6,7 +6,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "wire.h"
+#include "wire/wire.h"
 
 static const char *const fixture_names[] = { "db", "api.keys" };
 

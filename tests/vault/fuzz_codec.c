@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
+#include "store/codec.h"
 
 int
 LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "rekey.h"
+#include "store/rekey.h"
 #include "secmem.h"
 
 static void

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "access.h"
-#include "codec.h"
-#include "crypto.h"
+#include "store/codec.h"
+#include "store/crypto.h"
 #include "secmem.h"
 
 static char top[64], dir[256], url[300];

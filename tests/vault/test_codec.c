@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec.h"
+#include "store/codec.h"
 
 static void
 test_round_trip(void **state)

@@ -8,7 +8,7 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "store/crypto.h"
 #include "secmem.h"
 
 static struct keyring kr;

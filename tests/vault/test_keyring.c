@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "access.h"
-#include "crypto.h"
-#include "local.h"
-#include "rekey.h"
+#include "store/crypto.h"
+#include "store/sqlite/local.h"
+#include "store/rekey.h"
 #include "secmem.h"
 #include "vault.h"
 

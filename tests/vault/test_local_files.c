@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "local.h"
+#include "store/sqlite/local.h"
 #include "secmem.h"
 #include "vault.h"
 

@@ -2,7 +2,7 @@
  * data key rewrapped under it, the old key destroyed (rekey.h). Only where
  * the store and its key file are: a vault server's key stays with it. */
 #include "cli.h"
-#include "rekey.h"
+#include "store/rekey.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* input.c — gathering KEY=VALUE items from arguments, stdin, dotenv and JSON
  * files into wiped-on-free memory. */
 #include "input.h"
-#include "codec.h"
+#include "store/codec.h"
 #include "fdio.h"
-#include "json_wipe.h"
+#include "wire/json_wipe.h"
 #include "secmem.h"
 
 #include <jansson.h>

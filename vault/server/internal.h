@@ -12,7 +12,7 @@
 
 #include "access.h"
 #include "vault.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 #define SERVER_MAX_LISTEN 8
 #define CLIENT_ADDR_LEN 64

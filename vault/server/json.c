@@ -2,7 +2,7 @@
  * type, no duplicate keys), query parameters, RFC 3339 times and the JSON
  * shapes of the API's objects. */
 #include "internal.h"
-#include "json_wipe.h"
+#include "wire/json_wipe.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* local.c — the embedded store: opening it, and the workspace it holds. */
 #include "local.h"
-#include "pg/pg.h"
+#include "store/pg/pg.h"
 #include "secmem.h"
 
 #include <pthread.h>

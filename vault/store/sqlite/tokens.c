@@ -2,9 +2,9 @@
  * secret exists in plaintext once, in the caller's buffer at creation; the
  * store keeps a keyed hash and compares in constant time. Every failure to
  * verify reads the same, so a caller learns nothing about which ids exist. */
-#include "access_rules.h"
+#include "store/access_rules.h"
 #include "local.h"
-#include "pg/pg.h"
+#include "store/pg/pg.h"
 
 #include <sodium.h>
 #include <stdio.h>

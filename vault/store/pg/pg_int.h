@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "crypto.h"
+#include "store/crypto.h"
 #include "pg.h"
 #include "pg_dl.h"
 

@@ -4,7 +4,7 @@
  * the audit log, hold the vault's secret key) is refused or left to it. */
 #include "remote.h"
 #include "secmem.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <sodium.h>
 #include <stdio.h>

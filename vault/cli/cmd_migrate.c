@@ -2,7 +2,7 @@
  * (both stores also do so when a server or command opens them; this is for
  * doing it once, before starting several servers of a new version). */
 #include "cli.h"
-#include "pg/pg.h"
+#include "store/pg/pg.h"
 
 #include <stdio.h>
 

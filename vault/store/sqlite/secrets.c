@@ -1,11 +1,11 @@
 /* secrets.c — secret bundles in the embedded store: sealed writes, metadata
  * reads, and the launcher's fetch into one locked arena (its own, or one a
  * server worker reuses). */
-#include "codec.h"
+#include "store/codec.h"
 #include "local.h"
-#include "pg/pg.h"
+#include "store/pg/pg.h"
 #include "secmem.h"
-#include "store_rows.h"
+#include "store/store_rows.h"
 
 #include <sodium.h>
 #include <stdio.h>

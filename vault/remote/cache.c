@@ -6,7 +6,7 @@
 #include "fdio.h"
 #include "filetrust.h"
 #include "secmem.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <errno.h>
 #include <fcntl.h>

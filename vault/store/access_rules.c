@@ -4,8 +4,8 @@
  * master key rather than stored, so it needs no file of its own, survives a
  * database restore, and is the same for every server sharing the key. */
 #include "access_rules.h"
-#include "local.h"
-#include "pg/pg.h"
+#include "store/sqlite/local.h"
+#include "store/pg/pg.h"
 #include "secmem.h"
 
 #include <sodium.h>

@@ -1,8 +1,8 @@
 /* pg_audit.c — the audit log in the PostgreSQL store: names and ids only,
  * never a value or a token secret; listed oldest first by id, the cursor.
  * A record the caller did not time gets the database's clock. */
-#include "access_rules.h"
-#include "local.h"
+#include "store/access_rules.h"
+#include "store/sqlite/local.h"
 #include "pg_int.h"
 
 #include <stdio.h>

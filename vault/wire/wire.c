@@ -4,7 +4,7 @@
  * authenticated: a stolen vault key must not also buy a memory-safety bug in
  * every launcher. */
 #include "wire.h"
-#include "codec.h"
+#include "store/codec.h"
 #include "secmem.h"
 
 #include <sodium.h>

@@ -2,8 +2,8 @@
  * roles. A workspace always keeps at least one owner; since several servers
  * may change roles at once, every change takes the workspace's row lock
  * first, so two owners demoting each other cannot both see the other stay. */
-#include "access_rules.h"
-#include "local.h"
+#include "store/access_rules.h"
+#include "store/sqlite/local.h"
 #include "pg_int.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* rekey.c — modal-vault rekey on the embedded store, and what the
  * PostgreSQL store's rekey (pg/pg_rekey.c) shares with it (rekey.h). */
-#include "local.h"
-#include "pg/pg.h"
+#include "store/sqlite/local.h"
+#include "store/pg/pg.h"
 #include "rekey.h"
 
 #include <errno.h>

@@ -3,11 +3,11 @@
  * the compare-and-set update of the secret's row and the insert of its new
  * version together, so the database decides every race by itself (a unique
  * key for creates, `WHERE version = expected` for updates). */
-#include "codec.h"
-#include "local.h"
+#include "store/codec.h"
+#include "store/sqlite/local.h"
 #include "pg_int.h"
 #include "secmem.h"
-#include "store_rows.h"
+#include "store/store_rows.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* pg_vault.c — a struct vault over the PostgreSQL store: what vault_open
  * makes for a postgres:// URL. Every call on it goes to pg.h. */
-#include "local.h"
+#include "store/sqlite/local.h"
 #include "pg.h"
 
 #include <stdlib.h>

@@ -6,8 +6,8 @@
 #include <sqlite3.h>
 
 #include "access.h"
-#include "crypto.h"
-#include "remote.h"
+#include "store/crypto.h"
+#include "remote/remote.h"
 #include "vault.h"
 
 #define SCHEMA_VERSION 4

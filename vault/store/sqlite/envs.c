@@ -1,6 +1,6 @@
 /* envs.c — environments and the workspace of the embedded store. */
 #include "local.h"
-#include "pg/pg.h"
+#include "store/pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
 /* members.c — the members of the embedded store's workspace and their roles.
  * A workspace always keeps at least one owner: whoever could add members
  * must never be able to lock everyone out of administering it. */
-#include "access_rules.h"
+#include "store/access_rules.h"
 #include "local.h"
-#include "pg/pg.h"
+#include "store/pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>

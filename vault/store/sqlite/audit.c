@@ -3,9 +3,9 @@
  * never a value or a token secret. Listing is oldest first, by id: the id is
  * the cursor (after_id), so a page never skips or repeats a record even when
  * records are appended while someone pages through. */
-#include "access_rules.h"
+#include "store/access_rules.h"
 #include "local.h"
-#include "pg/pg.h"
+#include "store/pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,9 +3,9 @@
  * under. Several servers may write meanwhile: each reads the current id
  * before sealing, and kek_ids' foreign key refuses a row under a retired
  * id rather than let one in that the keyring file can no longer open. */
-#include "local.h"
+#include "store/sqlite/local.h"
 #include "pg_int.h"
-#include "rekey.h"
+#include "store/rekey.h"
 
 #include <stdlib.h>
 #include <string.h>

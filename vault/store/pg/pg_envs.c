@@ -1,5 +1,5 @@
 /* pg_envs.c — environments and the workspace of the PostgreSQL store. */
-#include "local.h"
+#include "store/sqlite/local.h"
 #include "pg_int.h"
 
 #include <stdio.h>

@@ -2,8 +2,8 @@
  * keyed hashes as the embedded store (tokens.c). Expiry is decided by the
  * database's clock, and nothing is cached: a token revoked through one
  * server is refused by every other on its next request. */
-#include "access_rules.h"
-#include "local.h"
+#include "store/access_rules.h"
+#include "store/sqlite/local.h"
 #include "pg_int.h"
 
 #include <sodium.h>

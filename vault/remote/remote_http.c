@@ -2,10 +2,10 @@
  * operation, failover in order, bounded retries with jitter on transient
  * failures only, and the server's errors mapped to one line that names it. */
 #include "curl_dl.h"
-#include "json_wipe.h"
+#include "wire/json_wipe.h"
 #include "remote.h"
 #include "secmem.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <errno.h>
 #include <limits.h>

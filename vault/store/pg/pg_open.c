@@ -1,7 +1,7 @@
 /* pg_open.c — opening the PostgreSQL store: the master key file every
  * server of a cluster shares, the check that it is the key the database was
  * made with, the workspace of a new store, and the vault's box key pair. */
-#include "access_rules.h"
+#include "store/access_rules.h"
 #include "pg_int.h"
 #include "secmem.h"
 

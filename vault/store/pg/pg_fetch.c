@@ -1,11 +1,11 @@
 /* pg_fetch.c — the launcher's fetch from the PostgreSQL store: every bundle
  * in one statement (one snapshot), opened into one locked arena exactly as
  * the embedded store does. */
-#include "codec.h"
-#include "local.h"
+#include "store/codec.h"
+#include "store/sqlite/local.h"
 #include "pg_int.h"
 #include "secmem.h"
-#include "store_rows.h"
+#include "store/store_rows.h"
 
 #include <sodium.h>
 #include <stdio.h>

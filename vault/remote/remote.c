@@ -1,10 +1,10 @@
 /* remote.c — vault.h over HTTP: the launcher's sealed fetch, secrets,
  * environments and the workspace, against `modal-vault serve`
  * (docs/protocol.md). Transport, retries and errors are remote_http.c's. */
-#include "local.h"
+#include "store/sqlite/local.h"
 #include "remote.h"
 #include "secmem.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
