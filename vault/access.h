@@ -6,68 +6,7 @@
 #ifndef MODAL_VAULT_ACCESS_H
 #define MODAL_VAULT_ACCESS_H
 
-#include <stddef.h>
-#include <stdint.h>
-
 #include "vault.h"
-
-#define TOKEN_ID_LEN 24          /* "ak-" / "wk-" + 21 base62 */
-#define TOKEN_SECRET_LEN 45      /* "as-" / "ws-" + 42 base62 (>= 32, SPEC 5) */
-#define TOKEN_TTL_MIN 3600
-#define TOKEN_TTL_MAX (366 * 86400)
-#define TOKEN_TTL_DEFAULT (90 * 86400)
-
-/* Ordered: a role may do everything the roles below it may (docs/permissions.md). */
-enum vault_role { VAULT_ROLE_USER = 1, VAULT_ROLE_MANAGER = 2, VAULT_ROLE_OWNER = 3 };
-
-enum vault_token_kind { VAULT_TOKEN_API, VAULT_TOKEN_PROXY };
-
-struct vault_member {
-	char member_id[48];              /* "us-" + base62 */
-	char name[NAME_MAX_LEN + 1];     /* a name or e-mail-like handle */
-	enum vault_role role;
-	int64_t created_at;
-};
-
-struct vault_token {
-	char token_id[TOKEN_ID_LEN + 1];
-	enum vault_token_kind kind;
-	char name[NAME_MAX_LEN + 1];
-	char workspace_id[48];
-	char member_id[48];              /* its owner; API tokens only */
-	int64_t created_at, expires_at;  /* unix seconds */
-	int64_t last_used_at;            /* 0: never */
-	int64_t revoked_at;              /* 0: not revoked */
-	size_t nenvs;                    /* proxy tokens: environments allowed */
-	char (*envs)[NAME_MAX_LEN + 1];
-};
-
-/* Who is calling, once a token has been verified. */
-struct vault_identity {
-	struct vault_token token;
-	struct vault_member member;      /* API tokens: the owning member */
-};
-
-struct vault_audit_record {
-	int64_t id;                      /* increasing; the pagination cursor */
-	int64_t at_ms;                   /* unix milliseconds */
-	char token_id[TOKEN_ID_LEN + 1]; /* "" for unauthenticated requests */
-	char action[48];                 /* e.g. "secret.create", "token.revoke" */
-	char resource[200];              /* e.g. "secret:prod/db" — names only */
-	int status;                      /* HTTP status, or 0 for local commands */
-	char client[64];                 /* client address, "local" for file: use */
-};
-
-struct vault_audit_filter {
-	int64_t since_ms, until_ms;      /* 0: unbounded */
-	const char *token_id;            /* NULL: any actor */
-	const char *action;              /* NULL: any; exact match or "prefix.*" */
-	int64_t after_id;                /* cursor: records with id > after_id */
-	size_t limit;                    /* 1..1000 */
-};
-
-const char *vault_role_name(enum vault_role r);          /* "owner", ... */
-int vault_role_parse(const char *s, enum vault_role *r); /* -1 if unknown */
 
 /* Members. The owner of an embedded vault is the member made by vault_init
  * (or by migration for older vaults); vault_owner() names it. */
@@ -103,8 +42,6 @@ int vault_token_allow_env(struct vault *v, const char *token_id, const char *env
 int vault_token_verify(struct vault *v, enum vault_token_kind kind,
 		       const char *token_id, const char *secret, size_t secret_len,
 		       struct vault_identity *who, struct mr_err *e);
-void vault_token_clear(struct vault_token *t);
-void vault_token_free(struct vault_token *t, size_t n);
 
 /* Audit. Appends never carry values or secrets. */
 int vault_audit_append(struct vault *v, const struct vault_audit_record *r,

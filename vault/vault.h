@@ -4,76 +4,7 @@
 #ifndef MODAL_VAULT_H
 #define MODAL_VAULT_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "err.h"
-#include "names.h"
-
-struct vault;
-
-/* One KEY=VALUE of a bundle. Values are arbitrary bytes (no NUL). */
-struct vault_item {
-	const char *key;
-	const unsigned char *value;
-	size_t value_len;
-};
-
-struct vault_bundle {
-	const char *name;     /* the secret's name */
-	uint64_t version;
-	size_t nitems;
-	struct vault_item *items;
-};
-
-/* What one launch fetched. Every pointer in it points into one sodium_malloc'ed
- * arena, wiped and released by vault_fetch_free. */
-struct vault_fetch {
-	size_t nbundles;
-	struct vault_bundle *bundles;          /* in the order requested */
-	char environment[NAME_MAX_LEN + 1];
-	unsigned char fingerprint_key[32];     /* the vault's key for --check fingerprints */
-	void *arena;
-	size_t arena_len;
-};
-
-/* Locked memory a caller keeps from one fetch to the next (a server worker),
- * so that a fetch allocates no locked memory of its own: a sodium_malloc is
- * some ten system calls, and their page-table changes stall every thread of
- * a busy server. Start it zeroed; it is grown by replacing (never realloc'ed)
- * and all zero between fetches. */
-struct vault_arena {
-	void *p;
-	size_t cap;
-};
-void vault_arena_free(struct vault_arena *a);
-
-struct vault_secret_meta {
-	char secret_id[48];
-	char name[NAME_MAX_LEN + 1];
-	char environment[NAME_MAX_LEN + 1];
-	int64_t created_at;                    /* unix seconds */
-	int64_t updated_at;
-	uint64_t version;
-	size_t nkeys;
-	char **keys;                           /* key names only, never values */
-};
-
-struct vault_env {
-	char name[NAME_MAX_LEN + 1];
-	char webhook_suffix[NAME_MAX_LEN + 1];
-	char workspace_id[48];
-	int64_t created_at;
-	int is_default;
-};
-
-struct vault_workspace {
-	char workspace_id[48];
-	char slug[NAME_MAX_LEN + 1];
-	char name[NAME_MAX_LEN + 1];
-	char plan[16];
-	char default_env[NAME_MAX_LEN + 1];
-};
+#include "vault_types.h"
 
 /* "file:$XDG_DATA_HOME/modal-vault" (or ~/.local/share/modal-vault). */
 int vault_default_url(char *buf, size_t len, struct mr_err *e);
@@ -107,18 +38,6 @@ void vault_close(struct vault *v);
  * comma-separated list of them (tried in order). 0 for file: and the rest. */
 int vault_url_is_remote(const char *url);
 
-/* What reaching a vault server takes (file: vaults ignore all but readonly).
- * Strings are only read during vault_open_with; the token secret is copied
- * into locked memory there and never kept in ordinary memory. */
-struct vault_options {
-	int readonly;                  /* file: as vault_open_readonly */
-	const char *token_id;          /* ak-... */
-	const char *token_secret;      /* as-..., token_secret_len bytes */
-	size_t token_secret_len;
-	const char *vault_key;         /* pinned vault public key, 64 hex; NULL: any */
-	const char *cacert;            /* CA bundle for https; NULL: the system store */
-	int64_t timeout_ms;            /* total deadline of each call; 0: 10 s */
-};
 /* vault_open for any URL. A server needs a token (MR_E_CONFIG without one);
  * its failures are MR_E_UNAVAILABLE (unreachable, 5xx), MR_E_TIMEOUT
  * (deadline), MR_E_AUTH/MR_E_FORBIDDEN (401/403, wrong pinned key),
@@ -129,16 +48,12 @@ int vault_open_with(const char *url, const struct vault_options *o, struct vault
 /* The launcher's fetch: every named bundle of env (NULL: the default) at once. */
 int vault_fetch(struct vault *v, const char *env, const char *const *names,
 		size_t nnames, struct vault_fetch *out, struct mr_err *e);
-void vault_fetch_free(struct vault_fetch *f);
 /* vault_fetch into the caller's arena (stores other than the embedded one
  * fetch into an arena of their own, as vault_fetch). Release the fetch with
  * vault_fetch_return, never vault_fetch_free. */
 int vault_fetch_reuse(struct vault *v, const char *env, const char *const *names,
 		      size_t nnames, struct vault_arena *arena, struct vault_fetch *out,
 		      struct mr_err *e);
-/* Wipes what a fetch of vault_fetch_reuse used, leaving the memory to the
- * arena; a fetch with an arena of its own is released as vault_fetch_free. */
-void vault_fetch_return(struct vault_fetch *f, struct vault_arena *arena);
 
 /* Creates secret name in env (NULL: default). With replace, an existing secret
  * gets a new version holding exactly items; without it, MR_E_EXISTS. */
@@ -161,8 +76,6 @@ int vault_secret_list(struct vault *v, const char *env,
 		      struct vault_secret_meta **out, size_t *n, struct mr_err *e);
 int vault_secret_delete(struct vault *v, const char *env, const char *name,
 			struct mr_err *e);
-void vault_secret_meta_clear(struct vault_secret_meta *m);
-void vault_secret_meta_free(struct vault_secret_meta *m, size_t n);
 
 int vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
 		     struct vault_env *out, struct mr_err *e);

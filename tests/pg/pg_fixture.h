@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "admin.h"
 #include "store/pg/pg.h"
 #include "vault.h"
 

@@ -18,13 +18,13 @@ test_fresh_and_again(void **state)
 	int from = -1, to = -1;
 
 	(void)state;
-	assert_ok(pg_migrate(pgt_url, &from, &to, &e), e);
+	assert_ok(vault_migrate(pgt_url, &from, &to, &e), e);
 	assert_int_equal(from, 0);
 	assert_int_equal(to, PG_SCHEMA_VERSION);
 	assert_string_equal(pgt_sql("SELECT string_agg(version::text, ',' ORDER BY version)"
 				    " FROM schema_version"), "1,2,3,4");
 	assert_int_equal(pgt_int("SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"), 11);
-	assert_ok(pg_migrate(pgt_url, &from, &to, &e), e);
+	assert_ok(vault_migrate(pgt_url, &from, &to, &e), e);
 	assert_int_equal(from, PG_SCHEMA_VERSION);
 	assert_int_equal(pgt_int("SELECT count(*) FROM schema_version"), PG_SCHEMA_VERSION);
 }
@@ -68,7 +68,7 @@ test_newer_refused(void **state)
 
 	(void)state;
 	pgt_sql("INSERT INTO schema_version VALUES (99, 0)");
-	assert_fails(pg_migrate(pgt_url, &from, &to, &e), e, MR_E_CONFIG,
+	assert_fails(vault_migrate(pgt_url, &from, &to, &e), e, MR_E_CONFIG,
 		     "schema 99 is newer than this program knows (4): upgrade modal-vault");
 	assert_fails(vault_open(pgt_url, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
 	assert_fails(vault_open_readonly(pgt_url, &p, &e), e, MR_E_CONFIG, "schema 99 is newer");
@@ -81,7 +81,7 @@ migrate_thread(void *arg)
 	struct mr_err e = { 0 };
 	int from, to;
 
-	*(int *)arg = pg_migrate(pgt_url, &from, &to, &e);
+	*(int *)arg = vault_migrate(pgt_url, &from, &to, &e);
 	return NULL;
 }
 

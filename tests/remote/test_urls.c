@@ -9,6 +9,7 @@
 
 #include "remote/curl_dl.h"
 #include "remote/remote.h"
+#include "vault.h"
 #include "secmem.h"
 
 static const struct good {

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "store/rekey.h"
+#include "admin.h"
 #include "secmem.h"
 
 static void
@@ -28,7 +28,7 @@ main(int argc, char **argv)
 		fputs("usage: rekey_stop URL BATCHES\n", stderr);
 		return 64;
 	}
-	if (secmem_init() != 0 || store_rekey(argv[1], &o, &r, &e) != 0) {
+	if (secmem_init() != 0 || vault_rekey(argv[1], &o, &r, &e) != 0) {
 		fprintf(stderr, "rekey_stop: %s\n", e.msg);
 		return 1;
 	}

@@ -19,7 +19,7 @@
 #include "access.h"
 #include "store/crypto.h"
 #include "store/sqlite/local.h"
-#include "store/rekey.h"
+#include "admin.h"
 #include "secmem.h"
 #include "vault.h"
 
@@ -304,11 +304,11 @@ test_rekey_interrupted_and_resumed(void **state)
 		struct rekey_options o = { 1, stop_now, &stop };
 
 		if ((pid = fork()) == 0)
-			_exit(store_rekey(url, &o, &r, &e) == 0 ? 0 : 1);
+			_exit(vault_rekey(url, &o, &r, &e) == 0 ? 0 : 1);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		assert_int_equal(WEXITSTATUS(status), 9);
 		expect_readable(url, token_id, secret);
-		if (store_rekey(url, NULL, &r, &e) != 0)
+		if (vault_rekey(url, NULL, &r, &e) != 0)
 			fail_msg("%s", e.msg);
 		assert_int_equal(r.resumed, 1);
 		assert_int_equal(r.retired, 1);
@@ -316,7 +316,7 @@ test_rekey_interrupted_and_resumed(void **state)
 		expect_readable(url, token_id, secret);
 	}
 	/* An uninterrupted one. */
-	assert_int_equal(store_rekey(url, NULL, &r, &e), 0);
+	assert_int_equal(vault_rekey(url, NULL, &r, &e), 0);
 	assert_int_equal(r.resumed, 0);
 	assert_int_equal(r.rewrapped, 18);
 	assert_int_equal(r.to, 5);
@@ -351,18 +351,18 @@ test_open_vault_drops_retired_key(void **state)
 	make_vault(vdir, url, sizeof(url), token_id, secret);
 	assert_int_equal(vault_open(url, &v, &e), 0);
 	if ((pid = fork()) == 0)
-		_exit(store_rekey(url, &o, &r, &e) == 0 ? 0 : 1);
+		_exit(vault_rekey(url, &o, &r, &e) == 0 ? 0 : 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 9);
 	if (vault_secret_put(v, "main", "late1", &item, 1, 1, NULL, &e) != 0)
 		fail_msg("%s", e.msg);
-	assert_int_equal(v->keys.nkeys, 2);
-	if (store_rekey(url, NULL, &r, &e) != 0)
+	assert_int_equal(((struct sqlite_vault *)v)->keys.nkeys, 2);
+	if (vault_rekey(url, NULL, &r, &e) != 0)
 		fail_msg("%s", e.msg);
 	if (vault_secret_put(v, "main", "late2", &item, 1, 1, NULL, &e) != 0)
 		fail_msg("%s", e.msg);
-	assert_int_equal(v->keys.nkeys, 1);
-	assert_int_equal(v->keys.ids[0], 2);
+	assert_int_equal(((struct sqlite_vault *)v)->keys.nkeys, 1);
+	assert_int_equal(((struct sqlite_vault *)v)->keys.ids[0], 2);
 	vault_close(v);
 	expect_readable(url, token_id, secret);
 }
@@ -390,7 +390,7 @@ test_rekey_unknown_key_id(void **state)
 	sqlite3_close(db);
 	snprintf(path, sizeof(path), "%s/master.key", vdir);
 	n = read_file(path, before, sizeof(before));
-	assert_int_equal(store_rekey(url, NULL, &r, &e), -1);
+	assert_int_equal(vault_rekey(url, NULL, &r, &e), -1);
 	assert_int_equal(e.kind, MR_E_CONFIG);
 	assert_non_null(strstr(e.msg, "is wrapped under master key 9, which"));
 	assert_non_null(strstr(e.msg, "nothing was changed"));
@@ -406,7 +406,7 @@ test_rekey_unknown_key_id(void **state)
 	sqlite3_close(db);
 
 	/* Through a server: refused before anything. */
-	assert_int_equal(store_rekey("http://127.0.0.1:1", NULL, &r, &e), -1);
+	assert_int_equal(vault_rekey("http://127.0.0.1:1", NULL, &r, &e), -1);
 	assert_int_equal(e.kind, MR_E_USAGE);
 }
 

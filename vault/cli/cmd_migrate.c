@@ -2,7 +2,7 @@
  * (both stores also do so when a server or command opens them; this is for
  * doing it once, before starting several servers of a new version). */
 #include "cli.h"
-#include "store/pg/pg.h"
+#include "admin.h"
 
 #include <stdio.h>
 
@@ -11,7 +11,7 @@ cmd_migrate(struct cli *c)
 {
 	int from = 0, to = 0;
 
-	if (store_migrate(c->url, &from, &to, &c->err) != 0)
+	if (vault_migrate(c->url, &from, &to, &c->err) != 0)
 		return cli_fail(c);
 	if (c->json)
 		return print_json(json_pack("{s:s, s:i, s:i}", "url", c->url, "from", from, "to", to));

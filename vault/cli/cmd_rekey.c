@@ -2,7 +2,7 @@
  * data key rewrapped under it, the old key destroyed (rekey.h). Only where
  * the store and its key file are: a vault server's key stays with it. */
 #include "cli.h"
-#include "store/rekey.h"
+#include "admin.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +19,7 @@ cmd_rekey(struct cli *c)
 		return cli_fail(c);
 	}
 	if (cli_confirm(c, "Replace the vault's master key (the old one is destroyed)?") != 0 ||
-	    store_rekey(c->url, NULL, &r, &c->err) != 0)
+	    vault_rekey(c->url, NULL, &r, &c->err) != 0)
 		return cli_fail(c);
 	if (vault_open(c->url, &v, &c->err) == 0)
 		cli_audit(v, "vault.rekey", "key:%u", (unsigned)r.to);

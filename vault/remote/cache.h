@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vault.h"
+#include "vault_types.h"
 
 #define CACHE_MAX_AGE_DEFAULT (24 * 3600)
 

@@ -1,7 +1,6 @@
 /* remote.c — vault.h over HTTP: the launcher's sealed fetch, secrets,
  * environments and the workspace, against `modal-vault serve`
  * (docs/protocol.md). Transport, retries and errors are remote_http.c's. */
-#include "store/sqlite/local.h"
 #include "remote.h"
 #include "secmem.h"
 #include "wire/wire.h"
@@ -11,12 +10,6 @@
 #include <string.h>
 
 #define PATH_LEN 512
-
-static int
-check_env(const char *env, struct mr_err *e)
-{
-	return env == NULL ? 0 : name_check("environment", env, e);
-}
 
 /* ---- the launcher's fetch ---- */
 
@@ -88,13 +81,9 @@ fetch_distinct(struct remote *r, const char *env, const char *const *names, size
 	struct wire_request req;
 	json_t *body = NULL, *answer = NULL;
 	char context[400];
-	size_t i;
 	int rc = -1;
 
-	for (i = 0; i < nnames; i++)
-		if (name_check("secret", names[i], e) != 0)
-			return -1;
-	if (check_env(env, e) != 0 || wire_launch_key_new(&k, e) != 0)
+	if (wire_launch_key_new(&k, e) != 0)
 		return -1;
 	req = (struct wire_request){ env, names, nnames, { 0 }, { 0 } };
 	memcpy(req.launch_pk, k.pk, sizeof(req.launch_pk));
@@ -171,9 +160,10 @@ expand(const struct vault_fetch *f, const size_t *map, size_t n, struct vault_fe
  * --on-conflict, the later one wins again), and gets what the embedded vault
  * gives it: the bundle twice, in place. */
 int
-remote_fetch(struct remote *r, const char *env, const char *const *names, size_t nnames,
+remote_fetch(struct vault *base, const char *env, const char *const *names, size_t nnames,
 	     struct vault_fetch *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	const char *uniq[WIRE_MAX_NAMES];
 	size_t map[WIRE_MAX_NAMES], n;
 	struct vault_fetch once;
@@ -223,15 +213,14 @@ secret_path(char *path, const char *name, const char *suffix, const char *env)
 }
 
 int
-remote_secret_get(struct remote *r, const char *env, const char *name,
+remote_secret_get(struct vault *base, const char *env, const char *name,
 		  struct vault_secret_meta *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 	json_t *answer = NULL;
 	int rc = -1;
 
-	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0)
-		return -1;
 	secret_path(path, name, "", env);
 	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
 		rc = answer_meta(answer, env, name, out) == 0 ? 0
@@ -241,15 +230,14 @@ remote_secret_get(struct remote *r, const char *env, const char *name,
 }
 
 int
-remote_secret_list(struct remote *r, const char *env, struct vault_secret_meta **out,
+remote_secret_list(struct vault *base, const char *env, struct vault_secret_meta **out,
 		   size_t *n, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 	json_t *answer = NULL;
 	int rc = -1;
 
-	if (check_env(env, e) != 0)
-		return -1;
 	secret_path(path, NULL, "", env);
 	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
 		rc = meta_list(r, answer, env, NULL, out, n, e);
@@ -258,15 +246,14 @@ remote_secret_list(struct remote *r, const char *env, struct vault_secret_meta *
 }
 
 int
-remote_secret_versions(struct remote *r, const char *env, const char *name,
+remote_secret_versions(struct vault *base, const char *env, const char *name,
 		       struct vault_secret_meta **out, size_t *n, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 	json_t *answer = NULL;
 	int rc = -1;
 
-	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0)
-		return -1;
 	secret_path(path, name, "/versions", env);
 	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
 		rc = meta_list(r, answer, env, name, out, n, e);
@@ -275,12 +262,11 @@ remote_secret_versions(struct remote *r, const char *env, const char *name,
 }
 
 int
-remote_secret_delete(struct remote *r, const char *env, const char *name, struct mr_err *e)
+remote_secret_delete(struct vault *base, const char *env, const char *name, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 
-	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0)
-		return -1;
 	secret_path(path, name, "", env);
 	/* Deleting twice leaves the same state: safe to repeat. */
 	return remote_call(r, "DELETE", path, NULL, REMOTE_IDEMPOTENT, NULL, e);
@@ -333,17 +319,17 @@ write_secret(struct remote *r, const char *method, const char *path, json_t *bod
 }
 
 int
-remote_secret_update(struct remote *r, const char *env, const char *name,
+remote_secret_update(struct vault *base, const char *env, const char *name,
 		     const struct vault_item *items, size_t nitems, uint64_t expected_version,
 		     struct vault_secret_meta *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 	json_t *values, *body;
 	int rc;
 
 	mr_clear(e);
-	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0 ||
-	    (values = items_json(name, items, nitems, e)) == NULL)
+	if ((values = items_json(name, items, nitems, e)) == NULL)
 		return -1;
 	body = json_pack("{s:o, s:I}", "env", values, "version", (json_int_t)expected_version);
 	if (body != NULL && env != NULL)
@@ -359,7 +345,7 @@ remote_secret_update(struct remote *r, const char *env, const char *name,
  * a replace reads the current version and sets against it, again if another
  * writer got in between. */
 static int
-replace_secret(struct remote *r, const char *env, const char *name,
+replace_secret(struct vault *base, const char *env, const char *name,
 	       const struct vault_item *items, size_t nitems,
 	       struct vault_secret_meta *out, struct mr_err *e)
 {
@@ -367,9 +353,9 @@ replace_secret(struct remote *r, const char *env, const char *name,
 	int attempt, rc = -1;
 
 	for (attempt = 0; attempt < 3; attempt++) {
-		if (remote_secret_get(r, env, name, &cur, e) != 0)
+		if (remote_secret_get(base, env, name, &cur, e) != 0)
 			return -1;
-		rc = remote_secret_update(r, env, name, items, nitems, cur.version, out, e);
+		rc = remote_secret_update(base, env, name, items, nitems, cur.version, out, e);
 		vault_secret_meta_clear(&cur);
 		if (rc == 0 || e->kind != MR_E_CONFLICT)
 			break;
@@ -378,16 +364,16 @@ replace_secret(struct remote *r, const char *env, const char *name,
 }
 
 int
-remote_secret_put(struct remote *r, const char *env, const char *name,
+remote_secret_put(struct vault *base, const char *env, const char *name,
 		  const struct vault_item *items, size_t nitems, int replace,
 		  struct vault_secret_meta *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	json_t *values, *body;
 	int rc;
 
 	mr_clear(e);
-	if (name_check("secret", name, e) != 0 || check_env(env, e) != 0 ||
-	    (values = items_json(name, items, nitems, e)) == NULL)
+	if ((values = items_json(name, items, nitems, e)) == NULL)
 		return -1;
 	body = json_pack("{s:s, s:o}", "name", name, "env", values);
 	if (body != NULL && env != NULL)
@@ -396,23 +382,20 @@ remote_secret_put(struct remote *r, const char *env, const char *name,
 			  : write_secret(r, "POST", "/v1/secrets", body, env, name, out, e);
 	json_decref(body);
 	if (rc != 0 && replace && e->kind == MR_E_EXISTS)
-		rc = replace_secret(r, env, name, items, nitems, out, e);
+		rc = replace_secret(base, env, name, items, nitems, out, e);
 	return rc;
 }
 
 /* ---- environments and the workspace ---- */
 
 int
-remote_env_create(struct remote *r, const char *name, const char *webhook_suffix,
+remote_env_create(struct vault *base, const char *name, const char *webhook_suffix,
 		  struct vault_env *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	json_t *body, *answer = NULL;
 	int rc = -1;
 
-	if (name_check("environment", name, e) != 0 ||
-	    (webhook_suffix != NULL && *webhook_suffix != '\0' &&
-	     name_check("webhook suffix", webhook_suffix, e) != 0))
-		return -1;
 	body = json_pack("{s:s}", "name", name);
 	if (body != NULL && webhook_suffix != NULL)
 		json_object_set_new(body, "webhook_suffix", json_string(webhook_suffix));
@@ -427,8 +410,9 @@ remote_env_create(struct remote *r, const char *name, const char *webhook_suffix
 }
 
 int
-remote_env_list(struct remote *r, struct vault_env **out, size_t *n, struct mr_err *e)
+remote_env_list(struct vault *base, struct vault_env **out, size_t *n, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	void *list = NULL;
 	int rc = remote_get_list(r, "/v1/environments", sizeof(**out), answer_env, &list, n,
 				 "listing environments", e);
@@ -439,26 +423,24 @@ remote_env_list(struct remote *r, struct vault_env **out, size_t *n, struct mr_e
 }
 
 int
-remote_env_delete(struct remote *r, const char *name, struct mr_err *e)
+remote_env_delete(struct vault *base, const char *name, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 
-	if (name_check("environment", name, e) != 0)
-		return -1;
 	snprintf(path, sizeof(path), "/v1/environments/%s", name);
 	return remote_call(r, "DELETE", path, NULL, REMOTE_IDEMPOTENT, NULL, e);
 }
 
 int
-remote_env_update(struct remote *r, const char *name, const char *new_name,
+remote_env_update(struct vault *base, const char *name, const char *new_name,
 		  const char *new_suffix, struct vault_env *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 	json_t *body, *answer = NULL;
 	int rc = -1;
 
-	if (env_update_check(name, new_name, new_suffix, NULL, e) != 0)
-		return -1;
 	snprintf(path, sizeof(path), "/v1/environments/%s", name);
 	body = json_object();
 	if (body != NULL && new_name != NULL)
@@ -476,8 +458,9 @@ remote_env_update(struct remote *r, const char *name, const char *new_name,
 }
 
 int
-remote_workspace_current(struct remote *r, struct vault_workspace *out, struct mr_err *e)
+remote_workspace_current(struct vault *base, struct vault_workspace *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	json_t *answer = NULL;
 	int rc = -1;
 

@@ -1,7 +1,7 @@
 /* remote.h — the vault interface over HTTP: a client of `modal-vault serve`
  * (docs/protocol.md), chosen by an http://, https:// or unix: vault URL, or a
- * comma-separated list of them that fails over in order. Private to the vault
- * library: vault.h and access.h dispatch here when struct vault is remote. */
+ * comma-separated list of them that fails over in order. Private to this
+ * folder (and its tests); the front knows only remote_vault.h. */
 #ifndef MODAL_VAULT_REMOTE_H
 #define MODAL_VAULT_REMOTE_H
 
@@ -9,8 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "access.h"
-#include "vault.h"
+#include "vault_ops.h"
 
 #define REMOTE_MAX_SERVERS 8
 #define REMOTE_URL_MAX 1024
@@ -76,60 +75,63 @@ enum remote_flags { REMOTE_IDEMPOTENT = 1, REMOTE_NO_AUTH = 2 };
 int remote_call(struct remote *r, const char *method, const char *path, json_t *body,
 		unsigned flags, json_t **answer, struct mr_err *e);
 
-/* The operations of vault.h (remote.c) and access.h (remote_access.c). */
-int remote_fetch(struct remote *r, const char *env, const char *const *names,
+/* The operations of vault_ops.h, in remote.c (vault.h's) and remote_access.c
+ * (access.h's); remote_vault.c makes the table. The front has checked their
+ * arguments; the server checks them again, being another program. */
+extern const struct vault_ops remote_vault_ops;
+int remote_fetch(struct vault *base, const char *env, const char *const *names,
 		 size_t nnames, struct vault_fetch *out, struct mr_err *e);
-int remote_secret_put(struct remote *r, const char *env, const char *name,
+int remote_secret_put(struct vault *base, const char *env, const char *name,
 		      const struct vault_item *items, size_t nitems, int replace,
 		      struct vault_secret_meta *out, struct mr_err *e);
-int remote_secret_update(struct remote *r, const char *env, const char *name,
+int remote_secret_update(struct vault *base, const char *env, const char *name,
 			 const struct vault_item *items, size_t nitems,
 			 uint64_t expected_version, struct vault_secret_meta *out,
 			 struct mr_err *e);
-int remote_secret_versions(struct remote *r, const char *env, const char *name,
+int remote_secret_versions(struct vault *base, const char *env, const char *name,
 			   struct vault_secret_meta **out, size_t *n, struct mr_err *e);
-int remote_secret_get(struct remote *r, const char *env, const char *name,
+int remote_secret_get(struct vault *base, const char *env, const char *name,
 		      struct vault_secret_meta *out, struct mr_err *e);
-int remote_secret_list(struct remote *r, const char *env,
+int remote_secret_list(struct vault *base, const char *env,
 		       struct vault_secret_meta **out, size_t *n, struct mr_err *e);
-int remote_secret_delete(struct remote *r, const char *env, const char *name,
+int remote_secret_delete(struct vault *base, const char *env, const char *name,
 			 struct mr_err *e);
-int remote_env_create(struct remote *r, const char *name, const char *webhook_suffix,
+int remote_env_create(struct vault *base, const char *name, const char *webhook_suffix,
 		      struct vault_env *out, struct mr_err *e);
-int remote_env_list(struct remote *r, struct vault_env **out, size_t *n, struct mr_err *e);
-int remote_env_delete(struct remote *r, const char *name, struct mr_err *e);
-int remote_env_update(struct remote *r, const char *name, const char *new_name,
+int remote_env_list(struct vault *base, struct vault_env **out, size_t *n, struct mr_err *e);
+int remote_env_delete(struct vault *base, const char *name, struct mr_err *e);
+int remote_env_update(struct vault *base, const char *name, const char *new_name,
 		      const char *new_suffix, struct vault_env *out, struct mr_err *e);
-int remote_workspace_current(struct remote *r, struct vault_workspace *out,
+int remote_workspace_current(struct vault *base, struct vault_workspace *out,
 			     struct mr_err *e);
 
-int remote_owner(struct remote *r, struct vault_member *out, struct mr_err *e);
-int remote_member_list(struct remote *r, struct vault_member **out, size_t *n,
+int remote_owner(struct vault *base, struct vault_member *out, struct mr_err *e);
+int remote_member_list(struct vault *base, struct vault_member **out, size_t *n,
 		       struct mr_err *e);
-int remote_member_add(struct remote *r, const char *name, enum vault_role role,
+int remote_member_add(struct vault *base, const char *name, enum vault_role role,
 		      struct vault_member *out, struct mr_err *e);
-int remote_member_set_role(struct remote *r, const char *member_id,
+int remote_member_set_role(struct vault *base, const char *member_id,
 			   enum vault_role role, struct mr_err *e);
-int remote_member_remove(struct remote *r, const char *member_id, struct mr_err *e);
-int remote_token_create(struct remote *r, enum vault_token_kind kind,
+int remote_member_remove(struct vault *base, const char *member_id, struct mr_err *e);
+int remote_token_create(struct vault *base, enum vault_token_kind kind,
 			const char *member_id, const char *name, int64_t ttl_seconds,
 			struct vault_token *out, char *secret, struct mr_err *e);
-int remote_token_list(struct remote *r, enum vault_token_kind kind,
+int remote_token_list(struct vault *base, enum vault_token_kind kind,
 		      const char *member_id, const char *env,
 		      struct vault_token **out, size_t *n, struct mr_err *e);
-int remote_token_get(struct remote *r, const char *token_id,
+int remote_token_get(struct vault *base, const char *token_id,
 		     struct vault_token *out, struct mr_err *e);
-int remote_token_revoke(struct remote *r, const char *token_id, struct mr_err *e);
-int remote_token_allow_env(struct remote *r, const char *token_id, const char *env,
+int remote_token_revoke(struct vault *base, const char *token_id, struct mr_err *e);
+int remote_token_allow_env(struct vault *base, const char *token_id, const char *env,
 			   int allow, struct mr_err *e);
-int remote_token_verify(struct remote *r, enum vault_token_kind kind,
+int remote_token_verify(struct vault *base, enum vault_token_kind kind,
 			const char *token_id, const char *secret, size_t secret_len,
 			struct vault_identity *who, struct mr_err *e);
-int remote_audit_append(struct remote *r, const struct vault_audit_record *rec,
+int remote_audit_append(struct vault *base, const struct vault_audit_record *rec,
 			struct mr_err *e);
-int remote_audit_list(struct remote *r, const struct vault_audit_filter *f,
+int remote_audit_list(struct vault *base, const struct vault_audit_filter *f,
 		      struct vault_audit_record **out, size_t *n, struct mr_err *e);
-int remote_box_keypair(struct remote *r, unsigned char pk[32], unsigned char *sk,
+int remote_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk,
 		       struct mr_err *e);
 
 /* Reading answers (remote_answers.c): 0, or -1 if the JSON is not what the

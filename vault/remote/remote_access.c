@@ -18,8 +18,9 @@
 /* ---- members ---- */
 
 int
-remote_member_list(struct remote *r, struct vault_member **out, size_t *n, struct mr_err *e)
+remote_member_list(struct vault *base, struct vault_member **out, size_t *n, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	void *list = NULL;
 	int rc = remote_get_list(r, MEMBERS, sizeof(**out), answer_member, &list, n,
 				 "listing members", e);
@@ -31,13 +32,14 @@ remote_member_list(struct remote *r, struct vault_member **out, size_t *n, struc
 
 /* The first owner the server lists. */
 int
-remote_owner(struct remote *r, struct vault_member *out, struct mr_err *e)
+remote_owner(struct vault *base, struct vault_member *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	struct vault_member *list = NULL;
 	size_t i, n = 0;
 	int rc = -1;
 
-	if (remote_member_list(r, &list, &n, e) != 0)
+	if (remote_member_list(base, &list, &n, e) != 0)
 		return -1;
 	for (i = 0; i < n && rc != 0; i++)
 		if (list[i].role == VAULT_ROLE_OWNER) {
@@ -49,9 +51,10 @@ remote_owner(struct remote *r, struct vault_member *out, struct mr_err *e)
 }
 
 int
-remote_member_add(struct remote *r, const char *name, enum vault_role role,
+remote_member_add(struct vault *base, const char *name, enum vault_role role,
 		  struct vault_member *out, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	json_t *body = json_pack("{s:s, s:s}", "name", name, "role", vault_role_name(role));
 	json_t *answer = NULL;
 	int rc = -1;
@@ -67,9 +70,10 @@ remote_member_add(struct remote *r, const char *name, enum vault_role role,
 }
 
 int
-remote_member_set_role(struct remote *r, const char *member_id, enum vault_role role,
+remote_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
 		       struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 	json_t *body;
 	int rc;
@@ -85,8 +89,9 @@ remote_member_set_role(struct remote *r, const char *member_id, enum vault_role 
 }
 
 int
-remote_member_remove(struct remote *r, const char *member_id, struct mr_err *e)
+remote_member_remove(struct vault *base, const char *member_id, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 
 	if (remote_check_id("member id", member_id, e) != 0)
@@ -112,10 +117,11 @@ take_secret(json_t *answer, const char *prefix, char *secret)
 }
 
 int
-remote_token_create(struct remote *r, enum vault_token_kind kind, const char *member_id,
+remote_token_create(struct vault *base, enum vault_token_kind kind, const char *member_id,
 		    const char *name, int64_t ttl_seconds, struct vault_token *out,
 		    char *secret, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	int api = kind == VAULT_TOKEN_API;
 	json_t *body, *answer = NULL;
 	int rc = -1;
@@ -166,9 +172,10 @@ token_list_json(struct remote *r, json_t *answer, const char *member_id,
 }
 
 int
-remote_token_list(struct remote *r, enum vault_token_kind kind, const char *member_id,
+remote_token_list(struct vault *base, enum vault_token_kind kind, const char *member_id,
 		  const char *env, struct vault_token **out, size_t *n, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN] = "/v1/tokens";
 	json_t *answer = NULL;
 	int rc = -1;
@@ -186,7 +193,7 @@ remote_token_list(struct remote *r, enum vault_token_kind kind, const char *memb
 
 /* No single-token path: the listing the caller may see, searched. */
 int
-remote_token_get(struct remote *r, const char *token_id, struct vault_token *out,
+remote_token_get(struct vault *base, const char *token_id, struct vault_token *out,
 		 struct mr_err *e)
 {
 	struct vault_token *list = NULL;
@@ -194,7 +201,7 @@ remote_token_get(struct remote *r, const char *token_id, struct vault_token *out
 	int rc = -1;
 
 	if (remote_check_id("token id", token_id, e) != 0 ||
-	    remote_token_list(r, remote_token_kind(token_id), NULL, NULL, &list, &n, e) != 0)
+	    remote_token_list(base, remote_token_kind(token_id), NULL, NULL, &list, &n, e) != 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (rc != 0 && strcmp(list[i].token_id, token_id) == 0) {
@@ -207,8 +214,9 @@ remote_token_get(struct remote *r, const char *token_id, struct vault_token *out
 }
 
 int
-remote_token_revoke(struct remote *r, const char *token_id, struct mr_err *e)
+remote_token_revoke(struct vault *base, const char *token_id, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 
 	if (remote_check_id("token id", token_id, e) != 0)
@@ -219,9 +227,10 @@ remote_token_revoke(struct remote *r, const char *token_id, struct mr_err *e)
 }
 
 int
-remote_token_allow_env(struct remote *r, const char *token_id, const char *env, int allow,
+remote_token_allow_env(struct vault *base, const char *token_id, const char *env, int allow,
 		       struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN];
 
 	if (remote_check_id("token id", token_id, e) != 0)
@@ -233,10 +242,11 @@ remote_token_allow_env(struct remote *r, const char *token_id, const char *env, 
 }
 
 int
-remote_token_verify(struct remote *r, enum vault_token_kind kind, const char *token_id,
+remote_token_verify(struct vault *base, enum vault_token_kind kind, const char *token_id,
 		    const char *secret, size_t secret_len, struct vault_identity *who,
 		    struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	(void)kind, (void)token_id, (void)secret, (void)secret_len, (void)who;
 	return mr_fail(e, MR_E_USAGE,
 		       "vault %s verifies tokens itself: a client cannot ask it to check one",
@@ -248,9 +258,10 @@ remote_token_verify(struct remote *r, enum vault_token_kind kind, const char *to
 /* The server records every request it serves: a client's record would be a
  * second, unauthenticated copy, so there is nothing to send. */
 int
-remote_audit_append(struct remote *r, const struct vault_audit_record *rec,
+remote_audit_append(struct vault *base, const struct vault_audit_record *rec,
 		    struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	(void)r, (void)rec, (void)e;
 	return 0;
 }
@@ -286,9 +297,10 @@ audit_query(const struct vault_audit_filter *f, char *path, size_t len)
 }
 
 int
-remote_audit_list(struct remote *r, const struct vault_audit_filter *f,
+remote_audit_list(struct vault *base, const struct vault_audit_filter *f,
 		  struct vault_audit_record **out, size_t *n, struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	char path[PATH_LEN + 512];
 	void *list = NULL;
 	int rc;
@@ -305,9 +317,10 @@ remote_audit_list(struct remote *r, const struct vault_audit_filter *f,
 /* ---- the vault's key ---- */
 
 int
-remote_box_keypair(struct remote *r, unsigned char pk[32], unsigned char *sk,
+remote_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk,
 		   struct mr_err *e)
 {
+	struct remote *r = (struct remote *)base;
 	json_t *answer = NULL;
 	const char *hex = NULL;
 	int rc = -1;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 struct remote {
+	struct vault base;                      /* first: a struct vault * is this struct */
 	const struct curl_dl *curl;
 	CURL *h;
 	struct remote_server servers[REMOTE_MAX_SERVERS];
@@ -291,6 +292,7 @@ remote_open(const char *urls, const struct remote_options *o, struct remote **ou
 
 	if (r == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	r->base.ops = &remote_vault_ops;
 	if (remote_setup(r, urls, o, e) != 0) {
 		remote_close(r);
 		return -1;

@@ -4,8 +4,7 @@
  * master key rather than stored, so it needs no file of its own, survives a
  * database restore, and is the same for every server sharing the key. */
 #include "access_rules.h"
-#include "store/sqlite/local.h"
-#include "store/pg/pg.h"
+#include "checks.h"
 #include "secmem.h"
 
 #include <sodium.h>
@@ -17,57 +16,7 @@ _Static_assert(crypto_box_SEEDBYTES == 32, "the seed is one derived key");
 _Static_assert(TOKEN_ID_LEN == 3 + TOKEN_ID_RANDOM, "ak-/wk- + random");
 _Static_assert(TOKEN_SECRET_LEN == 3 + TOKEN_SECRET_RANDOM, "as-/ws- + random");
 
-static const char *const role_names[] = {
-	[VAULT_ROLE_USER] = "user", [VAULT_ROLE_MANAGER] = "manager",
-	[VAULT_ROLE_OWNER] = "owner",
-};
 
-const char *
-vault_role_name(enum vault_role r)
-{
-	if (r < VAULT_ROLE_USER || r > VAULT_ROLE_OWNER)
-		return "unknown";
-	return role_names[r];
-}
-
-int
-vault_role_parse(const char *s, enum vault_role *r)
-{
-	int i;
-
-	for (i = VAULT_ROLE_USER; s != NULL && i <= VAULT_ROLE_OWNER; i++)
-		if (strcmp(s, role_names[i]) == 0) {
-			*r = (enum vault_role)i;
-			return 0;
-		}
-	return -1;
-}
-
-int
-access_role_check(enum vault_role role, struct mr_err *e)
-{
-	if (role < VAULT_ROLE_USER || role > VAULT_ROLE_OWNER)
-		return mr_fail(e, MR_E_INVALID, "invalid role %d: expected owner, manager or user",
-			       (int)role);
-	return 0;
-}
-
-/* A handle, or an e-mail-like one: nothing that could break a table, a log
- * line or a URL. */
-int
-access_member_name_check(const char *name, struct mr_err *e)
-{
-	char shown[128];
-	size_t len = name != NULL ? strlen(name) : 0;
-
-	if (len > 0 && len <= NAME_MAX_LEN &&
-	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-") == len &&
-	    strchr("._@+-", name[0]) == NULL)
-		return 0;
-	return mr_fail(e, MR_E_INVALID,
-		       "invalid member name '%s': at most %d of [A-Za-z0-9._@+-], starting alphanumeric",
-		       name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
-}
 
 const char *
 access_kind_text(enum vault_token_kind kind)
@@ -114,39 +63,8 @@ access_token_expiry(enum vault_token_kind kind, int64_t ttl, int64_t now, int64_
 	return 0;
 }
 
-/* Actions are dotted lower-case words ("secret.create"). */
-static int
-action_is_valid(const char *s, size_t max)
-{
-	size_t len = s != NULL ? strlen(s) : 0;
 
-	return len > 0 && len < max && s[0] != '.' && s[len - 1] != '.' &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyz_.") == len;
-}
 
-static int
-field_check(const char *what, const char *s, size_t size, struct mr_err *e)
-{
-	if (s == NULL || strlen(s) >= size)
-		return mr_fail(e, MR_E_INVALID, "audit record: %s longer than %zu bytes",
-			       what, size - 1);
-	return 0;
-}
-
-int
-access_audit_record_check(const struct vault_audit_record *r, struct mr_err *e)
-{
-	char shown[128];
-
-	if (!action_is_valid(r->action, sizeof(r->action)))
-		return mr_fail(e, MR_E_INVALID, "audit record: invalid action '%s'",
-			       name_for_msg(r->action, shown, sizeof(shown)));
-	if (field_check("token id", r->token_id, sizeof(r->token_id), e) != 0 ||
-	    field_check("resource", r->resource, sizeof(r->resource), e) != 0 ||
-	    field_check("client", r->client, sizeof(r->client), e) != 0)
-		return -1;
-	return 0;
-}
 
 /* "secret.create" matches itself; "secret.*" every action starting "secret."
  * (compared as a prefix, never with LIKE, where '_' is a wildcard). */
@@ -167,12 +85,12 @@ access_audit_filter_check(const struct vault_audit_filter *f, char *prefix, size
 	if (n > 2 && n < len && strcmp(f->action + n - 2, ".*") == 0) {
 		memcpy(prefix, f->action, n - 2);
 		prefix[n - 2] = '\0';
-		if (action_is_valid(prefix, len)) {
+		if (access_action_is_valid(prefix, len)) {
 			memcpy(prefix + n - 2, ".", 2);
 			return 0;
 		}
 		prefix[0] = '\0';
-	} else if (action_is_valid(f->action, len)) {
+	} else if (access_action_is_valid(f->action, len)) {
 		return 0;
 	}
 	return mr_fail(e, MR_E_INVALID,
@@ -198,13 +116,3 @@ access_box_keypair(const struct keyring *kr, unsigned char pk[32], unsigned char
 	return 0;
 }
 
-int
-vault_box_keypair(struct vault *v, unsigned char pk[32], unsigned char *sk,
-		  struct mr_err *e)
-{
-	if (v->remote != NULL)
-		return remote_box_keypair(v->remote, pk, sk, e);
-	if (v->pg != NULL)
-		return pg_box_keypair(v->pg, pk, sk, e);
-	return access_box_keypair(&v->keys, pk, sk, e);
-}

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "access.h"
+#include "vault_types.h"
 #include "crypto.h"
 
 #define TOKEN_ID_RANDOM 21       /* base62 after "ak-" / "wk-" */

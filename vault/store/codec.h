@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "vault.h"
+#include "vault_types.h"
 
 #define BUNDLE_MAX_ITEMS 1000
 #define BUNDLE_MAX_BYTES (4u << 20)

@@ -19,6 +19,9 @@
 /* A keyring holds one master key, two while a rekey is under way; room for
  * a few more so a hand-merged file still loads. */
 #define KEYRING_MAX_KEYS 4
+/* The systemd credential (LoadCredential=) that gives either store its
+ * master key file: $CREDENTIALS_DIRECTORY/KEY_CREDENTIAL. */
+#define KEY_CREDENTIAL "modal-vault-master-key"
 #define KEYRING_FILE_MAX 1024
 /* Keys derived for a purpose other than wrapping data keys (token hashes, the
  * vault's box key pair, fingerprints, the PostgreSQL key check). They must

@@ -1,6 +1,7 @@
 /* rekey.h — modal-vault rekey (SPEC 7): a new master key, every data key
  * rewrapped under it, the old key retired, while launches go on. Private to
- * the vault library and its CLI; both stores (rekey.c, pg/pg_rekey.c).
+ * the vault library and its CLI (through admin.h's vault_rekey); each store
+ * runs the steps over its own rows (sqlite/sqlite_rekey.c, pg/pg_rekey.c).
  *
  * The steps, each safe to be killed after:
  *  1. every row's data key opens under the keyring (else nothing changes);
@@ -36,11 +37,6 @@ struct rekey_report {
 	int resumed;                           /* finished an interrupted rekey */
 };
 
-/* For a file: or postgres:// URL; a vault server is refused (MR_E_USAGE):
- * the master key file is where the store is. */
-int store_rekey(const char *url, const struct rekey_options *o, struct rekey_report *out,
-		struct mr_err *e);
-
 /* What both stores share: one row as a rekey sees it, and the checks. */
 struct rekey_row {
 	char workspace_id[48], environment[72], name[72], secret_id[48];
@@ -49,6 +45,8 @@ struct rekey_row {
 	unsigned char wrapped[WRAPPED_KEY_LEN];
 };
 
+/* MR_E_CRYPTO naming the row (its secret, version, environment) and what. */
+int rekey_row_fail(const struct rekey_row *r, const char *what, struct mr_err *e);
 /* The row's data key opens under the keyring; else an error naming it. */
 int rekey_row_check(struct keyring *kr, const struct rekey_row *r, struct mr_err *e);
 /* Rewraps r->wrapped to key id to, in place. */
@@ -61,9 +59,5 @@ int rekey_add_key(struct keyring *kr, struct rekey_report *out, struct mr_err *e
 /* After the store forgot the other ids: the keyring file keeps only to. */
 int rekey_retire_keys(struct keyring *kr, uint32_t to, struct rekey_report *out,
 		      struct mr_err *e);
-
-/* pg/pg_rekey.c */
-int pg_rekey(const char *url, const struct rekey_options *o, struct rekey_report *out,
-	     struct mr_err *e);
 
 #endif

@@ -5,7 +5,7 @@
 #define MODAL_VAULT_STORE_ROWS_H
 
 #include "crypto.h"
-#include "vault.h"
+#include "vault_types.h"
 
 /* One sealed version as read from the database (ciphertext: not secret). */
 struct sealed_row {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vault.h"
+#include "vault_types.h"
 
 #define WIRE_KEY_LEN 32                   /* crypto_box public key */
 #define WIRE_NONCE_LEN 24                 /* request nonce and box nonce */

@@ -13,13 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-int
-pg_url_is(const char *url)
-{
-	return url != NULL && (strncmp(url, "postgres://", 11) == 0 ||
-			       strncmp(url, "postgresql://", 13) == 0);
-}
-
 void
 pp_text(struct pg_params *pp, const char *s)
 {
@@ -125,10 +118,9 @@ pg_connect(const char *url, int readonly, struct pg **out, struct mr_err *e)
 				 url, NULL };
 	struct pg *p;
 
-	if (!pg_url_is(url))
-		return mr_fail(e, MR_E_CONFIG, "'%s' is not a postgres:// URL", url);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	p->base.ops = &pg_vault_ops;
 	p->readonly = readonly;
 	if ((p->pq = pg_dl_load(e)) == NULL) {
 		free(p);
@@ -137,12 +129,12 @@ pg_connect(const char *url, int readonly, struct pg **out, struct mr_err *e)
 	p->conn = p->pq->connectdbParams(keys, values, 1);
 	if (p->conn == NULL || p->pq->status(p->conn) != CONNECTION_OK) {
 		connect_failed(p, e);
-		pg_close(p);
+		pg_close(&p->base);
 		return -1;
 	}
 	p->pq->setNoticeProcessor(p->conn, notice_ignore, NULL);
 	if (session_setup(p, e) != 0) {
-		pg_close(p);
+		pg_close(&p->base);
 		return -1;
 	}
 	*out = p;
@@ -463,8 +455,10 @@ pg_bytes(const struct pg *p, const PGresult *r, int row, int col, unsigned char 
 }
 
 void
-pg_close(struct pg *p)
+pg_close(struct vault *base)
 {
+	struct pg *p = (struct pg *)base;
+
 	if (p == NULL)
 		return;
 	if (p->conn != NULL)

@@ -2,7 +2,6 @@
  * never a value or a token secret; listed oldest first by id, the cursor.
  * A record the caller did not time gets the database's clock. */
 #include "store/access_rules.h"
-#include "store/sqlite/local.h"
 #include "pg_int.h"
 
 #include <stdio.h>
@@ -10,12 +9,11 @@
 #include <string.h>
 
 int
-pg_audit_append(struct pg *p, const struct vault_audit_record *r, struct mr_err *e)
+pg_audit_append(struct vault *base, const struct vault_audit_record *r, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = { 0 };
 
-	if (access_audit_record_check(r, e) != 0)
-		return -1;
 	pp_int(&pp, r->at_ms);
 	pp_text(&pp, r->token_id);
 	pp_text(&pp, r->action);
@@ -39,9 +37,10 @@ pg_audit_append(struct pg *p, const struct vault_audit_record *r, struct mr_err 
 }
 
 int
-pg_audit_append_batch(struct pg *p, const struct vault_audit_record *r, size_t n,
+pg_audit_append_batch(struct vault *base, const struct vault_audit_record *r, size_t n,
 		      struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	size_t i;
 	int rc;
 
@@ -50,7 +49,7 @@ pg_audit_append_batch(struct pg *p, const struct vault_audit_record *r, size_t n
 	if (pg_begin(p, e) != 0)
 		return -1;
 	for (i = 0, rc = 0; i < n && rc == 0; i++)
-		rc = pg_audit_append(p, &r[i], e);
+		rc = pg_audit_append(&p->base, &r[i], e);
 	if (rc == 0)
 		rc = pg_commit(p, e);
 	if (rc != 0)
@@ -72,9 +71,10 @@ record_from_row(const struct pg *p, const PGresult *res, int row, struct vault_a
 }
 
 int
-pg_audit_list(struct pg *p, const struct vault_audit_filter *f,
+pg_audit_list(struct vault *base, const struct vault_audit_filter *f,
 	      struct vault_audit_record **out, size_t *n, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct vault_audit_record *list;
 	char prefix[sizeof(list->action)];
 	struct pg_params pp = { 0 };

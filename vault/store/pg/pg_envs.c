@@ -1,5 +1,5 @@
 /* pg_envs.c — environments and the workspace of the PostgreSQL store. */
-#include "store/sqlite/local.h"
+#include "checks.h"
 #include "pg_int.h"
 
 #include <stdio.h>
@@ -24,8 +24,6 @@ pg_env_must_exist(struct pg *p, const char *env, struct mr_err *e)
 	PGresult *r;
 	int found;
 
-	if (name_check("environment", env, e) != 0)
-		return -1;
 	r = pg_run(p, "SELECT 1 FROM environments WHERE workspace_id = $1 AND name = $2", &pp,
 		   "looking up the environment", e);
 	if (r == NULL)
@@ -47,20 +45,13 @@ env_from_row(const struct pg *p, const PGresult *r, int row, struct vault_env *o
 }
 
 int
-pg_env_create(struct pg *p, const char *name, const char *webhook_suffix,
+pg_env_create(struct vault *base, const char *name, const char *webhook_suffix,
 	      struct vault_env *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = env_key(p, name);
-	char shown[128];
 	PGresult *r;
 
-	if (name_check("environment", name, e) != 0)
-		return -1;
-	if (webhook_suffix == NULL)
-		webhook_suffix = name;
-	if (*webhook_suffix != '\0' && !name_is_valid(webhook_suffix))
-		return mr_fail(e, MR_E_INVALID, "invalid webhook suffix '%s'",
-			       name_for_msg(webhook_suffix, shown, sizeof(shown)));
 	pp_text(&pp, webhook_suffix);
 	r = pg_run(p, "INSERT INTO environments VALUES ($1, $2, $3, " PG_NOW ")"
 		   " RETURNING name, webhook_suffix, created_at", &pp, "creating an environment", e);
@@ -79,8 +70,9 @@ pg_env_create(struct pg *p, const char *name, const char *webhook_suffix,
 }
 
 int
-pg_env_list(struct pg *p, struct vault_env **out, size_t *n, struct mr_err *e)
+pg_env_list(struct vault *base, struct vault_env **out, size_t *n, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = { 0 };
 	struct vault_env *list;
 	PGresult *r;
@@ -133,12 +125,11 @@ env_deletable(struct pg *p, const char *name, struct mr_err *e)
 }
 
 int
-pg_env_delete(struct pg *p, const char *name, struct mr_err *e)
+pg_env_delete(struct vault *base, const char *name, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = env_key(p, name);
 
-	if (name_check("environment", name, e) != 0)
-		return -1;
 	if (strcmp(name, p->ws.default_env) == 0)
 		return mr_fail(e, MR_E_CONFLICT,
 			       "environment '%s' is the workspace's default and cannot be deleted", name);
@@ -225,14 +216,15 @@ env_set_suffix(struct pg *p, const char *name, const char *suffix, struct vault_
 }
 
 int
-pg_env_update(struct pg *p, const char *name, const char *new_name, const char *new_suffix,
+pg_env_update(struct vault *base, const char *name, const char *new_name, const char *new_suffix,
 	      struct vault_env *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	char suffix[NAME_MAX_LEN + 1];
 	int renaming = new_name != NULL && strcmp(new_name, name) != 0;
 	int64_t held = 0;
 
-	if (env_update_check(name, new_name, new_suffix, p->ws.default_env, e) != 0 ||
+	if (env_default_rename_check(name, new_name, p->ws.default_env, e) != 0 ||
 	    pg_begin(p, e) != 0)
 		return -1;
 	if (env_state(p, name, suffix, &held, e) != 0)
@@ -255,8 +247,9 @@ fail:
 }
 
 int
-pg_workspace_current(struct pg *p, struct vault_workspace *out, struct mr_err *e)
+pg_workspace_current(struct vault *base, struct vault_workspace *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	(void)e;
 	*out = p->ws;
 	return 0;

@@ -2,7 +2,6 @@
  * in one statement (one snapshot), opened into one locked arena exactly as
  * the embedded store does. */
 #include "store/codec.h"
-#include "store/sqlite/local.h"
 #include "pg_int.h"
 #include "secmem.h"
 #include "store/store_rows.h"
@@ -78,14 +77,8 @@ fetch_rows(struct pg *p, const char *env, const char *const *names, size_t n,
 	struct pg_params pp = { 0 };
 	char *array;
 	PGresult *r;
-	size_t i;
 	int rc;
 
-	if (name_check("environment", env, e) != 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (name_check("secret", names[i], e) != 0)
-			return -1;
 	if ((array = names_array(names, n)) == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
 	pp_text(&pp, p->ws.workspace_id);
@@ -115,9 +108,10 @@ open_into_arena(struct pg *p, const char *env, const char *const *names, size_t 
 }
 
 int
-pg_fetch(struct pg *p, const char *env, const char *const *names, size_t nnames,
+pg_fetch(struct vault *base, const char *env, const char *const *names, size_t nnames,
 	 struct vault_fetch *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct sealed_row *rows;
 	size_t i;
 	int rc = -1;

@@ -8,6 +8,7 @@
 #include "store/crypto.h"
 #include "pg.h"
 #include "pg_dl.h"
+#include "store/rekey.h"
 
 /* The database's clock, in unix seconds: every server of a cluster stamps and
  * checks expiry by the same clock, whatever its own says. */
@@ -24,6 +25,7 @@
 #define PG_MAX_PARAMS 12
 
 struct pg {
+	struct vault base;                          /* first: a struct vault * is this struct */
 	const struct pg_dl *pq;
 	PGconn *conn;
 	struct keyring keys;
@@ -106,5 +108,76 @@ int pg_member_insert(struct pg *p, const char *name, const char *role,
 /* Columns id, name, role, created_at from col on. */
 void pg_member_from_row(const struct pg *p, const PGresult *r, int row, int col,
 			struct vault_member *m);
+
+/* Connects, applies pending migrations (not when readonly) and loads the
+ * workspace; refuses a master key other than the one the database was made
+ * with. Every call after this reconnects by itself after a lost connection. */
+int pg_open(const char *url, int readonly, struct pg **out, struct mr_err *e);
+/* Makes the workspace of a new store: the database must hold none. Creates
+ * the master key file if it does not exist yet. */
+int pg_init(const char *url, const char *workspace_name, struct vault_workspace *ws,
+	    struct mr_err *e);
+/* Applies pending migrations (needs no master key). from: the version found. */
+int pg_migrate(const char *url, int *from, int *to, struct mr_err *e);
+/* pg_rekey.c */
+int pg_rekey(const char *url, const struct rekey_options *o, struct rekey_report *out,
+	     struct mr_err *e);
+/* pg_vault.c: the table of the operations below. */
+extern const struct vault_ops pg_vault_ops;
+
+/* The operations of vault_ops.h, each file's own: the front has checked
+ * their arguments. */
+void pg_close(struct vault *base);
+int pg_fetch(struct vault *base, const char *env, const char *const *names, size_t nnames,
+	     struct vault_fetch *out, struct mr_err *e);
+int pg_secret_put(struct vault *base, const char *env, const char *name,
+		  const struct vault_item *items, size_t nitems, int replace,
+		  struct vault_secret_meta *out, struct mr_err *e);
+int pg_secret_update(struct vault *base, const char *env, const char *name,
+		     const struct vault_item *items, size_t nitems,
+		     uint64_t expected_version, struct vault_secret_meta *out,
+		     struct mr_err *e);
+int pg_secret_versions(struct vault *base, const char *env, const char *name,
+		       struct vault_secret_meta **out, size_t *n, struct mr_err *e);
+int pg_secret_get(struct vault *base, const char *env, const char *name,
+		  struct vault_secret_meta *out, struct mr_err *e);
+int pg_secret_list(struct vault *base, const char *env, struct vault_secret_meta **out,
+		   size_t *n, struct mr_err *e);
+int pg_secret_delete(struct vault *base, const char *env, const char *name, struct mr_err *e);
+int pg_env_create(struct vault *base, const char *name, const char *webhook_suffix,
+		  struct vault_env *out, struct mr_err *e);
+int pg_env_list(struct vault *base, struct vault_env **out, size_t *n, struct mr_err *e);
+int pg_env_delete(struct vault *base, const char *name, struct mr_err *e);
+int pg_env_update(struct vault *base, const char *name, const char *new_name,
+		  const char *new_suffix, struct vault_env *out, struct mr_err *e);
+int pg_workspace_current(struct vault *base, struct vault_workspace *out, struct mr_err *e);
+
+int pg_owner(struct vault *base, struct vault_member *out, struct mr_err *e);
+int pg_member_list(struct vault *base, struct vault_member **out, size_t *n, struct mr_err *e);
+int pg_member_add(struct vault *base, const char *name, enum vault_role role,
+		  struct vault_member *out, struct mr_err *e);
+int pg_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
+		       struct mr_err *e);
+int pg_member_remove(struct vault *base, const char *member_id, struct mr_err *e);
+int pg_token_create(struct vault *base, enum vault_token_kind kind, const char *member_id,
+		    const char *name, int64_t ttl_seconds, struct vault_token *out,
+		    char *secret, struct mr_err *e);
+int pg_token_list(struct vault *base, enum vault_token_kind kind, const char *member_id,
+		  const char *env, struct vault_token **out, size_t *n, struct mr_err *e);
+int pg_token_get(struct vault *base, const char *token_id, struct vault_token *out,
+		 struct mr_err *e);
+int pg_token_revoke(struct vault *base, const char *token_id, struct mr_err *e);
+int pg_token_allow_env(struct vault *base, const char *token_id, const char *env, int allow,
+		       struct mr_err *e);
+int pg_token_verify(struct vault *base, enum vault_token_kind kind, const char *token_id,
+		    const char *secret, size_t secret_len, struct vault_identity *who,
+		    struct mr_err *e);
+int pg_audit_append(struct vault *base, const struct vault_audit_record *r, struct mr_err *e);
+/* n records in one transaction: all or none. */
+int pg_audit_append_batch(struct vault *base, const struct vault_audit_record *r, size_t n,
+			  struct mr_err *e);
+int pg_audit_list(struct vault *base, const struct vault_audit_filter *f,
+		  struct vault_audit_record **out, size_t *n, struct mr_err *e);
+int pg_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk, struct mr_err *e);
 
 #endif

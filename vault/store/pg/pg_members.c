@@ -3,7 +3,6 @@
  * may change roles at once, every change takes the workspace's row lock
  * first, so two owners demoting each other cannot both see the other stay. */
 #include "store/access_rules.h"
-#include "store/sqlite/local.h"
 #include "pg_int.h"
 
 #include <stdio.h>
@@ -51,8 +50,9 @@ pg_member_insert(struct pg *p, const char *name, const char *role,
 }
 
 int
-pg_owner(struct pg *p, struct vault_member *out, struct mr_err *e)
+pg_owner(struct vault *base, struct vault_member *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = { 0 };
 	PGresult *r;
 	int found;
@@ -71,8 +71,9 @@ pg_owner(struct pg *p, struct vault_member *out, struct mr_err *e)
 }
 
 int
-pg_member_list(struct pg *p, struct vault_member **out, size_t *n, struct mr_err *e)
+pg_member_list(struct vault *base, struct vault_member **out, size_t *n, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = { 0 };
 	struct vault_member *list;
 	PGresult *r;
@@ -97,11 +98,10 @@ pg_member_list(struct pg *p, struct vault_member **out, size_t *n, struct mr_err
 }
 
 int
-pg_member_add(struct pg *p, const char *name, enum vault_role role,
+pg_member_add(struct vault *base, const char *name, enum vault_role role,
 	      struct vault_member *out, struct mr_err *e)
 {
-	if (access_member_name_check(name, e) != 0 || access_role_check(role, e) != 0)
-		return -1;
+	struct pg *p = (struct pg *)base;
 	/* One INSERT: atomic on its own. */
 	return pg_member_insert(p, name, vault_role_name(role), out, e);
 }
@@ -153,13 +153,14 @@ member_exec(struct pg *p, const char *sql, const char *member_id, const char *te
 }
 
 int
-pg_member_set_role(struct pg *p, const char *member_id, enum vault_role role,
+pg_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
 		   struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	char shown[128];
 	int last_owner;
 
-	if (access_role_check(role, e) != 0 || pg_begin(p, e) != 0)
+	if (pg_begin(p, e) != 0)
 		return -1;
 	if (member_last_owner(p, member_id, &last_owner, e) != 0)
 		goto fail;
@@ -180,8 +181,9 @@ fail:
 }
 
 int
-pg_member_remove(struct pg *p, const char *member_id, struct mr_err *e)
+pg_member_remove(struct vault *base, const char *member_id, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	char shown[128];
 	int last_owner;
 

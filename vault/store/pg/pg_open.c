@@ -70,11 +70,11 @@ key_path(char *buf, size_t len, struct mr_err *e)
 	if (file != NULL && *file != '\0')
 		n = snprintf(buf, len, "%s", file);
 	else if (creds != NULL && creds[0] == '/')
-		n = snprintf(buf, len, "%s/%s", creds, PG_KEY_CREDENTIAL);
+		n = snprintf(buf, len, "%s/%s", creds, KEY_CREDENTIAL);
 	else
 		return mr_fail(e, MR_E_CONFIG,
 			       "a PostgreSQL store needs its master key file: set %s (or the systemd credential %s)",
-			       PG_KEY_ENV, PG_KEY_CREDENTIAL);
+			       PG_KEY_ENV, KEY_CREDENTIAL);
 	if (n < 0 || (size_t)n >= len)
 		return mr_fail(e, MR_E_CONFIG, "master key path too long");
 	return 0;
@@ -104,7 +104,7 @@ pg_open(const char *url, int readonly, struct pg **out, struct mr_err *e)
 	if (key_load(p, path, e) != 0 ||
 	    (readonly ? pg_schema_check(p, e) : pg_schema_migrate(p, NULL, e)) != 0 ||
 	    pg_workspace_load(p, e) != 0) {
-		pg_close(p);
+		pg_close(&p->base);
 		return -1;
 	}
 	*out = p;
@@ -121,7 +121,7 @@ pg_migrate(const char *url, int *from, int *to, struct mr_err *e)
 		return -1;
 	rc = pg_schema_migrate(p, from, e);
 	*to = PG_SCHEMA_VERSION;
-	pg_close(p);
+	pg_close(&p->base);
 	return rc;
 }
 
@@ -196,14 +196,15 @@ pg_init(const char *url, const char *workspace_name, struct vault_workspace *ws,
 	if (rc != 0 && made_key)
 		unlink(path);
 out:
-	pg_close(p);
+	pg_close(&p->base);
 	return rc;
 }
 
 /* Derived from the master key (access_rules.h), so every server of a
  * cluster answers fetches under the same key pair. */
 int
-pg_box_keypair(struct pg *p, unsigned char pk[32], unsigned char *sk, struct mr_err *e)
+pg_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	return access_box_keypair(&p->keys, pk, sk, e);
 }

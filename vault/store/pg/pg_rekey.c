@@ -3,7 +3,6 @@
  * under. Several servers may write meanwhile: each reads the current id
  * before sealing, and kek_ids' foreign key refuses a row under a retired
  * id rather than let one in that the keyring file can no longer open. */
-#include "store/sqlite/local.h"
 #include "pg_int.h"
 #include "store/rekey.h"
 
@@ -230,6 +229,6 @@ out:
 		pg_exec(p, REKEY_UNLOCK, "releasing the rekey lock", &ignored);
 	if (lock >= 0)
 		close(lock);
-	pg_close(p);
+	pg_close(&p->base);
 	return rc;
 }

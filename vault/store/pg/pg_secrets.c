@@ -4,7 +4,6 @@
  * version together, so the database decides every race by itself (a unique
  * key for creates, `WHERE version = expected` for updates). */
 #include "store/codec.h"
-#include "store/sqlite/local.h"
 #include "pg_int.h"
 #include "secmem.h"
 #include "store/store_rows.h"
@@ -83,17 +82,16 @@ meta_collect(struct pg *p, PGresult *r, const char *env, const char *name,
 }
 
 int
-pg_secret_get(struct pg *p, const char *env, const char *name,
+pg_secret_get(struct vault *base, const char *env, const char *name,
 	      struct vault_secret_meta *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct vault_secret_meta *list;
 	struct pg_params pp;
 	PGresult *r;
 	size_t n;
 
 	env = env_or_default(p, env);
-	if (name_check("secret", name, e) != 0 || name_check("environment", env, e) != 0)
-		return -1;
 	pp = secret_key(p, env, name);
 	r = pg_run(p, "SELECT " META_COLUMNS META_FROM
 		   " WHERE s.workspace_id = $1 AND s.environment = $2 AND s.name = $3", &pp,
@@ -106,15 +104,14 @@ pg_secret_get(struct pg *p, const char *env, const char *name,
 }
 
 int
-pg_secret_list(struct pg *p, const char *env, struct vault_secret_meta **out, size_t *n,
+pg_secret_list(struct vault *base, const char *env, struct vault_secret_meta **out, size_t *n,
 	       struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp;
 	PGresult *r;
 
 	env = env_or_default(p, env);
-	if (name_check("environment", env, e) != 0)
-		return -1;
 	pp = secret_key(p, env, NULL);
 	r = pg_run(p, "SELECT " META_COLUMNS META_FROM
 		   " WHERE s.workspace_id = $1 AND s.environment = $2 ORDER BY s.name", &pp,
@@ -123,15 +120,14 @@ pg_secret_list(struct pg *p, const char *env, struct vault_secret_meta **out, si
 }
 
 int
-pg_secret_versions(struct pg *p, const char *env, const char *name,
+pg_secret_versions(struct vault *base, const char *env, const char *name,
 		   struct vault_secret_meta **out, size_t *n, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp;
 	PGresult *r;
 
 	env = env_or_default(p, env);
-	if (name_check("secret", name, e) != 0 || name_check("environment", env, e) != 0)
-		return -1;
 	pp = secret_key(p, env, name);
 	/* Each version's own time is both its created_at and updated_at. */
 	r = pg_run(p, "SELECT s.id, s.name, s.environment, sv.created_at, sv.created_at,"
@@ -143,14 +139,13 @@ pg_secret_versions(struct pg *p, const char *env, const char *name,
 }
 
 int
-pg_secret_delete(struct pg *p, const char *env, const char *name, struct mr_err *e)
+pg_secret_delete(struct vault *base, const char *env, const char *name, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp;
 	long deleted;
 
 	env = env_or_default(p, env);
-	if (name_check("secret", name, e) != 0 || name_check("environment", env, e) != 0)
-		return -1;
 	pp = secret_key(p, env, name);
 	/* Its versions go with it (ON DELETE CASCADE), in the same statement. */
 	if (pg_run_cmd(p, "DELETE FROM secrets WHERE workspace_id = $1 AND environment = $2"
@@ -352,10 +347,6 @@ secret_write(struct pg *p, const char *env, const char *name, const struct vault
 	struct write w = { .env = env_or_default(p, env), .name = name };
 	int rc = -1;
 
-	if (name_check("secret", name, e) != 0 || name_check("environment", w.env, e) != 0)
-		return -1;
-	if (bundle_validate(items, nitems, e) != 0)
-		return mr_wrap(e, "secret '%s'", name);
 	w.plain_len = bundle_encoded_len(items, nitems);
 	w.plain = xsecure_alloc(w.plain_len);
 	bundle_encode(items, nitems, w.plain);
@@ -378,18 +369,20 @@ secret_write(struct pg *p, const char *env, const char *name, const struct vault
 }
 
 int
-pg_secret_put(struct pg *p, const char *env, const char *name,
+pg_secret_put(struct vault *base, const char *env, const char *name,
 	      const struct vault_item *items, size_t nitems, int replace,
 	      struct vault_secret_meta *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	return secret_write(p, env, name, items, nitems, replace ? PUT_REPLACE : PUT_CREATE, 0,
 			    out, e);
 }
 
 int
-pg_secret_update(struct pg *p, const char *env, const char *name,
+pg_secret_update(struct vault *base, const char *env, const char *name,
 		 const struct vault_item *items, size_t nitems, uint64_t expected_version,
 		 struct vault_secret_meta *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	return secret_write(p, env, name, items, nitems, PUT_EXPECT, expected_version, out, e);
 }

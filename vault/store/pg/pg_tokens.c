@@ -3,7 +3,6 @@
  * database's clock, and nothing is cached: a token revoked through one
  * server is refused by every other on its next request. */
 #include "store/access_rules.h"
-#include "store/sqlite/local.h"
 #include "pg_int.h"
 
 #include <sodium.h>
@@ -75,8 +74,9 @@ tokens_collect(struct pg *p, PGresult *r, struct vault_token **out, size_t *n,
 }
 
 int
-pg_token_get(struct pg *p, const char *token_id, struct vault_token *out, struct mr_err *e)
+pg_token_get(struct vault *base, const char *token_id, struct vault_token *out, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = { 0 };
 	struct vault_token *list;
 	char shown[128];
@@ -97,9 +97,10 @@ pg_token_get(struct pg *p, const char *token_id, struct vault_token *out, struct
 }
 
 int
-pg_token_list(struct pg *p, enum vault_token_kind kind, const char *member_id,
+pg_token_list(struct vault *base, enum vault_token_kind kind, const char *member_id,
 	      const char *env, struct vault_token **out, size_t *n, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = { 0 };
 	PGresult *r;
 
@@ -136,7 +137,7 @@ token_owner(struct pg *p, enum vault_token_kind kind, const char *member_id, cha
 	if (member_id == NULL) {
 		struct vault_member m;
 
-		if (pg_owner(p, &m, e) != 0)
+		if (pg_owner(&p->base, &m, e) != 0)
 			return -1;
 		snprintf(out, 48, "%s", m.member_id);
 		return 0;
@@ -184,17 +185,17 @@ token_insert(struct pg *p, const char *id, enum vault_token_kind kind, const cha
 }
 
 int
-pg_token_create(struct pg *p, enum vault_token_kind kind, const char *member_id,
+pg_token_create(struct vault *base, enum vault_token_kind kind, const char *member_id,
 		const char *name, int64_t ttl_seconds, struct vault_token *out, char *secret,
 		struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	unsigned char hash[TOKEN_HASH_LEN];
 	char id[TOKEN_ID_LEN + 1], owner[48], shown_name[NAME_MAX_LEN + 1];
 	int64_t ttl;
 
 	/* The lifetime alone (now 0): the database adds its own now to it. */
-	if (access_token_expiry(kind, ttl_seconds, 0, &ttl, e) != 0 ||
-	    (name != NULL && *name != '\0' && name_check("token", name, e) != 0))
+	if (access_token_expiry(kind, ttl_seconds, 0, &ttl, e) != 0)
 		return -1;
 	random_id(kind == VAULT_TOKEN_PROXY ? "wk-" : "ak-", TOKEN_ID_RANDOM, id);
 	/* An unnamed token is named by its id, which is unique. */
@@ -206,7 +207,7 @@ pg_token_create(struct pg *p, enum vault_token_kind kind, const char *member_id,
 	random_id(kind == VAULT_TOKEN_PROXY ? "ws-" : "as-", TOKEN_SECRET_RANDOM, secret);
 	access_token_hash(&p->keys, id, secret, TOKEN_SECRET_LEN, hash);
 	if (token_insert(p, id, kind, owner, shown_name, hash, ttl, e) != 0 ||
-	    (out != NULL && pg_token_get(p, id, out, e) != 0))
+	    (out != NULL && pg_token_get(&p->base, id, out, e) != 0))
 		goto fail;
 	if (pg_commit(p, e) != 0) {
 		if (out != NULL)
@@ -222,8 +223,9 @@ fail:
 }
 
 int
-pg_token_revoke(struct pg *p, const char *token_id, struct mr_err *e)
+pg_token_revoke(struct vault *base, const char *token_id, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = { 0 };
 	struct vault_token t;
 	char shown[128];
@@ -248,16 +250,17 @@ pg_token_revoke(struct pg *p, const char *token_id, struct mr_err *e)
 	if (done == 1)
 		return 0;
 	name_for_msg(token_id, shown, sizeof(shown));
-	if (pg_token_get(p, token_id, &t, e) != 0)
+	if (pg_token_get(&p->base, token_id, &t, e) != 0)
 		return -1;
 	vault_token_clear(&t);
 	return mr_fail(e, MR_E_CONFLICT, "token '%s' is already revoked", shown);
 }
 
 int
-pg_token_allow_env(struct pg *p, const char *token_id, const char *env, int allow,
+pg_token_allow_env(struct vault *base, const char *token_id, const char *env, int allow,
 		   struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	struct pg_params pp = { 0 };
 	char shown[128];
 	PGresult *r;
@@ -265,8 +268,6 @@ pg_token_allow_env(struct pg *p, const char *token_id, const char *env, int allo
 	long changed;
 
 	name_for_msg(token_id, shown, sizeof(shown));
-	if (name_check("environment", env, e) != 0)
-		return -1;
 	pp_text(&pp, token_id);
 	pp_text(&pp, p->ws.workspace_id);
 	pp_text(&pp, env);
@@ -334,10 +335,11 @@ token_usable(const struct pg *p, const PGresult *r, const struct vault_token *t,
 }
 
 int
-pg_token_verify(struct pg *p, enum vault_token_kind kind, const char *token_id,
+pg_token_verify(struct vault *base, enum vault_token_kind kind, const char *token_id,
 		const char *secret, size_t secret_len, struct vault_identity *who,
 		struct mr_err *e)
 {
+	struct pg *p = (struct pg *)base;
 	unsigned char want[TOKEN_HASH_LEN], got[TOKEN_HASH_LEN];
 	struct pg_params pp = { 0 };
 	size_t len;

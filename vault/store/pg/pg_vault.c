@@ -1,40 +1,59 @@
-/* pg_vault.c — a struct vault over the PostgreSQL store: what vault_open
- * makes for a postgres:// URL. Every call on it goes to pg.h. */
-#include "store/sqlite/local.h"
+/* pg_vault.c — the PostgreSQL store as a kind of vault: its URLs, opening
+ * one, and its table of operations (vault_ops.h). */
 #include "pg.h"
+#include "pg_int.h"
 
-#include <stdlib.h>
-
-int
-pg_vault_open(const char *url, int readonly, struct vault **out, struct mr_err *e)
+static int
+pg_vault_open(const char *url, const struct vault_options *o, struct vault **out,
+	      struct mr_err *e)
 {
-	struct vault *v = calloc(1, sizeof(*v));
+	struct pg *p;
 
-	if (v == NULL)
-		return mr_fail(e, MR_E_INTERNAL, "out of memory");
-	if (pg_open(url, readonly, &v->pg, e) != 0) {
-		free(v);
+	if (pg_open(url, o->readonly, &p, e) != 0)
 		return -1;
-	}
-	v->readonly = readonly;
-	*out = v;
+	*out = &p->base;
 	return 0;
 }
 
-int
-store_migrate(const char *url, int *from, int *to, struct mr_err *e)
-{
-	struct vault *v;
+const struct vault_ops pg_vault_ops = {
+	.what = "a PostgreSQL vault",
+	.close = pg_close,
+	.fetch = pg_fetch,
+	.secret_put = pg_secret_put,
+	.secret_update = pg_secret_update,
+	.secret_versions = pg_secret_versions,
+	.secret_get = pg_secret_get,
+	.secret_list = pg_secret_list,
+	.secret_delete = pg_secret_delete,
+	.env_create = pg_env_create,
+	.env_list = pg_env_list,
+	.env_delete = pg_env_delete,
+	.env_update = pg_env_update,
+	.workspace_current = pg_workspace_current,
+	.owner = pg_owner,
+	.member_list = pg_member_list,
+	.member_add = pg_member_add,
+	.member_set_role = pg_member_set_role,
+	.member_remove = pg_member_remove,
+	.token_create = pg_token_create,
+	.token_list = pg_token_list,
+	.token_get = pg_token_get,
+	.token_revoke = pg_token_revoke,
+	.token_allow_env = pg_token_allow_env,
+	.token_verify = pg_token_verify,
+	.audit_append = pg_audit_append,
+	.audit_append_batch = pg_audit_append_batch,
+	.audit_list = pg_audit_list,
+	.box_keypair = pg_box_keypair,
+};
 
-	if (pg_url_is(url))
-		return pg_migrate(url, from, to, e);
-	if (vault_url_is_remote(url))
-		return mr_fail(e, MR_E_USAGE,
-			       "migrate works on a store (file: or postgres://), not through a vault server");
-	/* The embedded store migrates whenever it is opened for writing. */
-	if (vault_open(url, &v, e) != 0)
-		return -1;
-	vault_close(v);
-	*from = *to = SCHEMA_VERSION;
-	return 0;
-}
+static const char *const schemes[] = { "postgres://", "postgresql://", NULL };
+
+const struct vault_kind pg_vault_kind = {
+	.name = "postgres",
+	.schemes = schemes,
+	.open = pg_vault_open,
+	.init = pg_init,
+	.migrate = pg_migrate,
+	.rekey = pg_rekey,
+};

@@ -5,7 +5,6 @@
  * records are appended while someone pages through. */
 #include "store/access_rules.h"
 #include "local.h"
-#include "store/pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +40,7 @@ insert_sql(size_t n, char *sql, size_t len)
 /* n records (1 or AUDIT_ROWS) in one INSERT of a hot statement, inside
  * whatever transaction is open. */
 static int
-insert_records(struct vault *v, const struct vault_audit_record *r, size_t n,
+insert_records(struct sqlite_vault *v, const struct vault_audit_record *r, size_t n,
 	       struct mr_err *e)
 {
 	char sql[128 + AUDIT_ROWS * 24];
@@ -67,48 +66,23 @@ insert_records(struct vault *v, const struct vault_audit_record *r, size_t n,
 }
 
 int
-vault_audit_append(struct vault *v, const struct vault_audit_record *r,
+sqlite_audit_append(struct vault *base, const struct vault_audit_record *r,
 		   struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_audit_append(v->remote, r, e);
-	if (v->pg != NULL)
-		return pg_audit_append(v->pg, r, e);
-	if (access_audit_record_check(r, e) != 0)
-		return -1;
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
+
 	/* One INSERT: atomic on its own. */
 	return insert_records(v, r, 1, e);
 }
 
-/* A vault server has no batch: one call each, up to the first failure. */
-static int
-append_each(struct vault *v, const struct vault_audit_record *r, size_t n,
-	    struct mr_err *e)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (vault_audit_append(v, &r[i], e) != 0)
-			return -1;
-	return 0;
-}
-
 int
-vault_audit_append_batch(struct vault *v, const struct vault_audit_record *r, size_t n,
+sqlite_audit_append_batch(struct vault *base, const struct vault_audit_record *r, size_t n,
 			 struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return append_each(v, r, n, e);
-	if (v->pg != NULL)
-		return pg_audit_append_batch(v->pg, r, n, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	size_t i;
 	int rc = 0;
 
-	/* Checked before the transaction: a bad record refuses the batch
-	 * without a write. */
-	for (i = 0; i < n; i++)
-		if (access_audit_record_check(&r[i], e) != 0)
-			return mr_wrap(e, "audit record %zu of %zu", i + 1, n);
 	if (db_begin(v->db, e) != 0)
 		return -1;
 	for (i = 0; i < n && rc == 0; i += n - i >= AUDIT_ROWS ? AUDIT_ROWS : 1)
@@ -149,13 +123,10 @@ filter_bind(sqlite3_stmt *st, const struct vault_audit_filter *f, const char *pr
 }
 
 int
-vault_audit_list(struct vault *v, const struct vault_audit_filter *f,
+sqlite_audit_list(struct vault *base, const struct vault_audit_filter *f,
 		 struct vault_audit_record **out, size_t *n, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_audit_list(v->remote, f, out, n, e);
-	if (v->pg != NULL)
-		return pg_audit_list(v->pg, f, out, n, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_audit_record *list;
 	char prefix[sizeof(list->action)];
 	sqlite3_stmt *st;

@@ -1,32 +1,19 @@
 /* envs.c — environments and the workspace of the embedded store. */
+#include "checks.h"
 #include "local.h"
-#include "store/pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-int
-name_check(const char *what, const char *name, struct mr_err *e)
-{
-	char shown[128];
-
-	if (name_is_valid(name))
-		return 0;
-	return mr_fail(e, MR_E_INVALID,
-		       "invalid %s name '%s': at most %d of [A-Za-z0-9._-], starting alphanumeric",
-		       what, name_for_msg(name, shown, sizeof(shown)), NAME_MAX_LEN);
-}
 
 int
-env_must_exist(struct vault *v, const char *env, struct mr_err *e)
+env_must_exist(struct sqlite_vault *v, const char *env, struct mr_err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (name_check("environment", env, e) != 0)
-		return -1;
 	if (db_hot(v, HOT_ENV_EXISTS, "SELECT 1 FROM environments WHERE workspace_id = ? AND name = ?",
 		   &st, e) != 0)
 		return -1;
@@ -42,7 +29,7 @@ env_must_exist(struct vault *v, const char *env, struct mr_err *e)
 }
 
 static int
-env_from_row(struct vault *v, sqlite3_stmt *st, struct vault_env *out)
+env_from_row(struct sqlite_vault *v, sqlite3_stmt *st, struct vault_env *out)
 {
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", sqlite3_column_text(st, 0));
@@ -55,24 +42,13 @@ env_from_row(struct vault *v, sqlite3_stmt *st, struct vault_env *out)
 }
 
 int
-vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
+sqlite_env_create(struct vault *base, const char *name, const char *webhook_suffix,
 		 struct vault_env *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_env_create(v->remote, name, webhook_suffix, out, e);
-	if (v->pg != NULL)
-		return pg_env_create(v->pg, name, webhook_suffix, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
-	char shown[128];
 	int rc;
 
-	if (name_check("environment", name, e) != 0)
-		return -1;
-	if (webhook_suffix == NULL)
-		webhook_suffix = name;
-	if (*webhook_suffix != '\0' && !name_is_valid(webhook_suffix))
-		return mr_fail(e, MR_E_INVALID, "invalid webhook suffix '%s'",
-			       name_for_msg(webhook_suffix, shown, sizeof(shown)));
 	if (db_prepare(v->db, "INSERT INTO environments VALUES (?, ?, ?, ?)"
 		       " RETURNING name, webhook_suffix, created_at", &st, e) != 0)
 		return -1;
@@ -102,12 +78,9 @@ vault_env_create(struct vault *v, const char *name, const char *webhook_suffix,
 }
 
 int
-vault_env_list(struct vault *v, struct vault_env **out, size_t *n, struct mr_err *e)
+sqlite_env_list(struct vault *base, struct vault_env **out, size_t *n, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_env_list(v->remote, out, n, e);
-	if (v->pg != NULL)
-		return pg_env_list(v->pg, out, n, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_env *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -136,17 +109,12 @@ vault_env_list(struct vault *v, struct vault_env **out, size_t *n, struct mr_err
 }
 
 int
-vault_env_delete(struct vault *v, const char *name, struct mr_err *e)
+sqlite_env_delete(struct vault *base, const char *name, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_env_delete(v->remote, name, e);
-	if (v->pg != NULL)
-		return pg_env_delete(v->pg, name, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
 	int rc, held;
 
-	if (name_check("environment", name, e) != 0)
-		return -1;
 	if (strcmp(name, v->ws.default_env) == 0)
 		return mr_fail(e, MR_E_CONFLICT,
 			       "environment '%s' is the workspace's default and cannot be deleted", name);
@@ -188,36 +156,11 @@ fail:
 	return -1;
 }
 
-int
-env_update_check(const char *name, const char *new_name, const char *new_suffix,
-		 const char *default_env, struct mr_err *e)
-{
-	char shown[128];
-
-	if (name_check("environment", name, e) != 0 ||
-	    (new_name != NULL && name_check("environment", new_name, e) != 0))
-		return -1;
-	if (new_suffix != NULL && *new_suffix != '\0' && !name_is_valid(new_suffix))
-		return mr_fail(e, MR_E_INVALID, "invalid webhook suffix '%s'",
-			       name_for_msg(new_suffix, shown, sizeof(shown)));
-	if (new_name == NULL && new_suffix == NULL)
-		return mr_fail(e, MR_E_USAGE,
-			       "environment '%s': nothing to change (give a new name or webhook suffix)",
-			       name);
-	/* Every open vault (each server's workers, each client) keeps the
-	 * default's name; and it is what every request without an environment
-	 * means. Renaming it would make them disagree. */
-	if (default_env != NULL && new_name != NULL && strcmp(new_name, name) != 0 &&
-	    strcmp(name, default_env) == 0)
-		return mr_fail(e, MR_E_CONFLICT,
-			       "environment '%s' is the workspace's default and cannot be renamed", name);
-	return 0;
-}
 
 /* One statement of an update, keyed ?1 workspace, ?2 name, ?3 new name,
  * ?4 suffix; SQLITE_DONE or the step's failure. */
 static int
-env_update_step(struct vault *v, const char *sql, const char *name, const char *new_name,
+env_update_step(struct sqlite_vault *v, const char *sql, const char *name, const char *new_name,
 		const char *suffix, struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -236,7 +179,7 @@ env_update_step(struct vault *v, const char *sql, const char *name, const char *
 
 /* The environment's suffix and how many secrets it holds; NOTFOUND if none. */
 static int
-env_state(struct vault *v, const char *name, char suffix[NAME_MAX_LEN + 1], int *held,
+env_state(struct sqlite_vault *v, const char *name, char suffix[NAME_MAX_LEN + 1], int *held,
 	  struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -265,7 +208,7 @@ env_state(struct vault *v, const char *name, char suffix[NAME_MAX_LEN + 1], int 
  * old row no longer holds it), the proxy tokens' grants moved to it, the old
  * row deleted: the keys reference names and SQLite cannot defer them. */
 static int
-env_rename(struct vault *v, const char *name, const char *new_name, struct mr_err *e)
+env_rename(struct sqlite_vault *v, const char *name, const char *new_name, struct mr_err *e)
 {
 	int rc = env_update_step(v, "INSERT INTO environments SELECT workspace_id, ?3, '',"
 				 " created_at FROM environments WHERE workspace_id = ?1 AND name = ?2",
@@ -285,7 +228,7 @@ env_rename(struct vault *v, const char *name, const char *new_name, struct mr_er
 }
 
 static int
-env_set_suffix(struct vault *v, const char *name, const char *suffix, struct mr_err *e)
+env_set_suffix(struct sqlite_vault *v, const char *name, const char *suffix, struct mr_err *e)
 {
 	if (env_update_step(v, "UPDATE environments SET webhook_suffix = ?4"
 			    " WHERE workspace_id = ?1 AND name = ?2", name, NULL, suffix,
@@ -299,7 +242,7 @@ env_set_suffix(struct vault *v, const char *name, const char *suffix, struct mr_
 }
 
 static int
-env_read(struct vault *v, const char *name, struct vault_env *out, struct mr_err *e)
+env_read(struct sqlite_vault *v, const char *name, struct vault_env *out, struct mr_err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -316,18 +259,15 @@ env_read(struct vault *v, const char *name, struct vault_env *out, struct mr_err
 }
 
 int
-vault_env_update(struct vault *v, const char *name, const char *new_name,
+sqlite_env_update(struct vault *base, const char *name, const char *new_name,
 		 const char *new_suffix, struct vault_env *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_env_update(v->remote, name, new_name, new_suffix, out, e);
-	if (v->pg != NULL)
-		return pg_env_update(v->pg, name, new_name, new_suffix, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	char suffix[NAME_MAX_LEN + 1];
 	const char *target = new_name != NULL ? new_name : name;
 	int held = 0, renaming = new_name != NULL && strcmp(new_name, name) != 0;
 
-	if (env_update_check(name, new_name, new_suffix, v->ws.default_env, e) != 0 ||
+	if (env_default_rename_check(name, new_name, v->ws.default_env, e) != 0 ||
 	    db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
 		return -1;
 	if (env_state(v, name, suffix, &held, e) != 0)
@@ -349,12 +289,9 @@ fail:
 }
 
 int
-vault_workspace_current(struct vault *v, struct vault_workspace *out, struct mr_err *e)
+sqlite_workspace_current(struct vault *base, struct vault_workspace *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_workspace_current(v->remote, out, e);
-	if (v->pg != NULL)
-		return pg_workspace_current(v->pg, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	(void)e;
 	*out = v->ws;
 	return 0;

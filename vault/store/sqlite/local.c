@@ -1,6 +1,5 @@
 /* local.c — the embedded store: opening it, and the workspace it holds. */
 #include "local.h"
-#include "store/pg/pg.h"
 #include "secmem.h"
 
 #include <pthread.h>
@@ -11,7 +10,7 @@
 #include <unistd.h>
 
 int
-db_hot(struct vault *v, enum db_hot which, const char *sql, sqlite3_stmt **st,
+db_hot(struct sqlite_vault *v, enum db_hot which, const char *sql, sqlite3_stmt **st,
        struct mr_err *e)
 {
 	/* PERSISTENT: SQLite keeps the statement out of its small lookaside
@@ -34,7 +33,7 @@ db_hot_done(sqlite3_stmt *st)
 }
 
 int
-db_hot_exec(struct vault *v, enum db_hot which, const char *sql, struct mr_err *e)
+db_hot_exec(struct sqlite_vault *v, enum db_hot which, const char *sql, struct mr_err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -47,7 +46,7 @@ db_hot_exec(struct vault *v, enum db_hot which, const char *sql, struct mr_err *
 }
 
 int
-db_read_begin(struct vault *v, struct mr_err *e)
+db_read_begin(struct sqlite_vault *v, struct mr_err *e)
 {
 	if (!sqlite3_get_autocommit(v->db))
 		return 0;
@@ -55,7 +54,7 @@ db_read_begin(struct vault *v, struct mr_err *e)
 }
 
 void
-db_read_end(struct vault *v, int began)
+db_read_end(struct sqlite_vault *v, int began)
 {
 	/* A read has nothing to lose: a failed COMMIT is rolled back. */
 	if (began == 1 && db_hot_exec(v, HOT_COMMIT, "COMMIT", NULL) != 0)
@@ -63,7 +62,7 @@ db_read_end(struct vault *v, int began)
 }
 
 static int
-load_workspace(struct vault *v, struct mr_err *e)
+load_workspace(struct sqlite_vault *v, struct mr_err *e)
 {
 	sqlite3_stmt *st;
 	int rc = -1;
@@ -99,7 +98,7 @@ load_workspace(struct vault *v, struct mr_err *e)
 }
 
 int
-local_current_kek(struct vault *v, struct mr_err *e)
+local_current_kek(struct sqlite_vault *v, struct mr_err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -128,7 +127,7 @@ sqlite_configure(void)
 }
 
 static int
-db_open(struct vault *v, int dirfd, enum local_mode mode, struct mr_err *e)
+db_open(struct sqlite_vault *v, int dirfd, enum local_mode mode, struct mr_err *e)
 {
 	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 	char path[4096];
@@ -170,7 +169,7 @@ local_key_path(const char *dir, char *buf, size_t len, int *credential, struct m
 
 	*credential = 0;
 	if (creds != NULL && creds[0] == '/') {
-		n = snprintf(buf, len, "%s/%s", creds, PG_KEY_CREDENTIAL);
+		n = snprintf(buf, len, "%s/%s", creds, KEY_CREDENTIAL);
 		if (n >= 0 && (size_t)n < len && access(buf, F_OK) == 0) {
 			*credential = 1;
 			return 0;
@@ -183,9 +182,9 @@ local_key_path(const char *dir, char *buf, size_t len, int *credential, struct m
 }
 
 int
-local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e)
+local_open(const char *dir, enum local_mode mode, struct sqlite_vault **out, struct mr_err *e)
 {
-	struct vault *v = calloc(1, sizeof(*v));
+	struct sqlite_vault *v = calloc(1, sizeof(*v));
 	char keypath[4096];
 	int credential, dirfd = -1;
 
@@ -193,6 +192,7 @@ local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_
 		free(v);
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
 	}
+	v->base.ops = &sqlite_vault_ops;
 	if (local_key_path(dir, keypath, sizeof(keypath), &credential, e) != 0)
 		goto fail;
 	/* Both files are trusted through the checked directory (local_files.c);
@@ -215,12 +215,12 @@ local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_
 fail:
 	if (dirfd >= 0)
 		close(dirfd);
-	vault_close(v);
+	sqlite_close(&v->base);
 	return -1;
 }
 
 int
-local_create_workspace(struct vault *v, const char *name, struct mr_err *e)
+local_create_workspace(struct sqlite_vault *v, const char *name, struct mr_err *e)
 {
 	sqlite3_stmt *st = NULL;
 	char id[32];
@@ -264,8 +264,9 @@ fail:
 }
 
 void
-vault_close(struct vault *v)
+sqlite_close(struct vault *base)
 {
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	size_t i;
 
 	if (v == NULL)
@@ -280,7 +281,5 @@ vault_close(struct vault *v)
 	sqlite3_close(v->db);
 	keyring_clear(&v->keys);
 	free(v->dir);
-	remote_close(v->remote);
-	pg_close(v->pg);
 	free(v);
 }

@@ -1,14 +1,12 @@
-/* local.h — the embedded store: one SQLite database and a master key file in a
- * 0700 directory. Private to the vault library. */
+/* local.h — what the files of the embedded store share: one SQLite database
+ * and a master key file in a 0700 directory. Private to store/sqlite/. */
 #ifndef MODAL_VAULT_LOCAL_H
 #define MODAL_VAULT_LOCAL_H
 
 #include <sqlite3.h>
 
-#include "access.h"
 #include "store/crypto.h"
-#include "remote/remote.h"
-#include "vault.h"
+#include "vault_ops.h"
 
 #define SCHEMA_VERSION 4
 
@@ -20,15 +18,14 @@ enum db_hot {
 	HOT_MEMBER_GET, HOT_AUDIT_INSERT, HOT_AUDIT_INSERT_MANY, HOT_COUNT
 };
 
-struct vault {
+struct sqlite_vault {
+	struct vault base;         /* first: a struct vault * is this struct */
 	char *dir;
 	sqlite3 *db;
 	struct keyring keys;
 	uint32_t kek_version;      /* the key id new versions are wrapped under */
 	struct vault_workspace ws;
 	int readonly;
-	struct remote *remote;     /* set: a vault server, every call goes to remote.h */
-	struct pg *pg;             /* set: a PostgreSQL store, every call goes to pg/pg.h */
 	sqlite3_stmt *hot[HOT_COUNT];  /* prepared on first use, finalized by vault_close */
 	/* A token's last use, to write once the caller's snapshot ends. */
 	char touch_token[TOKEN_ID_LEN + 1];
@@ -53,28 +50,28 @@ void db_rollback(sqlite3 *db);
 /* local.c */
 /* The hot statement which, prepared from sql on its first use (sql must be
  * the same every time). Give it back with db_hot_done, never finalize it. */
-int db_hot(struct vault *v, enum db_hot which, const char *sql, sqlite3_stmt **st,
+int db_hot(struct sqlite_vault *v, enum db_hot which, const char *sql, sqlite3_stmt **st,
 	   struct mr_err *e);
 /* Resets a hot statement (ending the read it holds open) and drops its
  * bindings, so no pointer of this call's is left in it. NULL is ignored. */
 void db_hot_done(sqlite3_stmt *st);
 /* Runs a hot statement that takes no parameters and gives no rows (BEGIN). */
-int db_hot_exec(struct vault *v, enum db_hot which, const char *sql, struct mr_err *e);
+int db_hot_exec(struct sqlite_vault *v, enum db_hot which, const char *sql, struct mr_err *e);
 /* Several reads as one snapshot and one transaction (each transaction costs
  * the WAL's shared-memory locks, system calls): 1 begun, 0 already inside
  * one, -1 failed. db_read_end ends what db_read_begin began. */
-int db_read_begin(struct vault *v, struct mr_err *e);
-void db_read_end(struct vault *v, int began);
+int db_read_begin(struct sqlite_vault *v, struct mr_err *e);
+void db_read_end(struct sqlite_vault *v, int began);
 enum local_mode { LOCAL_CREATE, LOCAL_READWRITE, LOCAL_READONLY };
 /* The master key file of the embedded vault at dir: the systemd credential
- * PG_KEY_CREDENTIAL when the service was given one (LoadCredential=), else
+ * KEY_CREDENTIAL when the service was given one (LoadCredential=), else
  * dir/master.key. *credential says which. */
 int local_key_path(const char *dir, char *buf, size_t len, int *credential, struct mr_err *e);
-int local_open(const char *dir, enum local_mode mode, struct vault **out, struct mr_err *e);
-int local_create_workspace(struct vault *v, const char *name, struct mr_err *e);
+int local_open(const char *dir, enum local_mode mode, struct sqlite_vault **out, struct mr_err *e);
+int local_create_workspace(struct sqlite_vault *v, const char *name, struct mr_err *e);
 /* Inside a write transaction: the key id new versions get (meta, which a
  * rekey moves on), with the keyring reloaded if it lacks that key. */
-int local_current_kek(struct vault *v, struct mr_err *e);
+int local_current_kek(struct sqlite_vault *v, struct mr_err *e);
 
 /* local_files.c */
 /* Installs the check of what SQLite opens; once, before any connection. */
@@ -90,21 +87,85 @@ int local_dir_open(const char *dir, struct mr_err *e);
 int local_db_open(int dirfd, const char *path, int flags, sqlite3 **db, struct mr_err *e);
 
 /* envs.c */
-/* MR_E_INVALID naming what and the rules unless name is a valid name. */
-int name_check(const char *what, const char *name, struct mr_err *e);
-/* MR_E_NOTFOUND unless environment env exists in the workspace. */
-int env_must_exist(struct vault *v, const char *env, struct mr_err *e);
-/* The checks of vault_env_update every vault kind makes before its store:
- * the names valid, a change asked for, the default environment not renamed
- * (default_env NULL: not known here, the server checks). */
-int env_update_check(const char *name, const char *new_name, const char *new_suffix,
-		     const char *default_env, struct mr_err *e);
+/* MR_E_NOTFOUND unless environment env (a valid name) exists in the workspace. */
+int env_must_exist(struct sqlite_vault *v, const char *env, struct mr_err *e);
 
 /* members.c */
-int member_insert(struct vault *v, const char *name, const char *role,
+int member_insert(struct sqlite_vault *v, const char *name, const char *role,
 		  struct vault_member *out, struct mr_err *e);
 /* 0 found, 1 no such member, -1 error. */
-int member_get(struct vault *v, const char *member_id, struct vault_member *out,
+int member_get(struct sqlite_vault *v, const char *member_id, struct vault_member *out,
 	       struct mr_err *e);
+
+/* sqlite_vault.c: the table of the operations below. */
+extern const struct vault_ops sqlite_vault_ops;
+/* The operations of vault_ops.h, each file's own (sqlite_vault.c makes the
+ * table): the front has checked their arguments. */
+void sqlite_close(struct vault *base);
+int sqlite_read_begin(struct vault *base, struct mr_err *e);
+void sqlite_read_end(struct vault *base, int began);
+int sqlite_fetch(struct vault *base, const char *env, const char *const *names,
+		 size_t nnames, struct vault_fetch *out, struct mr_err *e);
+int sqlite_fetch_reuse(struct vault *base, const char *env, const char *const *names,
+		       size_t nnames, struct vault_arena *arena, struct vault_fetch *out,
+		       struct mr_err *e);
+int sqlite_secret_put(struct vault *base, const char *env, const char *name,
+		      const struct vault_item *items, size_t nitems, int replace,
+		      struct vault_secret_meta *out, struct mr_err *e);
+int sqlite_secret_update(struct vault *base, const char *env, const char *name,
+			 const struct vault_item *items, size_t nitems,
+			 uint64_t expected_version, struct vault_secret_meta *out,
+			 struct mr_err *e);
+int sqlite_secret_versions(struct vault *base, const char *env, const char *name,
+			   struct vault_secret_meta **out, size_t *n, struct mr_err *e);
+int sqlite_secret_get(struct vault *base, const char *env, const char *name,
+		      struct vault_secret_meta *out, struct mr_err *e);
+int sqlite_secret_list(struct vault *base, const char *env,
+		       struct vault_secret_meta **out, size_t *n, struct mr_err *e);
+int sqlite_secret_delete(struct vault *base, const char *env, const char *name,
+			 struct mr_err *e);
+int sqlite_env_create(struct vault *base, const char *name, const char *webhook_suffix,
+		      struct vault_env *out, struct mr_err *e);
+int sqlite_env_list(struct vault *base, struct vault_env **out, size_t *n, struct mr_err *e);
+int sqlite_env_delete(struct vault *base, const char *name, struct mr_err *e);
+int sqlite_env_update(struct vault *base, const char *name, const char *new_name,
+		      const char *new_suffix, struct vault_env *out, struct mr_err *e);
+int sqlite_workspace_current(struct vault *base, struct vault_workspace *out,
+			     struct mr_err *e);
+int sqlite_owner(struct vault *base, struct vault_member *out, struct mr_err *e);
+int sqlite_member_list(struct vault *base, struct vault_member **out, size_t *n,
+		       struct mr_err *e);
+int sqlite_member_add(struct vault *base, const char *name, enum vault_role role,
+		      struct vault_member *out, struct mr_err *e);
+int sqlite_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
+			   struct mr_err *e);
+int sqlite_member_remove(struct vault *base, const char *member_id, struct mr_err *e);
+int sqlite_token_create(struct vault *base, enum vault_token_kind kind,
+			const char *member_id, const char *name, int64_t ttl_seconds,
+			struct vault_token *out, char *secret, struct mr_err *e);
+int sqlite_token_list(struct vault *base, enum vault_token_kind kind,
+		      const char *member_id, const char *env, struct vault_token **out,
+		      size_t *n, struct mr_err *e);
+int sqlite_token_get(struct vault *base, const char *token_id, struct vault_token *out,
+		     struct mr_err *e);
+int sqlite_token_revoke(struct vault *base, const char *token_id, struct mr_err *e);
+int sqlite_token_allow_env(struct vault *base, const char *token_id, const char *env,
+			   int allow, struct mr_err *e);
+int sqlite_token_verify(struct vault *base, enum vault_token_kind kind,
+			const char *token_id, const char *secret, size_t secret_len,
+			struct vault_identity *who, struct mr_err *e);
+int sqlite_audit_append(struct vault *base, const struct vault_audit_record *r,
+			struct mr_err *e);
+int sqlite_audit_append_batch(struct vault *base, const struct vault_audit_record *r,
+			      size_t n, struct mr_err *e);
+int sqlite_audit_list(struct vault *base, const struct vault_audit_filter *f,
+		      struct vault_audit_record **out, size_t *n, struct mr_err *e);
+int sqlite_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk,
+		       struct mr_err *e);
+/* sqlite_rekey.c */
+int sqlite_rekey(const char *url, const struct rekey_options *o, struct rekey_report *out,
+		 struct mr_err *e);
+/* sqlite_vault.c: the directory a file: URL names. */
+int sqlite_url_dir(const char *url, char *path, size_t len, struct mr_err *e);
 
 #endif

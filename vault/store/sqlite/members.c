@@ -3,7 +3,6 @@
  * must never be able to lock everyone out of administering it. */
 #include "store/access_rules.h"
 #include "local.h"
-#include "store/pg/pg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +28,7 @@ member_from_row(sqlite3_stmt *st, struct vault_member *m)
 
 /* Inside the caller's transaction when it has one. */
 int
-member_insert(struct vault *v, const char *name, const char *role,
+member_insert(struct sqlite_vault *v, const char *name, const char *role,
 	      struct vault_member *out, struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -60,12 +59,9 @@ member_insert(struct vault *v, const char *name, const char *role,
 }
 
 int
-vault_owner(struct vault *v, struct vault_member *out, struct mr_err *e)
+sqlite_owner(struct vault *base, struct vault_member *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_owner(v->remote, out, e);
-	if (v->pg != NULL)
-		return pg_owner(v->pg, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -88,13 +84,10 @@ vault_owner(struct vault *v, struct vault_member *out, struct mr_err *e)
 }
 
 int
-vault_member_list(struct vault *v, struct vault_member **out, size_t *n,
+sqlite_member_list(struct vault *base, struct vault_member **out, size_t *n,
 		  struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_member_list(v->remote, out, n, e);
-	if (v->pg != NULL)
-		return pg_member_list(v->pg, out, n, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_member *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -124,15 +117,11 @@ vault_member_list(struct vault *v, struct vault_member **out, size_t *n,
 }
 
 int
-vault_member_add(struct vault *v, const char *name, enum vault_role role,
+sqlite_member_add(struct vault *base, const char *name, enum vault_role role,
 		 struct vault_member *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_member_add(v->remote, name, role, out, e);
-	if (v->pg != NULL)
-		return pg_member_add(v->pg, name, role, out, e);
-	if (access_member_name_check(name, e) != 0 || access_role_check(role, e) != 0)
-		return -1;
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
+
 	/* One INSERT: atomic on its own. */
 	return member_insert(v, name, vault_role_name(role), out, e);
 }
@@ -140,7 +129,7 @@ vault_member_add(struct vault *v, const char *name, enum vault_role role,
 /* Inside the write transaction: MR_E_NOTFOUND unless the member exists, and
  * whether it is the workspace's only owner. */
 static int
-member_last_owner(struct vault *v, const char *member_id, int *last_owner,
+member_last_owner(struct sqlite_vault *v, const char *member_id, int *last_owner,
 		  struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -173,7 +162,7 @@ member_last_owner(struct vault *v, const char *member_id, int *last_owner,
 /* Runs sql with ?1 the workspace, ?2 the member id, ?3 a text and ?4 now
  * (binding a parameter a statement does not use is harmless). */
 static int
-member_exec(struct vault *v, const char *sql, const char *member_id, const char *text,
+member_exec(struct sqlite_vault *v, const char *sql, const char *member_id, const char *text,
 	    struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -191,17 +180,14 @@ member_exec(struct vault *v, const char *sql, const char *member_id, const char 
 }
 
 int
-vault_member_set_role(struct vault *v, const char *member_id, enum vault_role role,
+sqlite_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
 		      struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_member_set_role(v->remote, member_id, role, e);
-	if (v->pg != NULL)
-		return pg_member_set_role(v->pg, member_id, role, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	char shown[128];
 	int last_owner;
 
-	if (access_role_check(role, e) != 0 || db_begin(v->db, e) != 0)
+	if (db_begin(v->db, e) != 0)
 		return -1;
 	if (member_last_owner(v, member_id, &last_owner, e) != 0)
 		goto fail;
@@ -222,12 +208,9 @@ fail:
 }
 
 int
-vault_member_remove(struct vault *v, const char *member_id, struct mr_err *e)
+sqlite_member_remove(struct vault *base, const char *member_id, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_member_remove(v->remote, member_id, e);
-	if (v->pg != NULL)
-		return pg_member_remove(v->pg, member_id, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	char shown[128];
 	int last_owner;
 
@@ -257,7 +240,7 @@ fail:
 }
 
 int
-member_get(struct vault *v, const char *member_id, struct vault_member *out,
+member_get(struct sqlite_vault *v, const char *member_id, struct vault_member *out,
 	   struct mr_err *e)
 {
 	sqlite3_stmt *st;

@@ -3,7 +3,6 @@
  * server worker reuses). */
 #include "store/codec.h"
 #include "local.h"
-#include "store/pg/pg.h"
 #include "secmem.h"
 #include "store/store_rows.h"
 
@@ -15,7 +14,7 @@
 
 /* Most statements here are keyed by workspace, environment and name, as ?1 ?2 ?3. */
 static void
-bind_key(sqlite3_stmt *st, const struct vault *v, const char *env, const char *name)
+bind_key(sqlite3_stmt *st, const struct sqlite_vault *v, const char *env, const char *name)
 {
 	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, env, -1, SQLITE_STATIC);
@@ -24,13 +23,13 @@ bind_key(sqlite3_stmt *st, const struct vault *v, const char *env, const char *n
 }
 
 static const char *
-env_or_default(struct vault *v, const char *env)
+env_or_default(struct sqlite_vault *v, const char *env)
 {
 	return env != NULL ? env : v->ws.default_env;
 }
 
 static int
-read_sealed(struct vault *v, sqlite3_stmt *st, const char *env, const char *name,
+read_sealed(struct sqlite_vault *v, sqlite3_stmt *st, const char *env, const char *name,
 	    struct sealed_row *row, struct mr_err *e)
 {
 	const void *blob;
@@ -62,7 +61,7 @@ read_sealed(struct vault *v, sqlite3_stmt *st, const char *env, const char *name
 }
 
 static int
-fetch_rows(struct vault *v, const char *env, const char *const *names, size_t n,
+fetch_rows(struct sqlite_vault *v, const char *env, const char *const *names, size_t n,
 	   struct sealed_row *rows, struct mr_err *e)
 {
 	sqlite3_stmt *st = NULL;
@@ -82,8 +81,7 @@ fetch_rows(struct vault *v, const char *env, const char *const *names, size_t n,
 		   &st, e) != 0)
 		goto out;
 	for (i = 0; i < n; i++)
-		if (name_check("secret", names[i], e) != 0 ||
-		    read_sealed(v, st, env, names[i], &rows[i], e) != 0)
+		if (read_sealed(v, st, env, names[i], &rows[i], e) != 0)
 			goto out;
 	rc = 0;
 out:
@@ -114,7 +112,7 @@ arena_take(struct vault_arena *a, size_t total, struct vault_fetch *out)
 /* Arena layout as sealed_rows_open makes it, in the caller's arena or one
  * of the fetch's own. */
 static int
-open_into_arena(struct vault *v, const char *env, const char *const *names,
+open_into_arena(struct sqlite_vault *v, const char *env, const char *const *names,
 		size_t n, struct sealed_row *rows, struct vault_arena *a,
 		struct vault_fetch *out, struct mr_err *e)
 {
@@ -123,7 +121,7 @@ open_into_arena(struct vault *v, const char *env, const char *const *names,
 }
 
 static int
-fetch_local(struct vault *v, const char *env, const char *const *names, size_t nnames,
+fetch_local(struct sqlite_vault *v, const char *env, const char *const *names, size_t nnames,
 	    struct vault_arena *a, struct vault_fetch *out, struct mr_err *e)
 {
 	struct sealed_row *rows;
@@ -151,50 +149,20 @@ out:
 }
 
 int
-vault_fetch(struct vault *v, const char *env, const char *const *names,
+sqlite_fetch(struct vault *base, const char *env, const char *const *names,
 	    size_t nnames, struct vault_fetch *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_fetch(v->remote, env, names, nnames, out, e);
-	if (v->pg != NULL)
-		return pg_fetch(v->pg, env, names, nnames, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	return fetch_local(v, env, names, nnames, NULL, out, e);
 }
 
 int
-vault_fetch_reuse(struct vault *v, const char *env, const char *const *names,
+sqlite_fetch_reuse(struct vault *base, const char *env, const char *const *names,
 		  size_t nnames, struct vault_arena *arena, struct vault_fetch *out,
 		  struct mr_err *e)
 {
-	if (v->remote != NULL || v->pg != NULL)
-		return vault_fetch(v, env, names, nnames, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	return fetch_local(v, env, names, nnames, arena, out, e);
-}
-
-void
-vault_arena_free(struct vault_arena *a)
-{
-	secure_free(a->p, a->cap);
-	a->p = NULL;
-	a->cap = 0;
-}
-
-void
-vault_fetch_free(struct vault_fetch *f)
-{
-	secure_free(f->arena, f->arena_len);
-	sodium_memzero(f, sizeof(*f));
-}
-
-void
-vault_fetch_return(struct vault_fetch *f, struct vault_arena *arena)
-{
-	if (arena != NULL && f->arena != NULL && f->arena == arena->p) {
-		sodium_memzero(f->arena, f->arena_len);
-		sodium_memzero(f, sizeof(*f));
-	} else {
-		vault_fetch_free(f);
-	}
 }
 
 #define META_COLUMNS "s.id, s.name, s.environment, s.created_at, s.updated_at, s.version, sv.keys"
@@ -214,18 +182,15 @@ meta_from_row(sqlite3_stmt *st, struct vault_secret_meta *m)
 }
 
 int
-vault_secret_get(struct vault *v, const char *env, const char *name,
+sqlite_secret_get(struct vault *base, const char *env, const char *name,
 		 struct vault_secret_meta *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_secret_get(v->remote, env, name, out, e);
-	if (v->pg != NULL)
-		return pg_secret_get(v->pg, env, name, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
 	int rc;
 
 	env = env_or_default(v, env);
-	if (name_check("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
+	if (env_must_exist(v, env, e) != 0)
 		return -1;
 	if (db_prepare(v->db, "SELECT " META_COLUMNS META_FROM
 		       " WHERE s.workspace_id = ? AND s.environment = ? AND s.name = ?",
@@ -247,7 +212,7 @@ vault_secret_get(struct vault *v, const char *env, const char *name,
 
 /* Every row of a prepared metadata query, in order. */
 static int
-meta_collect(struct vault *v, sqlite3_stmt *st, struct vault_secret_meta **out,
+meta_collect(struct sqlite_vault *v, sqlite3_stmt *st, struct vault_secret_meta **out,
 	     size_t *n, const char *what, struct mr_err *e)
 {
 	struct vault_secret_meta *list = NULL, *grown;
@@ -275,13 +240,10 @@ meta_collect(struct vault *v, sqlite3_stmt *st, struct vault_secret_meta **out,
 }
 
 int
-vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **out,
+sqlite_secret_list(struct vault *base, const char *env, struct vault_secret_meta **out,
 		  size_t *n, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_secret_list(v->remote, env, out, n, e);
-	if (v->pg != NULL)
-		return pg_secret_list(v->pg, env, out, n, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -299,18 +261,15 @@ vault_secret_list(struct vault *v, const char *env, struct vault_secret_meta **o
 }
 
 int
-vault_secret_versions(struct vault *v, const char *env, const char *name,
+sqlite_secret_versions(struct vault *base, const char *env, const char *name,
 		      struct vault_secret_meta **out, size_t *n, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_secret_versions(v->remote, env, name, out, n, e);
-	if (v->pg != NULL)
-		return pg_secret_versions(v->pg, env, name, out, n, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
 	int rc;
 
 	env = env_or_default(v, env);
-	if (name_check("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
+	if (env_must_exist(v, env, e) != 0)
 		return -1;
 	/* Each version's own time is both its created_at and updated_at. */
 	if (db_prepare(v->db, "SELECT s.id, s.name, s.environment, sv.created_at, sv.created_at,"
@@ -331,24 +290,6 @@ vault_secret_versions(struct vault *v, const char *env, const char *name,
 	return rc;
 }
 
-void
-vault_secret_meta_clear(struct vault_secret_meta *m)
-{
-	free(m->keys);
-	m->keys = NULL;
-	m->nkeys = 0;
-}
-
-void
-vault_secret_meta_free(struct vault_secret_meta *m, size_t n)
-{
-	size_t i;
-
-	for (i = 0; m != NULL && i < n; i++)
-		vault_secret_meta_clear(&m[i]);
-	free(m);
-}
-
 /* How a write treats an existing secret: refuse it, replace it, or replace
  * it only at an expected version (compare-and-set; 0 expects none). */
 enum put_mode { PUT_CREATE, PUT_REPLACE, PUT_EXPECT };
@@ -360,7 +301,7 @@ struct put_want {
 
 /* Inside the write transaction: the id and version the new version gets. */
 static int
-next_version(struct vault *v, const char *env, const char *name, struct put_want want,
+next_version(struct sqlite_vault *v, const char *env, const char *name, struct put_want want,
 	     char *id, uint64_t *version, struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -400,7 +341,7 @@ next_version(struct vault *v, const char *env, const char *name, struct put_want
 }
 
 static int
-store_version(struct vault *v, const char *env, const char *name, const char *id,
+store_version(struct sqlite_vault *v, const char *env, const char *name, const char *id,
 	      uint64_t version, const char *keys, const unsigned char *sealed,
 	      size_t sealed_len, const unsigned char *wrapped, struct mr_err *e)
 {
@@ -443,7 +384,7 @@ out:
 }
 
 static int
-secret_write(struct vault *v, const char *env, const char *name,
+secret_write(struct sqlite_vault *v, const char *env, const char *name,
 	     const struct vault_item *items, size_t nitems, struct put_want want,
 	     struct vault_secret_meta *out, struct mr_err *e)
 {
@@ -455,10 +396,6 @@ secret_write(struct vault *v, const char *env, const char *name,
 	int rc = -1;
 
 	env = env_or_default(v, env);
-	if (name_check("secret", name, e) != 0 || name_check("environment", env, e) != 0)
-		return -1;
-	if (bundle_validate(items, nitems, e) != 0)
-		return mr_wrap(e, "secret '%s'", name);
 	plain_len = bundle_encoded_len(items, nitems);
 	plain = xsecure_alloc(plain_len);
 	bundle_encode(items, nitems, plain);
@@ -481,7 +418,7 @@ secret_write(struct vault *v, const char *env, const char *name,
 	/* The metadata is read inside the transaction: it is the version written. */
 	if (store_version(v, env, name, id, version, keys, sealed,
 			  plain_len + SEAL_OVERHEAD, wrapped, e) != 0 ||
-	    (out != NULL && vault_secret_get(v, env, name, out, e) != 0))
+	    (out != NULL && sqlite_secret_get(&v->base, env, name, out, e) != 0))
 		goto rollback;
 	if (db_commit(v->db, e) != 0) {
 		if (out != NULL)
@@ -500,49 +437,38 @@ out:
 }
 
 int
-vault_secret_put(struct vault *v, const char *env, const char *name,
+sqlite_secret_put(struct vault *base, const char *env, const char *name,
 		 const struct vault_item *items, size_t nitems, int replace,
 		 struct vault_secret_meta *out, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_secret_put(v->remote, env, name, items, nitems, replace, out, e);
-	if (v->pg != NULL)
-		return pg_secret_put(v->pg, env, name, items, nitems, replace, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct put_want want = { replace ? PUT_REPLACE : PUT_CREATE, 0 };
 
 	return secret_write(v, env, name, items, nitems, want, out, e);
 }
 
 int
-vault_secret_update(struct vault *v, const char *env, const char *name,
+sqlite_secret_update(struct vault *base, const char *env, const char *name,
 		    const struct vault_item *items, size_t nitems,
 		    uint64_t expected_version, struct vault_secret_meta *out,
 		    struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_secret_update(v->remote, env, name, items, nitems,
-					    expected_version, out, e);
-	if (v->pg != NULL)
-		return pg_secret_update(v->pg, env, name, items, nitems,
-					expected_version, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct put_want want = { PUT_EXPECT, expected_version };
 
 	return secret_write(v, env, name, items, nitems, want, out, e);
 }
 
 int
-vault_secret_delete(struct vault *v, const char *env, const char *name,
+sqlite_secret_delete(struct vault *base, const char *env, const char *name,
 		    struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_secret_delete(v->remote, env, name, e);
-	if (v->pg != NULL)
-		return pg_secret_delete(v->pg, env, name, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
 	int rc;
 
 	env = env_or_default(v, env);
-	if (name_check("secret", name, e) != 0 || env_must_exist(v, env, e) != 0)
+	if (env_must_exist(v, env, e) != 0)
 		return -1;
 	if (db_exec(v->db, "BEGIN IMMEDIATE", e) != 0)
 		return -1;

@@ -4,7 +4,6 @@
  * verify reads the same, so a caller learns nothing about which ids exist. */
 #include "store/access_rules.h"
 #include "local.h"
-#include "store/pg/pg.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -35,7 +34,7 @@ token_from_row(sqlite3_stmt *st, struct vault_token *t)
 
 /* A proxy token's environments, into t->envs. */
 static int
-token_load_envs(struct vault *v, struct vault_token *t, struct mr_err *e)
+token_load_envs(struct sqlite_vault *v, struct vault_token *t, struct mr_err *e)
 {
 	char (*grown)[NAME_MAX_LEN + 1];
 	sqlite3_stmt *st;
@@ -66,7 +65,7 @@ token_load_envs(struct vault *v, struct vault_token *t, struct mr_err *e)
 /* One token by id (of kind, unless kind < 0) and its stored hash (if hash is
  * not NULL). 0 found, 1 not found, -1 error. */
 static int
-token_read(struct vault *v, const char *id, int kind, struct vault_token *t,
+token_read(struct sqlite_vault *v, const char *id, int kind, struct vault_token *t,
 	   unsigned char *hash, struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -99,7 +98,7 @@ token_read(struct vault *v, const char *id, int kind, struct vault_token *t,
 /* Runs sql with ?1 the token id, ?2 the workspace, ?3 a text and ?4 a number
  * (binding a parameter a statement does not use is harmless). */
 static int
-token_exec(struct vault *v, const char *sql, const char *id, const char *text,
+token_exec(struct sqlite_vault *v, const char *sql, const char *id, const char *text,
 	   int64_t number, struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -119,7 +118,7 @@ token_exec(struct vault *v, const char *sql, const char *id, const char *text,
 /* The member an API token belongs to (NULL: the owner). Proxy tokens belong
  * to the workspace, not to a member. */
 static int
-token_owner(struct vault *v, enum vault_token_kind kind, const char *member_id,
+token_owner(struct sqlite_vault *v, enum vault_token_kind kind, const char *member_id,
 	    char out[48], struct mr_err *e)
 {
 	struct vault_member m;
@@ -130,7 +129,7 @@ token_owner(struct vault *v, enum vault_token_kind kind, const char *member_id,
 	if (kind == VAULT_TOKEN_PROXY)
 		return 0;
 	if (member_id == NULL)
-		rc = vault_owner(v, &m, e);
+		rc = sqlite_owner(&v->base, &m, e);
 	else if ((rc = member_get(v, member_id, &m, e)) == 1)
 		rc = mr_fail(e, MR_E_NOTFOUND, "member '%s' not found",
 			     name_for_msg(member_id, shown, sizeof(shown)));
@@ -140,7 +139,7 @@ token_owner(struct vault *v, enum vault_token_kind kind, const char *member_id,
 }
 
 static int
-token_insert(struct vault *v, const struct vault_token *t, const unsigned char *hash,
+token_insert(struct sqlite_vault *v, const struct vault_token *t, const unsigned char *hash,
 	     struct mr_err *e)
 {
 	sqlite3_stmt *st;
@@ -165,21 +164,15 @@ token_insert(struct vault *v, const struct vault_token *t, const unsigned char *
 #define ALLOW_ENV_SQL "INSERT OR IGNORE INTO proxy_token_envs VALUES (?1, ?2, ?3)"
 
 int
-vault_token_create(struct vault *v, enum vault_token_kind kind, const char *member_id,
+sqlite_token_create(struct vault *base, enum vault_token_kind kind, const char *member_id,
 		   const char *name, int64_t ttl_seconds, struct vault_token *out,
 		   char *secret, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_token_create(v->remote, kind, member_id, name, ttl_seconds,
-					   out, secret, e);
-	if (v->pg != NULL)
-		return pg_token_create(v->pg, kind, member_id, name, ttl_seconds,
-				       out, secret, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_token t = { .kind = kind, .created_at = time(NULL) };
 	unsigned char hash[TOKEN_HASH_LEN];
 
-	if (access_token_expiry(kind, ttl_seconds, t.created_at, &t.expires_at, e) != 0 ||
-	    (name != NULL && *name != '\0' && name_check("token", name, e) != 0))
+	if (access_token_expiry(kind, ttl_seconds, t.created_at, &t.expires_at, e) != 0)
 		return -1;
 	random_id(kind == VAULT_TOKEN_PROXY ? "wk-" : "ak-", TOKEN_ID_RANDOM, t.token_id);
 	/* An unnamed token is named by its id, which is unique. */
@@ -195,7 +188,7 @@ vault_token_create(struct vault *v, enum vault_token_kind kind, const char *memb
 	if (token_insert(v, &t, hash, e) != 0 ||
 	    (kind == VAULT_TOKEN_PROXY &&
 	     token_exec(v, ALLOW_ENV_SQL, t.token_id, v->ws.default_env, 0, e) != 0) ||
-	    (out != NULL && vault_token_get(v, t.token_id, out, e) != 0))
+	    (out != NULL && sqlite_token_get(&v->base, t.token_id, out, e) != 0))
 		goto fail;
 	if (db_commit(v->db, e) != 0) {
 		if (out != NULL)
@@ -211,13 +204,10 @@ fail:
 }
 
 int
-vault_token_get(struct vault *v, const char *token_id, struct vault_token *out,
+sqlite_token_get(struct vault *base, const char *token_id, struct vault_token *out,
 		struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_token_get(v->remote, token_id, out, e);
-	if (v->pg != NULL)
-		return pg_token_get(v->pg, token_id, out, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	char shown[128];
 	int rc = token_read(v, token_id, -1, out, NULL, e);
 
@@ -228,13 +218,10 @@ vault_token_get(struct vault *v, const char *token_id, struct vault_token *out,
 }
 
 int
-vault_token_list(struct vault *v, enum vault_token_kind kind, const char *member_id,
+sqlite_token_list(struct vault *base, enum vault_token_kind kind, const char *member_id,
 		 const char *env, struct vault_token **out, size_t *n, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_token_list(v->remote, kind, member_id, env, out, n, e);
-	if (v->pg != NULL)
-		return pg_token_list(v->pg, kind, member_id, env, out, n, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_token *list = NULL, *grown;
 	sqlite3_stmt *st;
 	size_t count = 0;
@@ -279,12 +266,9 @@ vault_token_list(struct vault *v, enum vault_token_kind kind, const char *member
 }
 
 int
-vault_token_revoke(struct vault *v, const char *token_id, struct mr_err *e)
+sqlite_token_revoke(struct vault *base, const char *token_id, struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_token_revoke(v->remote, token_id, e);
-	if (v->pg != NULL)
-		return pg_token_revoke(v->pg, token_id, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_token t;
 	char shown[128];
 	int rc;
@@ -316,13 +300,10 @@ fail:
 }
 
 int
-vault_token_allow_env(struct vault *v, const char *token_id, const char *env, int allow,
+sqlite_token_allow_env(struct vault *base, const char *token_id, const char *env, int allow,
 		      struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_token_allow_env(v->remote, token_id, env, allow, e);
-	if (v->pg != NULL)
-		return pg_token_allow_env(v->pg, token_id, env, allow, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_token t;
 	char shown[128];
 	int rc;
@@ -364,7 +345,7 @@ fail:
 #define TOKEN_TOUCH_INTERVAL 60
 
 static int
-token_write_use(struct vault *v, const char *token_id, int64_t now)
+token_write_use(struct sqlite_vault *v, const char *token_id, int64_t now)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -384,7 +365,7 @@ token_write_use(struct vault *v, const char *token_id, int64_t now)
  * vault_read_end: a write there would have to wait for the writer's lock
  * while holding the snapshot, or fail on a stale one. */
 static void
-token_touch(struct vault *v, struct vault_token *t, int64_t now)
+token_touch(struct sqlite_vault *v, struct vault_token *t, int64_t now)
 {
 	if (v->readonly || now - t->last_used_at < TOKEN_TOUCH_INTERVAL)
 		return;
@@ -398,16 +379,16 @@ token_touch(struct vault *v, struct vault_token *t, int64_t now)
 }
 
 int
-vault_read_begin(struct vault *v, struct mr_err *e)
+sqlite_read_begin(struct vault *base, struct mr_err *e)
 {
-	if (v->remote != NULL || v->pg != NULL)
-		return 0;
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	return db_read_begin(v, e);
 }
 
 void
-vault_read_end(struct vault *v, int began)
+sqlite_read_end(struct vault *base, int began)
 {
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	if (began != 1)
 		return;
 	db_read_end(v, began);
@@ -419,7 +400,7 @@ vault_read_end(struct vault *v, int began)
 /* After the hash matched: the token's state and, for API tokens, its member.
  * 1 when the token may not be used, -1 on a store error. */
 static int
-token_usable(struct vault *v, struct vault_identity *who, int64_t now, struct mr_err *e)
+token_usable(struct sqlite_vault *v, struct vault_identity *who, int64_t now, struct mr_err *e)
 {
 	struct vault_token *t = &who->token;
 	int rc;
@@ -438,7 +419,7 @@ token_usable(struct vault *v, struct vault_identity *who, int64_t now, struct mr
 /* id and secret against the stored hash, then the token's state: 0 usable,
  * 1 not, -1 a store error. */
 static int
-token_check(struct vault *v, enum vault_token_kind kind, const char *token_id,
+token_check(struct sqlite_vault *v, enum vault_token_kind kind, const char *token_id,
 	    const char *secret, size_t secret_len, struct vault_identity *who, int64_t now,
 	    struct mr_err *e)
 {
@@ -460,16 +441,11 @@ token_check(struct vault *v, enum vault_token_kind kind, const char *token_id,
 }
 
 int
-vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *token_id,
+sqlite_token_verify(struct vault *base, enum vault_token_kind kind, const char *token_id,
 		   const char *secret, size_t secret_len, struct vault_identity *who,
 		   struct mr_err *e)
 {
-	if (v->remote != NULL)
-		return remote_token_verify(v->remote, kind, token_id, secret, secret_len,
-					   who, e);
-	if (v->pg != NULL)
-		return pg_token_verify(v->pg, kind, token_id, secret, secret_len,
-				       who, e);
+	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	int64_t now = time(NULL);
 	int rc, began;
 
@@ -490,20 +466,3 @@ vault_token_verify(struct vault *v, enum vault_token_kind kind, const char *toke
 	return rc < 0 ? -1 : mr_fail(e, MR_E_AUTH, "%s", TOKEN_AUTH_FAILED);
 }
 
-void
-vault_token_clear(struct vault_token *t)
-{
-	free(t->envs);
-	t->envs = NULL;
-	t->nenvs = 0;
-}
-
-void
-vault_token_free(struct vault_token *t, size_t n)
-{
-	size_t i;
-
-	for (i = 0; t != NULL && i < n; i++)
-		vault_token_clear(&t[i]);
-	free(t);
-}
