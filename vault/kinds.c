@@ -3,7 +3,7 @@
  * (docs/architecture.md). */
 #include "kinds.h"
 #include "remote/remote_vault.h"
-#include "store/pg/pg.h"
+#include "store/pg/pg_vault.h"
 #include "store/sqlite/sqlite_vault.h"
 
 #include <string.h>
@@ -13,6 +13,16 @@ static const struct vault_kind *const kinds[] = {
 	&pg_vault_kind,
 	&remote_vault_kind,
 };
+
+void
+vault_kinds_short_lived(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i]->short_lived != NULL)
+			kinds[i]->short_lived();
+}
 
 const struct vault_kind *
 vault_kind_of(const char *url)

@@ -8,4 +8,7 @@
 /* The kind whose scheme url starts with, or NULL. */
 const struct vault_kind *vault_kind_of(const char *url);
 
+/* Every kind's short_lived, for vault_short_lived. */
+void vault_kinds_short_lived(void);
+
 #endif

@@ -58,6 +58,12 @@ kind_for(const char *url, struct mr_err *e)
 	return k;
 }
 
+void
+vault_short_lived(void)
+{
+	vault_kinds_short_lived();
+}
+
 int
 vault_open_with(const char *url, const struct vault_options *o, struct vault **out,
 		struct mr_err *e)

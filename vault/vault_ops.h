@@ -115,6 +115,9 @@ struct vault_kind {
 	/* NULL: the master key is not here. */
 	int (*rekey)(const char *url, const struct rekey_options *o, struct rekey_report *out,
 		     struct mr_err *e);
+	/* NULL: nothing to do. For a program that opens one vault, then execs
+	 * or exits (vault_short_lived in vault.h). */
+	void (*short_lived)(void);
 };
 
 #endif

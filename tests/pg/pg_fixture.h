@@ -14,7 +14,7 @@
 
 #include "access.h"
 #include "admin.h"
-#include "store/pg/pg.h"
+#include "store/pg/pg_vault.h"
 #include "vault.h"
 
 static char pgt_base[512];      /* the cluster's database */

@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 #include "store/crypto.h"
-#include "pg.h"
 #include "pg_dl.h"
 #include "store/rekey.h"
+#include "vault_ops.h"
 
 /* The database's clock, in unix seconds: every server of a cluster stamps and
  * checks expiry by the same clock, whatever its own says. */

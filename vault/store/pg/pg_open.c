@@ -3,6 +3,7 @@
  * made with, the workspace of a new store, and the vault's box key pair. */
 #include "store/access_rules.h"
 #include "pg_int.h"
+#include "pg_vault.h"
 #include "secmem.h"
 
 #include <sodium.h>

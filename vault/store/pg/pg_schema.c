@@ -3,6 +3,7 @@
  * are unix seconds from the database's clock. Members and tokens have a seq
  * column where the embedded store orders by SQLite's rowid. */
 #include "pg_int.h"
+#include "pg_vault.h"
 
 #include <stdio.h>
 

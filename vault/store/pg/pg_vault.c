@@ -1,6 +1,6 @@
 /* pg_vault.c — the PostgreSQL store as a kind of vault: its URLs, opening
  * one, and its table of operations (vault_ops.h). */
-#include "pg.h"
+#include "pg_vault.h"
 #include "pg_int.h"
 
 static int

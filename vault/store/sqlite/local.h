@@ -162,6 +162,8 @@ int sqlite_audit_list(struct vault *base, const struct vault_audit_filter *f,
 		      struct vault_audit_record **out, size_t *n, struct mr_err *e);
 int sqlite_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk,
 		       struct mr_err *e);
+/* sqlite_arena.c: SQLite allocates from an arena it never gives back. */
+void sqlite_short_lived(void);
 /* sqlite_rekey.c */
 int sqlite_rekey(const char *url, const struct rekey_options *o, struct rekey_report *out,
 		 struct mr_err *e);

@@ -1,5 +1,5 @@
 /* sqlite_arena.c — SQLite's memory for a program that opens the vault once and
- * then execs or exits (modal-run, see vault_short_lived in vault.h).
+ * then execs or exits (modal-run, see vault_short_lived in vault.h, which calls sqlite_short_lived).
  *
  * A launch makes some two thousand SQLite allocations (parsing the schema,
  * preparing a few statements) and frees them all when the vault is closed,
@@ -11,7 +11,7 @@
  * it leaves behind needs no wiping. Past the arena, allocations fall back to
  * malloc, so a bigger query is slower, never refused. Not thread-safe: SQLite
  * calls these without a lock when memory statistics are off (local.c). */
-#include "vault.h"
+#include "local.h"
 
 #include <sqlite3.h>
 #include <stdalign.h>
@@ -106,7 +106,7 @@ arena_shutdown(void *unused)
 }
 
 void
-vault_short_lived(void)
+sqlite_short_lived(void)
 {
 	static const sqlite3_mem_methods methods = {
 		arena_malloc, arena_free, arena_realloc, arena_size, arena_roundup,

@@ -190,4 +190,5 @@ const struct vault_kind sqlite_vault_kind = {
 	.init = sqlite_init,
 	.migrate = sqlite_migrate,
 	.rekey = sqlite_rekey,
+	.short_lived = sqlite_short_lived,
 };

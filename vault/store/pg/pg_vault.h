@@ -1,12 +1,12 @@
-/* pg.h — the vault store on PostgreSQL: the interface of vault.h and access.h
+/* pg_vault.h — the vault store on PostgreSQL: the interface of vault.h and access.h
  * over libpq, so that several stateless vault servers share one database
  * (docs/scaling.md). Rows are sealed exactly as in the embedded store
  * (crypto.h, codec.h); the master key stays in a 0600 file that every server
  * of a cluster shares, and no key or plaintext ever reaches the database.
  * Named by postgres:// and postgresql:// URLs: all the front needs of it is
  * the kind below; the rest is pg_int.h, private to this folder. */
-#ifndef MODAL_VAULT_PG_H
-#define MODAL_VAULT_PG_H
+#ifndef MODAL_VAULT_PG_VAULT_H
+#define MODAL_VAULT_PG_VAULT_H
 
 #include "vault_ops.h"
 
