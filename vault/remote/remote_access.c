@@ -247,6 +247,7 @@ remote_token_verify(struct vault *base, enum vault_token_kind kind, const char *
 		    struct mr_err *e)
 {
 	struct remote *r = (struct remote *)base;
+
 	(void)kind, (void)token_id, (void)secret, (void)secret_len, (void)who;
 	return mr_fail(e, MR_E_USAGE,
 		       "vault %s verifies tokens itself: a client cannot ask it to check one",
@@ -262,6 +263,7 @@ remote_audit_append(struct vault *base, const struct vault_audit_record *rec,
 		    struct mr_err *e)
 {
 	struct remote *r = (struct remote *)base;
+
 	(void)r, (void)rec, (void)e;
 	return 0;
 }

@@ -250,6 +250,7 @@ int
 pg_workspace_current(struct vault *base, struct vault_workspace *out, struct mr_err *e)
 {
 	struct pg *p = (struct pg *)base;
+
 	(void)e;
 	*out = p->ws;
 	return 0;

@@ -102,6 +102,7 @@ pg_member_add(struct vault *base, const char *name, enum vault_role role,
 	      struct vault_member *out, struct mr_err *e)
 {
 	struct pg *p = (struct pg *)base;
+
 	/* One INSERT: atomic on its own. */
 	return pg_member_insert(p, name, vault_role_name(role), out, e);
 }

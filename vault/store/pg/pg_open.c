@@ -207,5 +207,6 @@ int
 pg_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk, struct mr_err *e)
 {
 	struct pg *p = (struct pg *)base;
+
 	return access_box_keypair(&p->keys, pk, sk, e);
 }

@@ -374,6 +374,7 @@ pg_secret_put(struct vault *base, const char *env, const char *name,
 	      struct vault_secret_meta *out, struct mr_err *e)
 {
 	struct pg *p = (struct pg *)base;
+
 	return secret_write(p, env, name, items, nitems, replace ? PUT_REPLACE : PUT_CREATE, 0,
 			    out, e);
 }
@@ -384,5 +385,6 @@ pg_secret_update(struct vault *base, const char *env, const char *name,
 		 struct vault_secret_meta *out, struct mr_err *e)
 {
 	struct pg *p = (struct pg *)base;
+
 	return secret_write(p, env, name, items, nitems, PUT_EXPECT, expected_version, out, e);
 }

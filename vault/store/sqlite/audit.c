@@ -67,7 +67,7 @@ insert_records(struct sqlite_vault *v, const struct vault_audit_record *r, size_
 
 int
 sqlite_audit_append(struct vault *base, const struct vault_audit_record *r,
-		   struct mr_err *e)
+		    struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 
@@ -77,7 +77,7 @@ sqlite_audit_append(struct vault *base, const struct vault_audit_record *r,
 
 int
 sqlite_audit_append_batch(struct vault *base, const struct vault_audit_record *r, size_t n,
-			 struct mr_err *e)
+			  struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	size_t i;
@@ -124,7 +124,7 @@ filter_bind(sqlite3_stmt *st, const struct vault_audit_filter *f, const char *pr
 
 int
 sqlite_audit_list(struct vault *base, const struct vault_audit_filter *f,
-		 struct vault_audit_record **out, size_t *n, struct mr_err *e)
+		  struct vault_audit_record **out, size_t *n, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_audit_record *list;

@@ -43,7 +43,7 @@ env_from_row(struct sqlite_vault *v, sqlite3_stmt *st, struct vault_env *out)
 
 int
 sqlite_env_create(struct vault *base, const char *name, const char *webhook_suffix,
-		 struct vault_env *out, struct mr_err *e)
+		  struct vault_env *out, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
@@ -260,7 +260,7 @@ env_read(struct sqlite_vault *v, const char *name, struct vault_env *out, struct
 
 int
 sqlite_env_update(struct vault *base, const char *name, const char *new_name,
-		 const char *new_suffix, struct vault_env *out, struct mr_err *e)
+		  const char *new_suffix, struct vault_env *out, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	char suffix[NAME_MAX_LEN + 1];
@@ -292,6 +292,7 @@ int
 sqlite_workspace_current(struct vault *base, struct vault_workspace *out, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
+
 	(void)e;
 	*out = v->ws;
 	return 0;

@@ -45,22 +45,6 @@ db_hot_exec(struct sqlite_vault *v, enum db_hot which, const char *sql, struct m
 	return rc;
 }
 
-int
-db_read_begin(struct sqlite_vault *v, struct mr_err *e)
-{
-	if (!sqlite3_get_autocommit(v->db))
-		return 0;
-	return db_hot_exec(v, HOT_BEGIN, "BEGIN", e) == 0 ? 1 : -1;
-}
-
-void
-db_read_end(struct sqlite_vault *v, int began)
-{
-	/* A read has nothing to lose: a failed COMMIT is rolled back. */
-	if (began == 1 && db_hot_exec(v, HOT_COMMIT, "COMMIT", NULL) != 0)
-		sqlite3_exec(v->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
 static int
 load_workspace(struct sqlite_vault *v, struct mr_err *e)
 {

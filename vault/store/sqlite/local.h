@@ -57,11 +57,6 @@ int db_hot(struct sqlite_vault *v, enum db_hot which, const char *sql, sqlite3_s
 void db_hot_done(sqlite3_stmt *st);
 /* Runs a hot statement that takes no parameters and gives no rows (BEGIN). */
 int db_hot_exec(struct sqlite_vault *v, enum db_hot which, const char *sql, struct mr_err *e);
-/* Several reads as one snapshot and one transaction (each transaction costs
- * the WAL's shared-memory locks, system calls): 1 begun, 0 already inside
- * one, -1 failed. db_read_end ends what db_read_begin began. */
-int db_read_begin(struct sqlite_vault *v, struct mr_err *e);
-void db_read_end(struct sqlite_vault *v, int began);
 enum local_mode { LOCAL_CREATE, LOCAL_READWRITE, LOCAL_READONLY };
 /* The master key file of the embedded vault at dir: the systemd credential
  * KEY_CREDENTIAL when the service was given one (LoadCredential=), else
@@ -85,6 +80,17 @@ int local_dir_open(const char *dir, struct mr_err *e);
  * SQLITE_OPEN_CREATE in flags makes the file first (O_EXCL, 0600). On
  * failure *db may be set: the caller closes it with sqlite3_close. */
 int local_db_open(int dirfd, const char *path, int flags, sqlite3 **db, struct mr_err *e);
+
+/* snapshot.c */
+/* Several reads as one snapshot and one transaction (each transaction costs
+ * the WAL's shared-memory locks, system calls): 1 begun, 0 already inside
+ * one, -1 failed. db_read_end ends what db_read_begin began. */
+int db_read_begin(struct sqlite_vault *v, struct mr_err *e);
+void db_read_end(struct sqlite_vault *v, int began);
+/* Records that token t was used at now: at once, or, inside a read
+ * snapshot, when it ends; not on a read-only connection, and not when the
+ * last use recorded is recent (last_used_at is bookkeeping). */
+void token_touch(struct sqlite_vault *v, struct vault_token *t, int64_t now);
 
 /* envs.c */
 /* MR_E_NOTFOUND unless environment env (a valid name) exists in the workspace. */

@@ -85,7 +85,7 @@ sqlite_owner(struct vault *base, struct vault_member *out, struct mr_err *e)
 
 int
 sqlite_member_list(struct vault *base, struct vault_member **out, size_t *n,
-		  struct mr_err *e)
+		   struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_member *list = NULL, *grown;
@@ -118,7 +118,7 @@ sqlite_member_list(struct vault *base, struct vault_member **out, size_t *n,
 
 int
 sqlite_member_add(struct vault *base, const char *name, enum vault_role role,
-		 struct vault_member *out, struct mr_err *e)
+		  struct vault_member *out, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 
@@ -181,7 +181,7 @@ member_exec(struct sqlite_vault *v, const char *sql, const char *member_id, cons
 
 int
 sqlite_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
-		      struct mr_err *e)
+		       struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	char shown[128];

@@ -150,18 +150,20 @@ out:
 
 int
 sqlite_fetch(struct vault *base, const char *env, const char *const *names,
-	    size_t nnames, struct vault_fetch *out, struct mr_err *e)
+	     size_t nnames, struct vault_fetch *out, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
+
 	return fetch_local(v, env, names, nnames, NULL, out, e);
 }
 
 int
 sqlite_fetch_reuse(struct vault *base, const char *env, const char *const *names,
-		  size_t nnames, struct vault_arena *arena, struct vault_fetch *out,
-		  struct mr_err *e)
+		   size_t nnames, struct vault_arena *arena, struct vault_fetch *out,
+		   struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
+
 	return fetch_local(v, env, names, nnames, arena, out, e);
 }
 
@@ -183,7 +185,7 @@ meta_from_row(sqlite3_stmt *st, struct vault_secret_meta *m)
 
 int
 sqlite_secret_get(struct vault *base, const char *env, const char *name,
-		 struct vault_secret_meta *out, struct mr_err *e)
+		  struct vault_secret_meta *out, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
@@ -241,7 +243,7 @@ meta_collect(struct sqlite_vault *v, sqlite3_stmt *st, struct vault_secret_meta 
 
 int
 sqlite_secret_list(struct vault *base, const char *env, struct vault_secret_meta **out,
-		  size_t *n, struct mr_err *e)
+		   size_t *n, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
@@ -262,7 +264,7 @@ sqlite_secret_list(struct vault *base, const char *env, struct vault_secret_meta
 
 int
 sqlite_secret_versions(struct vault *base, const char *env, const char *name,
-		      struct vault_secret_meta **out, size_t *n, struct mr_err *e)
+		       struct vault_secret_meta **out, size_t *n, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;
@@ -438,8 +440,8 @@ out:
 
 int
 sqlite_secret_put(struct vault *base, const char *env, const char *name,
-		 const struct vault_item *items, size_t nitems, int replace,
-		 struct vault_secret_meta *out, struct mr_err *e)
+		  const struct vault_item *items, size_t nitems, int replace,
+		  struct vault_secret_meta *out, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct put_want want = { replace ? PUT_REPLACE : PUT_CREATE, 0 };
@@ -449,9 +451,9 @@ sqlite_secret_put(struct vault *base, const char *env, const char *name,
 
 int
 sqlite_secret_update(struct vault *base, const char *env, const char *name,
-		    const struct vault_item *items, size_t nitems,
-		    uint64_t expected_version, struct vault_secret_meta *out,
-		    struct mr_err *e)
+		     const struct vault_item *items, size_t nitems,
+		     uint64_t expected_version, struct vault_secret_meta *out,
+		     struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct put_want want = { PUT_EXPECT, expected_version };
@@ -461,7 +463,7 @@ sqlite_secret_update(struct vault *base, const char *env, const char *name,
 
 int
 sqlite_secret_delete(struct vault *base, const char *env, const char *name,
-		    struct mr_err *e)
+		     struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	sqlite3_stmt *st;

@@ -165,8 +165,8 @@ token_insert(struct sqlite_vault *v, const struct vault_token *t, const unsigned
 
 int
 sqlite_token_create(struct vault *base, enum vault_token_kind kind, const char *member_id,
-		   const char *name, int64_t ttl_seconds, struct vault_token *out,
-		   char *secret, struct mr_err *e)
+		    const char *name, int64_t ttl_seconds, struct vault_token *out,
+		    char *secret, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_token t = { .kind = kind, .created_at = time(NULL) };
@@ -205,7 +205,7 @@ fail:
 
 int
 sqlite_token_get(struct vault *base, const char *token_id, struct vault_token *out,
-		struct mr_err *e)
+		 struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	char shown[128];
@@ -219,7 +219,7 @@ sqlite_token_get(struct vault *base, const char *token_id, struct vault_token *o
 
 int
 sqlite_token_list(struct vault *base, enum vault_token_kind kind, const char *member_id,
-		 const char *env, struct vault_token **out, size_t *n, struct mr_err *e)
+		  const char *env, struct vault_token **out, size_t *n, struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_token *list = NULL, *grown;
@@ -301,7 +301,7 @@ fail:
 
 int
 sqlite_token_allow_env(struct vault *base, const char *token_id, const char *env, int allow,
-		      struct mr_err *e)
+		       struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	struct vault_token t;
@@ -335,66 +335,6 @@ sqlite_token_allow_env(struct vault *base, const char *token_id, const char *env
 fail:
 	db_rollback(v->db);
 	return -1;
-}
-
-/* last_used_at is bookkeeping, not part of the decision: it is written only
- * when it would move on by TOKEN_TOUCH_INTERVAL seconds or more (so a busy
- * token costs the disk one write a minute, not one a request, and readers
- * see its last use to within a minute), never on a read-only connection, and
- * a failed write does not deny a valid token. */
-#define TOKEN_TOUCH_INTERVAL 60
-
-static int
-token_write_use(struct sqlite_vault *v, const char *token_id, int64_t now)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (db_hot(v, HOT_TOKEN_TOUCH, "UPDATE tokens SET last_used_at = ?3 WHERE id = ?1"
-		   " AND workspace_id = ?2 AND last_used_at < ?3", &st, NULL) != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, token_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	db_hot_done(st);
-	return rc;
-}
-
-/* Inside a caller's read snapshot (vault_read_begin) the write waits for
- * vault_read_end: a write there would have to wait for the writer's lock
- * while holding the snapshot, or fail on a stale one. */
-static void
-token_touch(struct sqlite_vault *v, struct vault_token *t, int64_t now)
-{
-	if (v->readonly || now - t->last_used_at < TOKEN_TOUCH_INTERVAL)
-		return;
-	if (!sqlite3_get_autocommit(v->db)) {
-		snprintf(v->touch_token, sizeof(v->touch_token), "%s", t->token_id);
-		v->touch_at = now;
-		return;
-	}
-	if (token_write_use(v, t->token_id, now) == 0)
-		t->last_used_at = now;
-}
-
-int
-sqlite_read_begin(struct vault *base, struct mr_err *e)
-{
-	struct sqlite_vault *v = (struct sqlite_vault *)base;
-	return db_read_begin(v, e);
-}
-
-void
-sqlite_read_end(struct vault *base, int began)
-{
-	struct sqlite_vault *v = (struct sqlite_vault *)base;
-	if (began != 1)
-		return;
-	db_read_end(v, began);
-	if (v->touch_token[0] != '\0' && sqlite3_get_autocommit(v->db))
-		token_write_use(v, v->touch_token, v->touch_at);
-	v->touch_token[0] = '\0';
 }
 
 /* After the hash matched: the token's state and, for API tokens, its member.
@@ -442,8 +382,8 @@ token_check(struct sqlite_vault *v, enum vault_token_kind kind, const char *toke
 
 int
 sqlite_token_verify(struct vault *base, enum vault_token_kind kind, const char *token_id,
-		   const char *secret, size_t secret_len, struct vault_identity *who,
-		   struct mr_err *e)
+		    const char *secret, size_t secret_len, struct vault_identity *who,
+		    struct mr_err *e)
 {
 	struct sqlite_vault *v = (struct sqlite_vault *)base;
 	int64_t now = time(NULL);
