@@ -120,7 +120,9 @@ pg_connect(const char *url, int readonly, struct pg **out, struct mr_err *e)
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
-	p->base.ops = &pg_vault_ops;
+	p->store.vault.ops = &pg_vault_ops;
+	p->store.rows = &pg_rows;
+	p->store.keys = &p->keys;
 	p->readonly = readonly;
 	if ((p->pq = pg_dl_load(e)) == NULL) {
 		free(p);
@@ -129,12 +131,12 @@ pg_connect(const char *url, int readonly, struct pg **out, struct mr_err *e)
 	p->conn = p->pq->connectdbParams(keys, values, 1);
 	if (p->conn == NULL || p->pq->status(p->conn) != CONNECTION_OK) {
 		connect_failed(p, e);
-		pg_close(&p->base);
+		pg_close(&p->store.vault);
 		return -1;
 	}
 	p->pq->setNoticeProcessor(p->conn, notice_ignore, NULL);
 	if (session_setup(p, e) != 0) {
-		pg_close(&p->base);
+		pg_close(&p->store.vault);
 		return -1;
 	}
 	*out = p;

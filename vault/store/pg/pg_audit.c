@@ -49,7 +49,7 @@ pg_audit_append_batch(struct vault *base, const struct vault_audit_record *r, si
 	if (pg_begin(p, e) != 0)
 		return -1;
 	for (i = 0, rc = 0; i < n && rc == 0; i++)
-		rc = pg_audit_append(&p->base, &r[i], e);
+		rc = pg_audit_append(&p->store.vault, &r[i], e);
 	if (rc == 0)
 		rc = pg_commit(p, e);
 	if (rc != 0)

@@ -8,6 +8,7 @@
 #include "store/crypto.h"
 #include "pg_dl.h"
 #include "store/rekey.h"
+#include "store/store.h"
 #include "vault_ops.h"
 
 /* The database's clock, in unix seconds: every server of a cluster stamps and
@@ -25,7 +26,7 @@
 #define PG_MAX_PARAMS 12
 
 struct pg {
-	struct vault base;                          /* first: a struct vault * is this struct */
+	struct store store;                         /* first: a struct vault * is this struct */
 	const struct pg_dl *pq;
 	PGconn *conn;
 	struct keyring keys;
@@ -124,6 +125,15 @@ int pg_rekey(const char *url, const struct rekey_options *o, struct rekey_report
 	     struct mr_err *e);
 /* pg_vault.c: the table of the operations below. */
 extern const struct vault_ops pg_vault_ops;
+/* pg_vault.c: the rows of store.h's rules (pg_members.c, pg_tokens.c). */
+extern const struct store_rows pg_rows;
+int pg_member_read(struct store *s, const char *member_id, struct vault_member *m,
+		   int64_t *owners, struct mr_err *e);
+int pg_member_role_write(struct store *s, const char *member_id, enum vault_role role,
+			 struct mr_err *e);
+int pg_member_delete(struct store *s, const char *member_id, struct mr_err *e);
+int pg_token_owner(struct store *s, const char *member_id, char out[48], struct mr_err *e);
+int pg_token_insert(struct store *s, const struct store_token_new *t, struct mr_err *e);
 
 /* The operations of vault_ops.h, each file's own: the front has checked
  * their arguments. */
@@ -156,12 +166,6 @@ int pg_owner(struct vault *base, struct vault_member *out, struct mr_err *e);
 int pg_member_list(struct vault *base, struct vault_member **out, size_t *n, struct mr_err *e);
 int pg_member_add(struct vault *base, const char *name, enum vault_role role,
 		  struct vault_member *out, struct mr_err *e);
-int pg_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
-		       struct mr_err *e);
-int pg_member_remove(struct vault *base, const char *member_id, struct mr_err *e);
-int pg_token_create(struct vault *base, enum vault_token_kind kind, const char *member_id,
-		    const char *name, int64_t ttl_seconds, struct vault_token *out,
-		    char *secret, struct mr_err *e);
 int pg_token_list(struct vault *base, enum vault_token_kind kind, const char *member_id,
 		  const char *env, struct vault_token **out, size_t *n, struct mr_err *e);
 int pg_token_get(struct vault *base, const char *token_id, struct vault_token *out,

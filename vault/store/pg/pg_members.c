@@ -107,14 +107,28 @@ pg_member_add(struct vault *base, const char *name, enum vault_role role,
 	return pg_member_insert(p, name, vault_role_name(role), out, e);
 }
 
-/* Inside the write transaction: locks the workspace (members change one at
- * a time), then MR_E_NOTFOUND unless the member exists, and whether it is
- * the workspace's only owner. */
+/* Runs sql with $1 the workspace, $2 the member id and $3 a text. */
 static int
-member_last_owner(struct pg *p, const char *member_id, int *last_owner, struct mr_err *e)
+member_exec(struct pg *p, const char *sql, const char *member_id, const char *text,
+	    struct mr_err *e)
 {
+	struct pg_params pp = { 0 };
+
+	pp_text(&pp, p->ws.workspace_id);
+	pp_text(&pp, member_id);
+	if (text != NULL)
+		pp_text(&pp, text);
+	return pg_run_cmd(p, sql, &pp, NULL, "changing a member", e);
+}
+
+/* Locks the workspace (members change one at a time), then reads the
+ * member and counts the owners. */
+int
+pg_member_read(struct store *s, const char *member_id, struct vault_member *m,
+	       int64_t *owners, struct mr_err *e)
+{
+	struct pg *p = (struct pg *)s;
 	struct pg_params ws = { 0 }, pp = { 0 };
-	struct vault_member m;
 	char shown[128];
 	PGresult *r;
 	int found;
@@ -131,84 +145,35 @@ member_last_owner(struct pg *p, const char *member_id, int *last_owner, struct m
 	if (r == NULL)
 		return -1;
 	if ((found = p->pq->ntuples(r) == 1)) {
-		pg_member_from_row(p, r, 0, 0, &m);
-		*last_owner = m.role == VAULT_ROLE_OWNER && pg_int(p, r, 0, 4) == 1;
+		pg_member_from_row(p, r, 0, 0, m);
+		*owners = pg_int(p, r, 0, 4);
 	}
 	p->pq->clear(r);
 	return found ? 0 : mr_fail(e, MR_E_NOTFOUND, "member '%s' not found",
 				   name_for_msg(member_id, shown, sizeof(shown)));
 }
 
-/* Runs sql with $1 the workspace, $2 the member id and $3 a text. */
-static int
-member_exec(struct pg *p, const char *sql, const char *member_id, const char *text,
-	    struct mr_err *e)
+int
+pg_member_role_write(struct store *s, const char *member_id, enum vault_role role,
+		     struct mr_err *e)
 {
-	struct pg_params pp = { 0 };
-
-	pp_text(&pp, p->ws.workspace_id);
-	pp_text(&pp, member_id);
-	if (text != NULL)
-		pp_text(&pp, text);
-	return pg_run_cmd(p, sql, &pp, NULL, "changing a member", e);
+	return member_exec((struct pg *)s,
+			   "UPDATE members SET role = $3 WHERE workspace_id = $1 AND id = $2",
+			   member_id, vault_role_name(role), e);
 }
 
 int
-pg_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
-		   struct mr_err *e)
+pg_member_delete(struct store *s, const char *member_id, struct mr_err *e)
 {
-	struct pg *p = (struct pg *)base;
-	char shown[128];
-	int last_owner;
+	struct pg *p = (struct pg *)s;
 
-	if (pg_begin(p, e) != 0)
-		return -1;
-	if (member_last_owner(p, member_id, &last_owner, e) != 0)
-		goto fail;
-	if (last_owner && role != VAULT_ROLE_OWNER) {
-		mr_fail(e, MR_E_CONFLICT,
-			"member '%s' is the workspace's last owner: make another member owner first",
-			name_for_msg(member_id, shown, sizeof(shown)));
-		goto fail;
-	}
-	if (member_exec(p, "UPDATE members SET role = $3 WHERE workspace_id = $1 AND id = $2",
-			member_id, vault_role_name(role), e) != 0 ||
-	    pg_commit(p, e) != 0)
-		goto fail;
-	return 0;
-fail:
-	pg_rollback(p);
-	return -1;
-}
-
-int
-pg_member_remove(struct vault *base, const char *member_id, struct mr_err *e)
-{
-	struct pg *p = (struct pg *)base;
-	char shown[128];
-	int last_owner;
-
-	if (pg_begin(p, e) != 0)
-		return -1;
-	if (member_last_owner(p, member_id, &last_owner, e) != 0)
-		goto fail;
-	if (last_owner) {
-		mr_fail(e, MR_E_CONFLICT,
-			"member '%s' is the workspace's last owner and cannot be removed",
-			name_for_msg(member_id, shown, sizeof(shown)));
-		goto fail;
-	}
-	/* Their API tokens stop working with them, in the same transaction; the
-	 * rows stay, revoked, so listings and the audit log still resolve. */
+	/* The API tokens' rows stay, revoked, so listings and the audit log
+	 * still resolve. */
 	if (member_exec(p, "UPDATE tokens SET revoked_at = " PG_NOW " WHERE workspace_id = $1"
 			" AND member_id = $2 AND kind = 'api' AND revoked_at = 0",
-			member_id, NULL, e) != 0 ||
-	    member_exec(p, "DELETE FROM members WHERE workspace_id = $1 AND id = $2",
-			member_id, NULL, e) != 0 ||
-	    pg_commit(p, e) != 0)
-		goto fail;
-	return 0;
-fail:
-	pg_rollback(p);
-	return -1;
+			member_id, NULL, e) != 0)
+		return -1;
+	return member_exec(p, "DELETE FROM members WHERE workspace_id = $1 AND id = $2",
+			   member_id, NULL, e);
 }
+

@@ -105,7 +105,7 @@ pg_open(const char *url, int readonly, struct pg **out, struct mr_err *e)
 	if (key_load(p, path, e) != 0 ||
 	    (readonly ? pg_schema_check(p, e) : pg_schema_migrate(p, NULL, e)) != 0 ||
 	    pg_workspace_load(p, e) != 0) {
-		pg_close(&p->base);
+		pg_close(&p->store.vault);
 		return -1;
 	}
 	*out = p;
@@ -122,7 +122,7 @@ pg_migrate(const char *url, int *from, int *to, struct mr_err *e)
 		return -1;
 	rc = pg_schema_migrate(p, from, e);
 	*to = PG_SCHEMA_VERSION;
-	pg_close(&p->base);
+	pg_close(&p->store.vault);
 	return rc;
 }
 
@@ -197,7 +197,7 @@ pg_init(const char *url, const char *workspace_name, struct vault_workspace *ws,
 	if (rc != 0 && made_key)
 		unlink(path);
 out:
-	pg_close(&p->base);
+	pg_close(&p->store.vault);
 	return rc;
 }
 

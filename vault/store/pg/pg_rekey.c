@@ -229,6 +229,6 @@ out:
 		pg_exec(p, REKEY_UNLOCK, "releasing the rekey lock", &ignored);
 	if (lock >= 0)
 		close(lock);
-	pg_close(&p->base);
+	pg_close(&p->store.vault);
 	return rc;
 }

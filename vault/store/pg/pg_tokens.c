@@ -122,22 +122,19 @@ pg_token_list(struct vault *base, enum vault_token_kind kind, const char *member
 
 /* The member an API token belongs to (NULL: the owner). Proxy tokens belong
  * to the workspace. */
-static int
-token_owner(struct pg *p, enum vault_token_kind kind, const char *member_id, char out[48],
-	    struct mr_err *e)
+int
+pg_token_owner(struct store *s, const char *member_id, char out[48], struct mr_err *e)
 {
+	struct pg *p = (struct pg *)s;
 	struct pg_params pp = { 0 };
 	char shown[128];
 	PGresult *r;
 	int found;
 
-	out[0] = '\0';
-	if (kind == VAULT_TOKEN_PROXY)
-		return 0;
 	if (member_id == NULL) {
 		struct vault_member m;
 
-		if (pg_owner(&p->base, &m, e) != 0)
+		if (pg_owner(&p->store.vault, &m, e) != 0)
 			return -1;
 		snprintf(out, 48, "%s", m.member_id);
 		return 0;
@@ -156,70 +153,32 @@ token_owner(struct pg *p, enum vault_token_kind kind, const char *member_id, cha
 				   name_for_msg(member_id, shown, sizeof(shown)));
 }
 
-static int
-token_insert(struct pg *p, const char *id, enum vault_token_kind kind, const char *member_id,
-	     const char *name, const unsigned char *hash, int64_t ttl, struct mr_err *e)
+int
+pg_token_insert(struct store *s, const struct store_token_new *t, struct mr_err *e)
 {
+	struct pg *p = (struct pg *)s;
 	struct pg_params pp = { 0 }, envs = { 0 };
 
-	pp_text(&pp, id);
-	pp_text(&pp, access_kind_text(kind));
+	pp_text(&pp, t->token_id);
+	pp_text(&pp, access_kind_text(t->kind));
 	pp_text(&pp, p->ws.workspace_id);
-	pp_text(&pp, member_id);
-	pp_text(&pp, name);
-	pp_bytes(&pp, hash, TOKEN_HASH_LEN);
-	pp_int(&pp, ttl);
+	pp_text(&pp, t->member_id);
+	pp_text(&pp, t->name);
+	pp_bytes(&pp, t->hash, TOKEN_HASH_LEN);
+	pp_int(&pp, t->ttl);
 	if (pg_run_cmd(p, "INSERT INTO tokens (id, kind, workspace_id, member_id, name, hash,"
 		       " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, " PG_NOW ","
 		       " CASE WHEN $7::bigint = 0 THEN 0 ELSE " PG_NOW " + $7::bigint END)",
 		       &pp, NULL, "creating a token", e) != 0)
 		return -1;
-	if (kind != VAULT_TOKEN_PROXY)
+	if (t->kind != VAULT_TOKEN_PROXY)
 		return 0;
 	/* A new proxy token works in the default environment (as tokens.c). */
-	pp_text(&envs, id);
+	pp_text(&envs, t->token_id);
 	pp_text(&envs, p->ws.workspace_id);
 	pp_text(&envs, p->ws.default_env);
 	return pg_run_cmd(p, "INSERT INTO proxy_token_envs VALUES ($1, $2, $3)"
 			  " ON CONFLICT DO NOTHING", &envs, NULL, "allowing an environment", e);
-}
-
-int
-pg_token_create(struct vault *base, enum vault_token_kind kind, const char *member_id,
-		const char *name, int64_t ttl_seconds, struct vault_token *out, char *secret,
-		struct mr_err *e)
-{
-	struct pg *p = (struct pg *)base;
-	unsigned char hash[TOKEN_HASH_LEN];
-	char id[TOKEN_ID_LEN + 1], owner[48], shown_name[NAME_MAX_LEN + 1];
-	int64_t ttl;
-
-	/* The lifetime alone (now 0): the database adds its own now to it. */
-	if (access_token_expiry(kind, ttl_seconds, 0, &ttl, e) != 0)
-		return -1;
-	random_id(kind == VAULT_TOKEN_PROXY ? "wk-" : "ak-", TOKEN_ID_RANDOM, id);
-	/* An unnamed token is named by its id, which is unique. */
-	snprintf(shown_name, sizeof(shown_name), "%s", name != NULL && *name != '\0' ? name : id);
-	if (pg_begin(p, e) != 0)
-		return -1;
-	if (token_owner(p, kind, member_id, owner, e) != 0)
-		goto fail;
-	random_id(kind == VAULT_TOKEN_PROXY ? "ws-" : "as-", TOKEN_SECRET_RANDOM, secret);
-	access_token_hash(&p->keys, id, secret, TOKEN_SECRET_LEN, hash);
-	if (token_insert(p, id, kind, owner, shown_name, hash, ttl, e) != 0 ||
-	    (out != NULL && pg_token_get(&p->base, id, out, e) != 0))
-		goto fail;
-	if (pg_commit(p, e) != 0) {
-		if (out != NULL)
-			vault_token_clear(out);
-		goto fail;
-	}
-	return 0;
-fail:
-	/* No token, no secret: the caller must not hold one that works nowhere. */
-	sodium_memzero(secret, TOKEN_SECRET_LEN + 1);
-	pg_rollback(p);
-	return -1;
 }
 
 int
@@ -250,7 +209,7 @@ pg_token_revoke(struct vault *base, const char *token_id, struct mr_err *e)
 	if (done == 1)
 		return 0;
 	name_for_msg(token_id, shown, sizeof(shown));
-	if (pg_token_get(&p->base, token_id, &t, e) != 0)
+	if (pg_token_get(&p->store.vault, token_id, &t, e) != 0)
 		return -1;
 	vault_token_clear(&t);
 	return mr_fail(e, MR_E_CONFLICT, "token '%s' is already revoked", shown);

@@ -11,10 +11,40 @@ pg_vault_open(const char *url, const struct vault_options *o, struct vault **out
 
 	if (pg_open(url, o->readonly, &p, e) != 0)
 		return -1;
-	*out = &p->base;
+	*out = &p->store.vault;
 	return 0;
 }
 
+static int
+pg_rows_begin(struct store *s, struct mr_err *e)
+{
+	return pg_begin((struct pg *)s, e);
+}
+
+static int
+pg_rows_commit(struct store *s, struct mr_err *e)
+{
+	return pg_commit((struct pg *)s, e);
+}
+
+static void
+pg_rows_rollback(struct store *s)
+{
+	pg_rollback((struct pg *)s);
+}
+
+const struct store_rows pg_rows = {
+	.begin = pg_rows_begin,
+	.commit = pg_rows_commit,
+	.rollback = pg_rows_rollback,
+	.member_read = pg_member_read,
+	.member_role_write = pg_member_role_write,
+	.member_delete = pg_member_delete,
+	.token_owner = pg_token_owner,
+	.token_insert = pg_token_insert,
+};
+
+/* The last-owner rule and token creation are store.h's, above the rows. */
 const struct vault_ops pg_vault_ops = {
 	.what = "a PostgreSQL vault",
 	.close = pg_close,
@@ -33,9 +63,9 @@ const struct vault_ops pg_vault_ops = {
 	.owner = pg_owner,
 	.member_list = pg_member_list,
 	.member_add = pg_member_add,
-	.member_set_role = pg_member_set_role,
-	.member_remove = pg_member_remove,
-	.token_create = pg_token_create,
+	.member_set_role = store_member_set_role,
+	.member_remove = store_member_remove,
+	.token_create = store_token_create,
 	.token_list = pg_token_list,
 	.token_get = pg_token_get,
 	.token_revoke = pg_token_revoke,

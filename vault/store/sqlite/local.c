@@ -176,7 +176,9 @@ local_open(const char *dir, enum local_mode mode, struct sqlite_vault **out, str
 		free(v);
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
 	}
-	v->base.ops = &sqlite_vault_ops;
+	v->store.vault.ops = &sqlite_vault_ops;
+	v->store.rows = &sqlite_rows;
+	v->store.keys = &v->keys;
 	if (local_key_path(dir, keypath, sizeof(keypath), &credential, e) != 0)
 		goto fail;
 	/* Both files are trusted through the checked directory (local_files.c);
@@ -199,7 +201,7 @@ local_open(const char *dir, enum local_mode mode, struct sqlite_vault **out, str
 fail:
 	if (dirfd >= 0)
 		close(dirfd);
-	sqlite_close(&v->base);
+	sqlite_close(&v->store.vault);
 	return -1;
 }
 

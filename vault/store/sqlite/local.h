@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include "store/crypto.h"
+#include "store/store.h"
 #include "vault_ops.h"
 
 #define SCHEMA_VERSION 4
@@ -19,7 +20,7 @@ enum db_hot {
 };
 
 struct sqlite_vault {
-	struct vault base;         /* first: a struct vault * is this struct */
+	struct store store;        /* first: a struct vault * is this struct */
 	char *dir;
 	sqlite3 *db;
 	struct keyring keys;
@@ -143,12 +144,6 @@ int sqlite_member_list(struct vault *base, struct vault_member **out, size_t *n,
 		       struct mr_err *e);
 int sqlite_member_add(struct vault *base, const char *name, enum vault_role role,
 		      struct vault_member *out, struct mr_err *e);
-int sqlite_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
-			   struct mr_err *e);
-int sqlite_member_remove(struct vault *base, const char *member_id, struct mr_err *e);
-int sqlite_token_create(struct vault *base, enum vault_token_kind kind,
-			const char *member_id, const char *name, int64_t ttl_seconds,
-			struct vault_token *out, char *secret, struct mr_err *e);
 int sqlite_token_list(struct vault *base, enum vault_token_kind kind,
 		      const char *member_id, const char *env, struct vault_token **out,
 		      size_t *n, struct mr_err *e);
@@ -170,6 +165,17 @@ int sqlite_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *
 		       struct mr_err *e);
 /* sqlite_arena.c: SQLite allocates from an arena it never gives back. */
 void sqlite_short_lived(void);
+/* The rows of store.h's rules (members.c, tokens.c; sqlite_vault.c makes
+ * the table). */
+extern const struct store_rows sqlite_rows;
+int sqlite_member_read(struct store *s, const char *member_id, struct vault_member *m,
+		       int64_t *owners, struct mr_err *e);
+int sqlite_member_role_write(struct store *s, const char *member_id, enum vault_role role,
+			     struct mr_err *e);
+int sqlite_member_delete(struct store *s, const char *member_id, struct mr_err *e);
+int sqlite_token_owner(struct store *s, const char *member_id, char out[48],
+		       struct mr_err *e);
+int sqlite_token_insert(struct store *s, const struct store_token_new *t, struct mr_err *e);
 /* sqlite_rekey.c */
 int sqlite_rekey(const char *url, const struct rekey_options *o, struct rekey_report *out,
 		 struct mr_err *e);

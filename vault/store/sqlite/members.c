@@ -128,37 +128,6 @@ sqlite_member_add(struct vault *base, const char *name, enum vault_role role,
 
 /* Inside the write transaction: MR_E_NOTFOUND unless the member exists, and
  * whether it is the workspace's only owner. */
-static int
-member_last_owner(struct sqlite_vault *v, const char *member_id, int *last_owner,
-		  struct mr_err *e)
-{
-	sqlite3_stmt *st;
-	char shown[128];
-	int rc;
-
-	if (db_prepare(v->db, "SELECT " MEMBER_COLUMNS ", (SELECT count(*) FROM members"
-		       " WHERE workspace_id = ?1 AND role = 'owner')"
-		       " FROM members WHERE workspace_id = ?1 AND id = ?2", &st, e) != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, member_id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		struct vault_member m;
-
-		member_from_row(st, &m);
-		*last_owner = m.role == VAULT_ROLE_OWNER && sqlite3_column_int(st, 4) == 1;
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = mr_fail(e, MR_E_NOTFOUND, "member '%s' not found",
-			     name_for_msg(member_id, shown, sizeof(shown)));
-	} else {
-		rc = db_fail(v->db, e, "reading a member");
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Runs sql with ?1 the workspace, ?2 the member id, ?3 a text and ?4 now
  * (binding a parameter a statement does not use is harmless). */
 static int
@@ -180,63 +149,59 @@ member_exec(struct sqlite_vault *v, const char *sql, const char *member_id, cons
 }
 
 int
-sqlite_member_set_role(struct vault *base, const char *member_id, enum vault_role role,
-		       struct mr_err *e)
+sqlite_member_read(struct store *s, const char *member_id, struct vault_member *m,
+		   int64_t *owners, struct mr_err *e)
 {
-	struct sqlite_vault *v = (struct sqlite_vault *)base;
+	struct sqlite_vault *v = (struct sqlite_vault *)s;
+	sqlite3_stmt *st;
 	char shown[128];
-	int last_owner;
+	int rc;
 
-	if (db_begin(v->db, e) != 0)
+	/* Inside BEGIN IMMEDIATE: no other writer until the commit. */
+	if (db_prepare(v->db, "SELECT " MEMBER_COLUMNS ", (SELECT count(*) FROM members"
+		       " WHERE workspace_id = ?1 AND role = 'owner')"
+		       " FROM members WHERE workspace_id = ?1 AND id = ?2", &st, e) != 0)
 		return -1;
-	if (member_last_owner(v, member_id, &last_owner, e) != 0)
-		goto fail;
-	if (last_owner && role != VAULT_ROLE_OWNER) {
-		mr_fail(e, MR_E_CONFLICT,
-			"member '%s' is the workspace's last owner: make another member owner first",
-			name_for_msg(member_id, shown, sizeof(shown)));
-		goto fail;
+	sqlite3_bind_text(st, 1, v->ws.workspace_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, member_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		member_from_row(st, m);
+		*owners = sqlite3_column_int64(st, 4);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = mr_fail(e, MR_E_NOTFOUND, "member '%s' not found",
+			     name_for_msg(member_id, shown, sizeof(shown)));
+	} else {
+		rc = db_fail(v->db, e, "reading a member");
 	}
-	if (member_exec(v, "UPDATE members SET role = ?3 WHERE workspace_id = ?1 AND id = ?2",
-			member_id, vault_role_name(role), e) != 0 ||
-	    db_commit(v->db, e) != 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(v->db);
-	return -1;
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
-sqlite_member_remove(struct vault *base, const char *member_id, struct mr_err *e)
+sqlite_member_role_write(struct store *s, const char *member_id, enum vault_role role,
+			 struct mr_err *e)
 {
-	struct sqlite_vault *v = (struct sqlite_vault *)base;
-	char shown[128];
-	int last_owner;
+	struct sqlite_vault *v = (struct sqlite_vault *)s;
 
-	if (db_begin(v->db, e) != 0)
-		return -1;
-	if (member_last_owner(v, member_id, &last_owner, e) != 0)
-		goto fail;
-	if (last_owner) {
-		mr_fail(e, MR_E_CONFLICT,
-			"member '%s' is the workspace's last owner and cannot be removed",
-			name_for_msg(member_id, shown, sizeof(shown)));
-		goto fail;
-	}
-	/* Their API tokens stop working with them, in the same transaction; the
-	 * rows stay, revoked, so listings and the audit log still resolve. */
+	return member_exec(v, "UPDATE members SET role = ?3 WHERE workspace_id = ?1 AND id = ?2",
+			   member_id, vault_role_name(role), e);
+}
+
+int
+sqlite_member_delete(struct store *s, const char *member_id, struct mr_err *e)
+{
+	struct sqlite_vault *v = (struct sqlite_vault *)s;
+
+	/* The API tokens' rows stay, revoked, so listings and the audit log
+	 * still resolve. */
 	if (member_exec(v, "UPDATE tokens SET revoked_at = ?4 WHERE workspace_id = ?1"
 			" AND member_id = ?2 AND kind = 'api' AND revoked_at = 0",
-			member_id, NULL, e) != 0 ||
-	    member_exec(v, "DELETE FROM members WHERE workspace_id = ?1 AND id = ?2",
-			member_id, NULL, e) != 0 ||
-	    db_commit(v->db, e) != 0)
-		goto fail;
-	return 0;
-fail:
-	db_rollback(v->db);
-	return -1;
+			member_id, NULL, e) != 0)
+		return -1;
+	return member_exec(v, "DELETE FROM members WHERE workspace_id = ?1 AND id = ?2",
+			   member_id, NULL, e);
 }
 
 int

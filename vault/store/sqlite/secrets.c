@@ -420,7 +420,7 @@ secret_write(struct sqlite_vault *v, const char *env, const char *name,
 	/* The metadata is read inside the transaction: it is the version written. */
 	if (store_version(v, env, name, id, version, keys, sealed,
 			  plain_len + SEAL_OVERHEAD, wrapped, e) != 0 ||
-	    (out != NULL && sqlite_secret_get(&v->base, env, name, out, e) != 0))
+	    (out != NULL && sqlite_secret_get(&v->store.vault, env, name, out, e) != 0))
 		goto rollback;
 	if (db_commit(v->db, e) != 0) {
 		if (out != NULL)

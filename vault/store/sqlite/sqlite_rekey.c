@@ -219,6 +219,6 @@ out:
 	if (lock >= 0)
 		close(lock);
 	if (v != NULL)
-		sqlite_close(&v->base);
+		sqlite_close(&v->store.vault);
 	return rc;
 }

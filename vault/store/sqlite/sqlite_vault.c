@@ -103,7 +103,7 @@ sqlite_init(const char *url, const char *workspace_name, struct vault_workspace 
 	}
 	umask(mask);
 	if (v != NULL)
-		sqlite_close(&v->base);
+		sqlite_close(&v->store.vault);
 	if (rc != 0)
 		remove_partial_vault(dir);
 	return rc;
@@ -119,7 +119,7 @@ sqlite_open(const char *url, const struct vault_options *o, struct vault **out,
 	if (sqlite_url_dir(url, dir, sizeof(dir), e) != 0 ||
 	    local_open(dir, o->readonly ? LOCAL_READONLY : LOCAL_READWRITE, &v, e) != 0)
 		return -1;
-	*out = &v->base;
+	*out = &v->store.vault;
 	return 0;
 }
 
@@ -146,6 +146,36 @@ sqlite_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk,
 	return access_box_keypair(&v->keys, pk, sk, e);
 }
 
+static int
+sqlite_begin(struct store *s, struct mr_err *e)
+{
+	return db_begin(((struct sqlite_vault *)s)->db, e);
+}
+
+static int
+sqlite_commit(struct store *s, struct mr_err *e)
+{
+	return db_commit(((struct sqlite_vault *)s)->db, e);
+}
+
+static void
+sqlite_rollback(struct store *s)
+{
+	db_rollback(((struct sqlite_vault *)s)->db);
+}
+
+const struct store_rows sqlite_rows = {
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.member_read = sqlite_member_read,
+	.member_role_write = sqlite_member_role_write,
+	.member_delete = sqlite_member_delete,
+	.token_owner = sqlite_token_owner,
+	.token_insert = sqlite_token_insert,
+};
+
+/* The last-owner rule and token creation are store.h's, above the rows. */
 const struct vault_ops sqlite_vault_ops = {
 	.what = "the embedded vault",
 	.close = sqlite_close,
@@ -167,9 +197,9 @@ const struct vault_ops sqlite_vault_ops = {
 	.owner = sqlite_owner,
 	.member_list = sqlite_member_list,
 	.member_add = sqlite_member_add,
-	.member_set_role = sqlite_member_set_role,
-	.member_remove = sqlite_member_remove,
-	.token_create = sqlite_token_create,
+	.member_set_role = store_member_set_role,
+	.member_remove = store_member_remove,
+	.token_create = store_token_create,
 	.token_list = sqlite_token_list,
 	.token_get = sqlite_token_get,
 	.token_revoke = sqlite_token_revoke,

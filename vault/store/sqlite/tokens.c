@@ -117,19 +117,18 @@ token_exec(struct sqlite_vault *v, const char *sql, const char *id, const char *
 
 /* The member an API token belongs to (NULL: the owner). Proxy tokens belong
  * to the workspace, not to a member. */
-static int
-token_owner(struct sqlite_vault *v, enum vault_token_kind kind, const char *member_id,
-	    char out[48], struct mr_err *e)
+#define ALLOW_ENV_SQL "INSERT OR IGNORE INTO proxy_token_envs VALUES (?1, ?2, ?3)"
+
+int
+sqlite_token_owner(struct store *s, const char *member_id, char out[48], struct mr_err *e)
 {
+	struct sqlite_vault *v = (struct sqlite_vault *)s;
 	struct vault_member m;
 	char shown[128];
 	int rc;
 
-	out[0] = '\0';
-	if (kind == VAULT_TOKEN_PROXY)
-		return 0;
 	if (member_id == NULL)
-		rc = sqlite_owner(&v->base, &m, e);
+		rc = sqlite_owner(&v->store.vault, &m, e);
 	else if ((rc = member_get(v, member_id, &m, e)) == 1)
 		rc = mr_fail(e, MR_E_NOTFOUND, "member '%s' not found",
 			     name_for_msg(member_id, shown, sizeof(shown)));
@@ -138,10 +137,11 @@ token_owner(struct sqlite_vault *v, enum vault_token_kind kind, const char *memb
 	return rc;
 }
 
-static int
-token_insert(struct sqlite_vault *v, const struct vault_token *t, const unsigned char *hash,
-	     struct mr_err *e)
+int
+sqlite_token_insert(struct store *s, const struct store_token_new *t, struct mr_err *e)
 {
+	struct sqlite_vault *v = (struct sqlite_vault *)s;
+	int64_t now = time(NULL);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -153,54 +153,16 @@ token_insert(struct sqlite_vault *v, const struct vault_token *t, const unsigned
 	sqlite3_bind_text(st, 3, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, t->member_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, t->name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, t->created_at);
-	sqlite3_bind_int64(st, 8, t->expires_at);
+	sqlite3_bind_blob(st, 6, t->hash, TOKEN_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	sqlite3_bind_int64(st, 8, t->ttl != 0 ? now + t->ttl : 0);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(v->db, e, "creating a token");
 	sqlite3_finalize(st);
-	return rc;
-}
-
-#define ALLOW_ENV_SQL "INSERT OR IGNORE INTO proxy_token_envs VALUES (?1, ?2, ?3)"
-
-int
-sqlite_token_create(struct vault *base, enum vault_token_kind kind, const char *member_id,
-		    const char *name, int64_t ttl_seconds, struct vault_token *out,
-		    char *secret, struct mr_err *e)
-{
-	struct sqlite_vault *v = (struct sqlite_vault *)base;
-	struct vault_token t = { .kind = kind, .created_at = time(NULL) };
-	unsigned char hash[TOKEN_HASH_LEN];
-
-	if (access_token_expiry(kind, ttl_seconds, t.created_at, &t.expires_at, e) != 0)
-		return -1;
-	random_id(kind == VAULT_TOKEN_PROXY ? "wk-" : "ak-", TOKEN_ID_RANDOM, t.token_id);
-	/* An unnamed token is named by its id, which is unique. */
-	snprintf(t.name, sizeof(t.name), "%s", name != NULL && *name != '\0' ? name : t.token_id);
-	if (db_begin(v->db, e) != 0)
-		return -1;
-	if (token_owner(v, kind, member_id, t.member_id, e) != 0)
-		goto fail;
-	random_id(kind == VAULT_TOKEN_PROXY ? "ws-" : "as-", TOKEN_SECRET_RANDOM, secret);
-	access_token_hash(&v->keys, t.token_id, secret, TOKEN_SECRET_LEN, hash);
 	/* A new proxy token works in the default environment; allow/revoke
 	 * change that (docs/permissions.md). */
-	if (token_insert(v, &t, hash, e) != 0 ||
-	    (kind == VAULT_TOKEN_PROXY &&
-	     token_exec(v, ALLOW_ENV_SQL, t.token_id, v->ws.default_env, 0, e) != 0) ||
-	    (out != NULL && sqlite_token_get(&v->base, t.token_id, out, e) != 0))
-		goto fail;
-	if (db_commit(v->db, e) != 0) {
-		if (out != NULL)
-			vault_token_clear(out);
-		goto fail;
-	}
-	return 0;
-fail:
-	/* No token, no secret: the caller must not hold one that works nowhere. */
-	sodium_memzero(secret, TOKEN_SECRET_LEN + 1);
-	db_rollback(v->db);
-	return -1;
+	if (rc == 0 && t->kind == VAULT_TOKEN_PROXY)
+		rc = token_exec(v, ALLOW_ENV_SQL, t->token_id, v->ws.default_env, 0, e);
+	return rc;
 }
 
 int
