@@ -1,6 +1,8 @@
-/* store_rows.c — sealed rows into a fetch, key name columns (store_rows.h). */
+/* store_rows.c — sealed rows into a fetch, a new version sealed, key name
+ * columns (store_rows.h). */
 #include "store_rows.h"
 #include "codec.h"
+#include "secmem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,4 +125,40 @@ keys_split(const char *joined, struct vault_secret_meta *m)
 	}
 	m->nkeys = n;
 	return 0;
+}
+
+int
+sealed_write_prepare(const struct vault_item *items, size_t n, struct sealed_write *w,
+		     struct mr_err *e)
+{
+	memset(w, 0, sizeof(*w));
+	w->plain_len = bundle_encoded_len(items, n);
+	w->plain = xsecure_alloc(w->plain_len);
+	bundle_encode(items, n, w->plain);
+	w->sealed_len = w->plain_len + SEAL_OVERHEAD;
+	w->sealed = malloc(w->sealed_len);
+	w->keys = keys_join(items, n);
+	if (w->sealed == NULL || w->keys == NULL) {
+		sealed_write_clear(w);
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	}
+	return 0;
+}
+
+int
+sealed_write_seal(struct keyring *kr, uint32_t kek, const struct seal_context *ctx,
+		  struct sealed_write *w, struct mr_err *e)
+{
+	if (bundle_seal(kr, kek, ctx, w->plain, w->plain_len, w->sealed, w->wrapped) != 0)
+		return mr_fail(e, MR_E_INTERNAL, "sealing secret '%s' failed", ctx->name);
+	return 0;
+}
+
+void
+sealed_write_clear(struct sealed_write *w)
+{
+	secure_free(w->plain, w->plain_len);
+	free(w->sealed);
+	free(w->keys);
+	memset(w, 0, sizeof(*w));
 }

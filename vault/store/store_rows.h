@@ -1,6 +1,7 @@
 /* store_rows.h — what both stores (SQLite, PostgreSQL) do alike with the rows
- * they read: open sealed versions into a fetch's locked arena, and keep a
- * version's key names as one newline-joined column. Private to the vault. */
+ * they read and write: open sealed versions into a fetch's locked arena, seal
+ * a new version, and keep a version's key names as one newline-joined
+ * column. Private to the stores. */
 #ifndef MODAL_VAULT_STORE_ROWS_H
 #define MODAL_VAULT_STORE_ROWS_H
 
@@ -25,6 +26,28 @@ size_t sealed_rows_size(const struct sealed_row *rows, size_t n);
 int sealed_rows_open(struct keyring *kr, const char *ws_id, const char *env,
 		     const char *const *names, const struct sealed_row *rows, size_t n,
 		     struct vault_fetch *out, struct mr_err *e);
+
+/* A secret's new version on its way to the database: the bundle encoded in
+ * locked memory, room for it sealed, and its key names. */
+struct sealed_write {
+	unsigned char *plain;
+	size_t plain_len;
+	unsigned char *sealed;                 /* sealed_len bytes, once sealed */
+	size_t sealed_len;
+	unsigned char wrapped[WRAPPED_KEY_LEN];
+	char *keys;                            /* keys_join of the items */
+};
+
+/* Encodes items (checked by the front) into w; MR_E_INTERNAL when out of
+ * memory, w cleared. */
+int sealed_write_prepare(const struct vault_item *items, size_t n, struct sealed_write *w,
+			 struct mr_err *e);
+/* Seals w->plain for ctx (the secret's id and version decided) under key id
+ * kek; MR_E_INTERNAL naming the secret on failure. */
+int sealed_write_seal(struct keyring *kr, uint32_t kek, const struct seal_context *ctx,
+		      struct sealed_write *w, struct mr_err *e);
+/* Wipes and frees what prepare took. */
+void sealed_write_clear(struct sealed_write *w);
 
 /* Key names joined by newlines, which a key cannot contain (malloc'ed). */
 char *keys_join(const struct vault_item *items, size_t n);

@@ -158,9 +158,7 @@ pg_secret_delete(struct vault *base, const char *env, const char *name, struct m
  * into, and the row and version it goes to. */
 struct write {
 	const char *env, *name;
-	unsigned char *plain, *sealed, wrapped[WRAPPED_KEY_LEN];
-	size_t plain_len;
-	char *keys;
+	struct sealed_write rows;
 	char id[48];
 	uint64_t version;
 	int64_t created_at, updated_at;
@@ -190,14 +188,13 @@ seal_and_store(struct pg *p, struct write *w, int *stored, struct mr_err *e)
 
 	if (pg_current_kek(p, e) != 0)
 		return -1;
-	if (bundle_seal(&p->keys, p->kek_version, &ctx, w->plain, w->plain_len, w->sealed,
-			w->wrapped) != 0)
-		return mr_fail(e, MR_E_INTERNAL, "sealing secret '%s' failed", w->name);
+	if (sealed_write_seal(&p->keys, p->kek_version, &ctx, &w->rows, e) != 0)
+		return -1;
 	pp_text(&pp, w->id);
 	pp_int(&pp, (int64_t)w->version);
-	pp_text(&pp, w->keys);
-	pp_bytes(&pp, w->sealed, w->plain_len + SEAL_OVERHEAD);
-	pp_bytes(&pp, w->wrapped, WRAPPED_KEY_LEN);
+	pp_text(&pp, w->rows.keys);
+	pp_bytes(&pp, w->rows.sealed, w->rows.sealed_len);
+	pp_bytes(&pp, w->rows.wrapped, WRAPPED_KEY_LEN);
 	pp_int(&pp, p->kek_version);
 	if (w->version == 1) {
 		pp_text(&pp, p->ws.workspace_id);
@@ -336,7 +333,7 @@ meta_of_write(const struct write *w, struct vault_secret_meta *out, struct mr_er
 	out->created_at = w->created_at;
 	out->updated_at = w->updated_at;
 	out->version = w->version;
-	return keys_split(w->keys, out) == 0 ? 0 : mr_fail(e, MR_E_INTERNAL, "out of memory");
+	return keys_split(w->rows.keys, out) == 0 ? 0 : mr_fail(e, MR_E_INTERNAL, "out of memory");
 }
 
 static int
@@ -347,14 +344,9 @@ secret_write(struct pg *p, const char *env, const char *name, const struct vault
 	struct write w = { .env = env_or_default(p, env), .name = name };
 	int rc = -1;
 
-	w.plain_len = bundle_encoded_len(items, nitems);
-	w.plain = xsecure_alloc(w.plain_len);
-	bundle_encode(items, nitems, w.plain);
-	w.sealed = malloc(w.plain_len + SEAL_OVERHEAD);
-	w.keys = keys_join(items, nitems);
-	if (w.sealed == NULL || w.keys == NULL)
-		mr_fail(e, MR_E_INTERNAL, "out of memory");
-	else if (mode == PUT_CREATE)
+	if (sealed_write_prepare(items, nitems, &w.rows, e) != 0)
+		return -1;
+	if (mode == PUT_CREATE)
 		rc = write_create(p, &w, e);
 	else if (mode == PUT_REPLACE)
 		rc = write_replace(p, &w, e);
@@ -362,9 +354,7 @@ secret_write(struct pg *p, const char *env, const char *name, const struct vault
 		rc = write_expect(p, &w, expected, e);
 	if (rc == 0 && out != NULL)
 		rc = meta_of_write(&w, out, e);
-	secure_free(w.plain, w.plain_len);
-	free(w.sealed);
-	free(w.keys);
+	sealed_write_clear(&w.rows);
 	return rc;
 }
 

@@ -344,8 +344,7 @@ next_version(struct sqlite_vault *v, const char *env, const char *name, struct p
 
 static int
 store_version(struct sqlite_vault *v, const char *env, const char *name, const char *id,
-	      uint64_t version, const char *keys, const unsigned char *sealed,
-	      size_t sealed_len, const unsigned char *wrapped, struct mr_err *e)
+	      uint64_t version, const struct sealed_write *w, struct mr_err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t now = time(NULL);
@@ -371,9 +370,9 @@ store_version(struct sqlite_vault *v, const char *env, const char *name, const c
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (int64_t)version);
-	sqlite3_bind_text(st, 3, keys, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, wrapped, WRAPPED_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, w->keys, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, w->sealed, (int)w->sealed_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, w->wrapped, WRAPPED_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 6, (int)v->kek_version);
 	sqlite3_bind_int64(st, 7, now);
 	if (sqlite3_step(st) == SQLITE_DONE)
@@ -390,36 +389,25 @@ secret_write(struct sqlite_vault *v, const char *env, const char *name,
 	     const struct vault_item *items, size_t nitems, struct put_want want,
 	     struct vault_secret_meta *out, struct mr_err *e)
 {
-	size_t plain_len;
-	unsigned char *plain = NULL, *sealed = NULL, wrapped[WRAPPED_KEY_LEN];
-	char id[48], *keys = NULL;
+	struct sealed_write w;
+	char id[48];
 	uint64_t version = 0;
 	struct seal_context ctx;
 	int rc = -1;
 
 	env = env_or_default(v, env);
-	plain_len = bundle_encoded_len(items, nitems);
-	plain = xsecure_alloc(plain_len);
-	bundle_encode(items, nitems, plain);
-	sealed = malloc(plain_len + SEAL_OVERHEAD);
-	keys = keys_join(items, nitems);
-	if (sealed == NULL || keys == NULL) {
-		mr_fail(e, MR_E_INTERNAL, "out of memory");
-		goto out;
-	}
+	if (sealed_write_prepare(items, nitems, &w, e) != 0)
+		return -1;
 	if (db_begin(v->db, e) != 0)
 		goto out;
 	if (local_current_kek(v, e) != 0 || env_must_exist(v, env, e) != 0 ||
 	    next_version(v, env, name, want, id, &version, e) != 0)
 		goto rollback;
 	ctx = (struct seal_context){ v->ws.workspace_id, env, name, id, version };
-	if (bundle_seal(&v->keys, v->kek_version, &ctx, plain, plain_len, sealed, wrapped) != 0) {
-		mr_fail(e, MR_E_INTERNAL, "sealing secret '%s' failed", name);
+	if (sealed_write_seal(&v->keys, v->kek_version, &ctx, &w, e) != 0)
 		goto rollback;
-	}
 	/* The metadata is read inside the transaction: it is the version written. */
-	if (store_version(v, env, name, id, version, keys, sealed,
-			  plain_len + SEAL_OVERHEAD, wrapped, e) != 0 ||
+	if (store_version(v, env, name, id, version, &w, e) != 0 ||
 	    (out != NULL && sqlite_secret_get(&v->store.vault, env, name, out, e) != 0))
 		goto rollback;
 	if (db_commit(v->db, e) != 0) {
@@ -432,9 +420,7 @@ secret_write(struct sqlite_vault *v, const char *env, const char *name,
 rollback:
 	db_rollback(v->db);
 out:
-	secure_free(plain, plain_len);
-	free(sealed);
-	free(keys);
+	sealed_write_clear(&w);
 	return rc;
 }
 
