@@ -92,7 +92,7 @@ for b in $bins; do
 	check "/$b: every library it links is in the root" sh -c "! grep 'not found' '$TMP/ldd'"
 	check "/$b: stripped" sh -c "! readelf -S '$root/$b' | grep -q '\.symtab\|\.debug_'"
 done
-# Opened with dlopen (vault/curl_dl.c, vault/pg/pg_dl.c): ldd cannot see them.
+# Opened with dlopen (vault/remote/curl_dl.c, vault/store/pg/pg_dl.c): ldd cannot see them.
 for lib in libcurl.so.4 libpq.so.5; do
 	check "$lib (dlopen) is in the root" sh -c "chroot '$root' ldconfig -p | grep -q '$lib '"
 done

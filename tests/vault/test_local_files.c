@@ -1,5 +1,5 @@
 /* test_local_files.c — the embedded store opens only the database file it
- * checked (vault/local_files.c). A swap between the check and SQLite's own
+ * checked (vault/store/sqlite/local_files.c). A swap between the check and SQLite's own
  * open is a race no test can win on demand, so this gives local_db_open what
  * a won race leaves behind: a checked directory whose vault.db is not the
  * file the path leads SQLite to. That must be refused, on SQLite's own
