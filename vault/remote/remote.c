@@ -282,10 +282,6 @@ items_json(const char *name, const struct vault_item *items, size_t n, struct mr
 	size_t i;
 
 	for (i = 0; env != NULL && i < n; i++) {
-		if (!key_is_valid(items[i].key)) {
-			mr_fail(e, MR_E_INVALID, "secret '%s': invalid key name", name);
-			break;
-		}
 		if ((v = json_stringn((const char *)items[i].value, items[i].value_len)) == NULL) {
 			mr_fail(e, MR_E_INVALID,
 				"secret '%s': the value of %s is not UTF-8 text, which a vault server cannot take (JSON strings)",

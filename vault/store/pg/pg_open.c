@@ -177,10 +177,6 @@ pg_init(const char *url, const char *workspace_name, struct vault_workspace *ws,
 	char path[4096];
 	int made_key = 0, rc = -1;
 
-	if (!name_is_valid(workspace_name))
-		return mr_fail(e, MR_E_INVALID, "invalid workspace name '%s'", workspace_name);
-	if (secmem_init() != 0)
-		return mr_fail(e, MR_E_INTERNAL, "libsodium failed to initialise");
 	if (key_path(path, sizeof(path), e) != 0 || pg_connect(url, 0, &p, e) != 0)
 		return -1;
 	if (access(path, F_OK) != 0) {
