@@ -1,6 +1,6 @@
-/* access.c — the access rules every store applies alike (access_rules.h):
- * role names, token hashing and lifetimes, member names, audit records and
- * filters; and the vault's long-term crypto_box key pair, derived from the
+/* access_rules.c — the access rules both databases apply alike
+ * (access_rules.h): token hashing and lifetimes, audit filters; and the
+ * vault's long-term crypto_box key pair, derived from the
  * master key rather than stored, so it needs no file of its own, survives a
  * database restore, and is the same for every server sharing the key. */
 #include "access_rules.h"

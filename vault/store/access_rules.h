@@ -1,7 +1,7 @@
-/* access_rules.h — what every store behind access.h (the embedded SQLite
- * store, PostgreSQL) decides alike, so a token, a lifetime, a member name or
- * an audit filter means the same whichever store holds it. Private to the
- * vault library; access.c implements it. */
+/* access_rules.h — what both databases (the embedded SQLite store,
+ * PostgreSQL) decide alike, so a token, a lifetime or an audit filter means
+ * the same whichever store holds it. Private to the stores; access_rules.c
+ * implements it (the rules on arguments are the front's: checks.h). */
 #ifndef MODAL_VAULT_ACCESS_RULES_H
 #define MODAL_VAULT_ACCESS_RULES_H
 
@@ -29,11 +29,6 @@ void access_token_hash(const struct keyring *kr, const char *id, const char *sec
  * token given none; MR_E_INVALID naming the range otherwise. */
 int access_token_expiry(enum vault_token_kind kind, int64_t ttl, int64_t now,
 			int64_t *expires_at, struct mr_err *e);
-int access_role_check(enum vault_role role, struct mr_err *e);
-/* [A-Za-z0-9._@+-], at most NAME_MAX_LEN, starting alphanumeric. */
-int access_member_name_check(const char *name, struct mr_err *e);
-/* The fields of a record to append: a valid action, every string fitting. */
-int access_audit_record_check(const struct vault_audit_record *r, struct mr_err *e);
 /* The limit and action of a filter; prefix (len bytes) gets "secret." for
  * "secret.*", "" for an exact action or none. */
 int access_audit_filter_check(const struct vault_audit_filter *f, char *prefix, size_t len,

@@ -120,5 +120,3 @@ rekey_retire_keys(struct keyring *kr, uint32_t to, struct rekey_report *out,
 	out->retired = before - kr->nkeys;
 	return keyring_save_file(kr, kr->path, e);
 }
-
-/* The embedded store. */
