@@ -12,7 +12,6 @@ static const char *const role_names[] = {
 	[VAULT_ROLE_OWNER] = "owner",
 };
 
-
 const char *
 vault_role_name(enum vault_role r)
 {
