@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "access.h"
-#include "remote_settings.h"
+#include "settings.h"
 #include "vault.h"
 
 enum cli_opt {

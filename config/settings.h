@@ -1,9 +1,9 @@
-/* remote_settings.h — the settings of a vault connection, resolved the same
+/* settings.h — the settings of a vault connection, resolved the same
  * way by modal-run and modal-vault (SPEC 4, docs/configuration.md): for each
  * setting the first of flag > environment variable > systemd credential
  * (token only) > profile file > default. */
-#ifndef MODAL_VAULT_REMOTE_SETTINGS_H
-#define MODAL_VAULT_REMOTE_SETTINGS_H
+#ifndef MODAL_CONFIG_SETTINGS_H
+#define MODAL_CONFIG_SETTINGS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
-/* remote_settings.c — one resolution of the vault settings for both programs
- * (remote_settings.h): flag > variable > credential > profile > default. */
-#include "remote_settings.h"
+/* settings.c — one resolution of the vault settings for both programs
+ * (settings.h): flag > variable > credential > profile > default. */
+#include "settings.h"
 #include "secmem.h"
 #include "wire.h"
 
