@@ -1,6 +1,7 @@
 /* settings.c — one resolution of the vault settings for both programs
  * (settings.h): flag > variable > credential > profile > default. */
 #include "settings.h"
+#include "duration.h"
 #include "secmem.h"
 #include "wire.h"
 
@@ -16,48 +17,16 @@
 
 extern char **environ;
 
-/* The unit at *p ("ms" before "m"), advancing past it; -1 if none. */
-static int64_t
-unit_ms(const char **p)
-{
-	static const struct { const char *unit; int64_t ms; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
-	};
-	size_t i, len;
-
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		len = strlen(units[i].unit);
-		if (strncmp(*p, units[i].unit, len) == 0) {
-			*p += len;
-			return units[i].ms;
-		}
-	}
-	return -1;
-}
-
+/* Bounded by the grammar's own check, not by a flag's range, which
+ * resolve_durations says in the flag's words. */
 int
 settings_parse_duration(const char *s, int64_t *ms)
 {
-	const char *p = s;
-	int64_t total = 0, n, unit;
-	int bare;
+	int64_t v;
 
-	if (s == NULL || *s == '\0')
+	if (duration_parse(s, &v) != 0 || v > SETTINGS_DURATION_MAX_MS)
 		return -1;
-	bare = s[strspn(s, "0123456789")] == '\0';
-	while (*p != '\0') {
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (n = 0; *p >= '0' && *p <= '9'; p++)
-			if ((n = n * 10 + (*p - '0')) > 1000000000LL)
-				return -1;
-		if ((unit = bare ? 1000 : unit_ms(&p)) < 0)
-			return -1;
-		/* Bounded well below overflow: no setting takes more than a year. */
-		if ((total += n * unit) > 400LL * 86400000)
-			return -1;
-	}
-	*ms = total;
+	*ms = v;
 	return 0;
 }
 
