@@ -11,6 +11,7 @@
 #include "toml.h"
 #include "values.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -352,6 +353,19 @@ profile_path(const char *path, char *real, char *shown, struct mr_err *e)
 	    snprintf(real, PATH_MAX, "%s/.modal.toml", home) >= PATH_MAX)
 		return mr_fail(e, MR_E_CONFIG, "$HOME is too long");
 	return 0;
+}
+
+bool
+profile_file_absent(const char *path, const char *profile_name)
+{
+	char real[PATH_MAX], shown[PATH_MAX];
+	struct mr_err e = { 0 };
+
+	if ((path != NULL && path[0] != '\0') || (profile_name != NULL && profile_name[0] != '\0'))
+		return false;
+	if (profile_path(NULL, real, shown, &e) != 0 || real[0] == '\0')
+		return false;
+	return access(real, F_OK) != 0 && errno == ENOENT;
 }
 
 /* Whoever can write the file chooses the server and its pinned key, so it

@@ -10,6 +10,7 @@
 #define MODAL_PROFILE_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "credential.h"   /* profile_load_credential: the same struct, read together */
@@ -49,6 +50,12 @@ struct profile {
  * empty. */
 int profile_load(const char *path, const char *profile_name, struct profile *out,
 		 struct mr_err *e);
+
+/* True when nothing names a file or a profile and ~/.modal.toml does not
+ * exist: profile_load would give no profile, but only after taking locked
+ * memory, some ten system calls that every embedded launch would pay for
+ * nothing. False when in doubt (profile_load then decides). */
+bool profile_file_absent(const char *path, const char *profile_name);
 
 /* The parser and profile choice alone, on text of len bytes (no NUL needed),
  * for tests and the fuzzer. display_path names the file in messages. */

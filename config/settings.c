@@ -5,13 +5,10 @@
 #include "secmem.h"
 #include "wire.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cache.h"
 
@@ -120,21 +117,6 @@ resolve_checked(const struct settings_flags *f, struct vault_settings *s, struct
 	return resolve_durations(f, s, e);
 }
 
-/* Nothing names a profile file and ~/.modal.toml does not exist. profile_load
- * would say "no profile" too, but only after taking a locked line buffer,
- * some ten system calls that every embedded launch would pay for nothing. */
-static int
-no_profile_file(const char *config, const char *name)
-{
-	const char *home = secure_getenv("HOME");
-	char path[PATH_MAX];
-
-	if (config != NULL || name != NULL || home == NULL || home[0] != '/' ||
-	    snprintf(path, sizeof(path), "%s/.modal.toml", home) >= (int)sizeof(path))
-		return 0;
-	return access(path, F_OK) != 0 && errno == ENOENT;
-}
-
 int
 settings_resolve(const struct settings_flags *f, struct vault_settings *s, struct mr_err *e)
 {
@@ -147,7 +129,7 @@ settings_resolve(const struct settings_flags *f, struct vault_settings *s, struc
 	/* The profile and the token secret go to locked memory. */
 	if (secmem_init() != 0)
 		return mr_fail(e, MR_E_INTERNAL, "libsodium failed to initialise");
-	if (!no_profile_file(config, name) && profile_load(config, name, &s->profile, e) != 0)
+	if (!profile_file_absent(config, name) && profile_load(config, name, &s->profile, e) != 0)
 		return -1;
 	s->profile_warning = s->profile.warning;
 	/* The credential's token ranks above the file's: it replaces it. */
