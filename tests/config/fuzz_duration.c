@@ -9,7 +9,10 @@
 
 #include "duration.h"
 
-#define SATURATE ((__int128)1 << 100)   /* beyond any bound, far from 2^127 */
+/* Beyond any bound, and far enough from 2^127 that a saturated count times
+ * a year (below 2^45 ms) and a saturated sum plus it cannot overflow. */
+#define COUNT_SATURATE ((__int128)1 << 62)
+#define SATURATE ((__int128)1 << 110)
 
 static __int128
 unit_of(const char **p)
@@ -45,7 +48,7 @@ reference(const char *s)
 		if (*p < '0' || *p > '9')
 			return -1;
 		for (n = 0; *p >= '0' && *p <= '9'; p++)
-			n = n >= SATURATE ? SATURATE : n * 10 + (*p - '0');
+			n = n >= COUNT_SATURATE ? COUNT_SATURATE : n * 10 + (*p - '0');
 		if ((unit = bare ? 1000 : unit_of(&p)) < 0)
 			return -1;
 		total += n * unit;
