@@ -160,7 +160,7 @@ check_bytes(const struct toml *t)
 
 	if (end - p > TOML_LINE_MAX)
 		return toml_fail(t, t->line + TOML_LINE_MAX, "line longer than %d bytes",
-			       TOML_LINE_MAX);
+				 TOML_LINE_MAX);
 	for (; p < end; p += n) {
 		if (*p == '\0')
 			return toml_fail(t, (const char *)p, "NUL byte");
@@ -222,7 +222,7 @@ parse_escape(const struct toml *t, const char **pp, size_t *n)
 	}
 	if (c > 0x20 && c < 0x7f)
 		return toml_fail(t, p, "unknown escape \\%c (TOML has \\b \\t \\n \\f \\r \\\" "
-			       "\\\\ \\uXXXX \\UXXXXXXXX)", c);
+				 "\\\\ \\uXXXX \\UXXXXXXXX)", c);
 	return toml_fail(t, p, "'\\' must be followed by an escape character");
 }
 
