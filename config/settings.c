@@ -14,8 +14,8 @@
 
 extern char **environ;
 
-/* Bounded by the grammar's own check, not by a flag's range, which
- * resolve_durations says in the flag's words. */
+/* The grammar bounds a duration at 100000 years, a setting at 400 days;
+ * each flag's own range, tighter still, is resolve_durations', in its words. */
 int
 settings_parse_duration(const char *s, int64_t *ms)
 {
