@@ -1,5 +1,5 @@
 /* args.c — modal-run's command line: flags first, then the MODAL_* variables,
- * the systemd credential and the profile file (remote_settings.h), then
+ * the systemd credential and the profile file (config/settings.h), then
  * defaults (SPEC 4). Every mistake is a usage error naming the flag. */
 #include "launcher.h"
 #include "names.h"

@@ -9,7 +9,7 @@
 
 #include "err.h"
 #include "policy.h"
-#include "remote_settings.h"
+#include "settings.h"
 #include "vault.h"
 
 #define LAUNCH_MAX_SECRETS 64

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "remote/remote.h"
-#include "remote_settings.h"
+#include "settings.h"
 
 static void
 read_one(unsigned which, json_t *j)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "remote_settings.h"
+#include "settings.h"
 
 static const struct { const char *text; int64_t ms; } durations[] = {
 	{ "10", 10000 }, { "0", 0 }, { "10s", 10000 }, { "500ms", 500 }, { "2m", 120000 },

@@ -64,14 +64,18 @@ assert f(d['expires_at']) - f(d['created_at']) == t.timedelta(days=365)"
 $V token list --json >"$TMP/out"
 check "token list --json: Token fields, no secret" json 'all({"token_id","name","workspace_id","created_at","last_used_at","expires_at","revoked"} <= set(t) and "token_secret" not in t for t in d) and len(d) == 3'
 
-forms='expected a count and a unit h, d, w or y (12h, 7d, 90d, 1y)'
+forms='expected a duration such as 12h, 7d, 2w, 1y or 1h30m'
 expect_error 64 "--expires '3x': $forms" $V token create --expires 3x
-expect_error 64 "--expires '30m': $forms" $V token create --expires 30m
-expect_error 64 "--expires '0h': $forms" $V token create --expires 0h
+expect_error 64 "--expires '30m': a token lives between 1 hour and 366 days" $V token create --expires 30m
+expect_error 64 "--expires '0h': a token lives between 1 hour and 366 days" $V token create --expires 0h
+expect_error 64 "--expires '59m59s': a token lives between 1 hour and 366 days" \
+	$V token create --expires 59m59s
 expect_error 64 "--expires '': $forms" $V token create --expires ''
 expect_error 64 "--expires '7d ': $forms" $V token create --expires '7d '
 expect_error 64 "--expires '400d': a token lives between 1 hour and 366 days" $V token create --expires 400d
 expect_error 64 "--expires '2y': a token lives between 1 hour and 366 days" $V token create --expires 2y
+expect_error 64 "--expires '1.5h': $forms" $V token create --expires 1.5h
+expect_error 64 "--expires '99999999999999999999y': $forms" $V token create --expires 99999999999999999999y
 long=$(printf 'n%.0s' {1..65})
 expect_error 65 "invalid token name '$long': at most 64 of [A-Za-z0-9._-], starting alphanumeric" \
 	$V token create --name "$long"
@@ -173,6 +177,8 @@ $V audit --limit 10 --after "$cursor" --json >"$TMP/out"
 check "--after pages on" json 'len(d) == 10 and d[0]["id"] == '"$cursor"' + 1'
 $V audit --since 1h --json >"$TMP/out"
 check "--since 1h sees everything just done" json 'len(d) == 20'
+$V audit --since 1h30m --json >"$TMP/out"
+check "--since 1h30m (the one duration grammar) sees everything just done" json 'len(d) == 20'
 $V audit --until 2000-01-01 --json >"$TMP/out"
 check "--until in the past sees nothing" json 'd == []'
 $V audit --since 2000-01-01T00:00:00Z --actor "" --json >"$TMP/out"
@@ -184,10 +190,18 @@ check "the table says where the next page starts" grep -q '^More: modal-vault au
 tforms="expected an RFC 3339 UTC time (2026-11-23T12:00:00Z), a date (2026-11-23) or an age (12h, 7d)"
 expect_error 64 "--since 'yesterday': $tforms" $V audit --since yesterday
 expect_error 64 "--until '2026-13-01': $tforms" $V audit --until 2026-13-01
+expect_error 64 "--since '2026': $tforms" $V audit --since 2026
 expect_error 64 "--limit '0': expected a whole number from 1 to 1000" $V audit --limit 0
 expect_error 64 "--limit '1001': expected a whole number from 1 to 1000" $V audit --limit 1001
 expect_error 64 "--limit 'ten': expected a whole number from 1 to 1000" $V audit --limit ten
 expect_error 64 "--after '-1': expected a whole number from 0 to 9223372036854775807" $V audit --after -1
 expect_error 65 "invalid audit action 'secret*': expected an action (secret.create) or a prefix (secret.*)" \
 	$V audit --action 'secret*'
+
+# Last, as it adds a token: --expires takes the same durations as --timeout.
+$V token create --expires 1h30m --json >"$TMP/out"
+check "--expires 1h30m is 90 minutes" python3 -c "
+import json, datetime as t
+d = json.load(open('$TMP/out')); f = lambda s: t.datetime.strptime(s, '%Y-%m-%dT%H:%M:%SZ')
+assert f(d['expires_at']) - f(d['created_at']) == t.timedelta(minutes=90)"
 finish

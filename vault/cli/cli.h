@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "access.h"
-#include "remote_settings.h"
+#include "settings.h"
 #include "vault.h"
 
 enum cli_opt {
@@ -80,9 +80,11 @@ void cli_audit(struct vault *v, const char *action, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* when.c */
-/* "12h", "7d", "2w", "1y" (365 days): a count and a unit. -1 if malformed. */
+/* A duration (duration.h: "12h", "7d", "2w", "1y", "1h30m") in whole seconds,
+ * rounded down. -1 if malformed. */
 int when_parse_duration(const char *s, int64_t *seconds);
-/* "2026-11-23T12:00:00Z", "2026-11-23" (UTC), or an age before now ("12h"). */
+/* "2026-11-23T12:00:00Z", "2026-11-23" (UTC), or an age before now: a
+ * duration with its unit ("12h", "90m"; a bare count could be a year). */
 int when_parse_time(const char *s, int64_t now, int64_t *out);
 
 /* output.c */

@@ -55,7 +55,7 @@ expires_seconds(struct cli *c, int64_t *ttl)
 	name_for_msg(c->expires, shown, sizeof(shown));
 	if (when_parse_duration(c->expires, ttl) != 0)
 		return mr_fail(&c->err, MR_E_USAGE,
-			       "--expires '%s': expected a count and a unit h, d, w or y (12h, 7d, 90d, 1y)",
+			       "--expires '%s': expected a duration such as 12h, 7d, 2w, 1y or 1h30m",
 			       shown);
 	if (*ttl < TOKEN_TTL_MIN || *ttl > TOKEN_TTL_MAX)
 		return mr_fail(&c->err, MR_E_USAGE,

@@ -344,7 +344,7 @@ parse_options(struct cli *c, int argc, char **argv)
 }
 
 /* Settings: flag > environment > systemd credential > profile > default
- * (SPEC 4), resolved as modal-run resolves them (remote_settings.h). */
+ * (SPEC 4), resolved as modal-run resolves them (config/settings.h). */
 static int
 resolve_settings(struct cli *c)
 {

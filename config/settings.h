@@ -1,9 +1,9 @@
-/* remote_settings.h — the settings of a vault connection, resolved the same
+/* settings.h — the settings of a vault connection, resolved the same
  * way by modal-run and modal-vault (SPEC 4, docs/configuration.md): for each
  * setting the first of flag > environment variable > systemd credential
  * (token only) > profile file > default. */
-#ifndef MODAL_VAULT_REMOTE_SETTINGS_H
-#define MODAL_VAULT_REMOTE_SETTINGS_H
+#ifndef MODAL_CONFIG_SETTINGS_H
+#define MODAL_CONFIG_SETTINGS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -55,8 +55,11 @@ void settings_wipe_token(struct vault_settings *s);
 void settings_vault_options(const struct vault_settings *s, int readonly,
 			    struct vault_options *o);
 
-/* "10", "10s", "500ms", "2m", "1h30m", "7d" → milliseconds (a bare number is
- * seconds). -1 unless it is one or more NUMBER UNIT parts, in range. */
+/* No setting takes more than a year. */
+#define SETTINGS_DURATION_MAX_MS (400 * 86400000LL)
+
+/* A duration of the one grammar (duration.h: "10", "500ms", "1h30m", "7d")
+ * → milliseconds; -1 unless it is one, of at most SETTINGS_DURATION_MAX_MS. */
 int settings_parse_duration(const char *s, int64_t *ms);
 
 #endif

@@ -1,63 +1,29 @@
-/* remote_settings.c — one resolution of the vault settings for both programs
- * (remote_settings.h): flag > variable > credential > profile > default. */
-#include "remote_settings.h"
+/* settings.c — one resolution of the vault settings for both programs
+ * (settings.h): flag > variable > credential > profile > default. */
+#include "settings.h"
+#include "duration.h"
 #include "secmem.h"
 #include "wire/wire.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "remote/cache.h"
 
 extern char **environ;
 
-/* The unit at *p ("ms" before "m"), advancing past it; -1 if none. */
-static int64_t
-unit_ms(const char **p)
-{
-	static const struct { const char *unit; int64_t ms; } units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
-	};
-	size_t i, len;
-
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		len = strlen(units[i].unit);
-		if (strncmp(*p, units[i].unit, len) == 0) {
-			*p += len;
-			return units[i].ms;
-		}
-	}
-	return -1;
-}
-
+/* The grammar bounds a duration at 100000 years, a setting at 400 days;
+ * each flag's own range, tighter still, is resolve_durations', in its words. */
 int
 settings_parse_duration(const char *s, int64_t *ms)
 {
-	const char *p = s;
-	int64_t total = 0, n, unit;
-	int bare;
+	int64_t v;
 
-	if (s == NULL || *s == '\0')
+	if (duration_parse(s, &v) != 0 || v > SETTINGS_DURATION_MAX_MS)
 		return -1;
-	bare = s[strspn(s, "0123456789")] == '\0';
-	while (*p != '\0') {
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (n = 0; *p >= '0' && *p <= '9'; p++)
-			if ((n = n * 10 + (*p - '0')) > 1000000000LL)
-				return -1;
-		if ((unit = bare ? 1000 : unit_ms(&p)) < 0)
-			return -1;
-		/* Bounded well below overflow: no setting takes more than a year. */
-		if ((total += n * unit) > 400LL * 86400000)
-			return -1;
-	}
-	*ms = total;
+	*ms = v;
 	return 0;
 }
 
@@ -151,21 +117,6 @@ resolve_checked(const struct settings_flags *f, struct vault_settings *s, struct
 	return resolve_durations(f, s, e);
 }
 
-/* Nothing names a profile file and ~/.modal.toml does not exist. profile_load
- * would say "no profile" too, but only after taking a locked line buffer,
- * some ten system calls that every embedded launch would pay for nothing. */
-static int
-no_profile_file(const char *config, const char *name)
-{
-	const char *home = secure_getenv("HOME");
-	char path[PATH_MAX];
-
-	if (config != NULL || name != NULL || home == NULL || home[0] != '/' ||
-	    snprintf(path, sizeof(path), "%s/.modal.toml", home) >= (int)sizeof(path))
-		return 0;
-	return access(path, F_OK) != 0 && errno == ENOENT;
-}
-
 int
 settings_resolve(const struct settings_flags *f, struct vault_settings *s, struct mr_err *e)
 {
@@ -178,7 +129,7 @@ settings_resolve(const struct settings_flags *f, struct vault_settings *s, struc
 	/* The profile and the token secret go to locked memory. */
 	if (secmem_init() != 0)
 		return mr_fail(e, MR_E_INTERNAL, "libsodium failed to initialise");
-	if (!no_profile_file(config, name) && profile_load(config, name, &s->profile, e) != 0)
+	if (!profile_file_absent(config, name) && profile_load(config, name, &s->profile, e) != 0)
 		return -1;
 	s->profile_warning = s->profile.warning;
 	/* The credential's token ranks above the file's: it replaces it. */

@@ -1,21 +1,24 @@
-/* profile.h — the profile file (~/.modal.toml) and the systemd credential
- * (SPEC 4), the two lowest layers of configuration below flags and
- * MODAL_* variables, which the programs apply on top. Parsed strictly: the
- * file carries the token secret and chooses the server and its pinned key,
- * so a malformed line is an error, never a guess; keys Modal defines and
- * we do not use are ignored, unknown keys are a warning. The syntax,
- * the checks and the credential format are in docs/configuration.md. */
+/* profile.h — the profile file (~/.modal.toml, SPEC 4), the lowest layer of
+ * configuration but the default, below the systemd credential (credential.h,
+ * which fills the same struct), MODAL_* variables and flags (settings.h).
+ * Parsed strictly: the file carries the token secret and chooses the server
+ * and its pinned key, so a malformed line is an error, never a guess; keys
+ * Modal defines and we do not use are ignored, unknown keys are a warning.
+ * The syntax (toml.h), the keys (values.h) and the checks are in
+ * docs/configuration.md. */
 #ifndef MODAL_PROFILE_H
 #define MODAL_PROFILE_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 
+#include "credential.h"   /* profile_load_credential: the same struct, read together */
 #include "err.h"
 #include "names.h"
 
 #define PROFILE_FILE_MAX (1024 * 1024) /* bytes: a profile file is a few lines */
-#define PROFILE_LINE_MAX 4096          /* bytes in one line, newline excluded */
+#define PROFILE_LINE_MAX 4096          /* bytes in one line, newline excluded (TOML_LINE_MAX) */
 #define PROFILE_TABLES_MAX 256         /* profiles in one file */
 
 struct profile {
@@ -48,18 +51,16 @@ struct profile {
 int profile_load(const char *path, const char *profile_name, struct profile *out,
 		 struct mr_err *e);
 
+/* True when nothing names a file or a profile and ~/.modal.toml does not
+ * exist: profile_load would give no profile, but only after taking locked
+ * memory, some ten system calls that every embedded launch would pay for
+ * nothing. False when in doubt (profile_load then decides). */
+bool profile_file_absent(const char *path, const char *profile_name);
+
 /* The parser and profile choice alone, on text of len bytes (no NUL needed),
  * for tests and the fuzzer. display_path names the file in messages. */
 int profile_parse(const char *text, size_t len, const char *display_path,
 		  const char *profile_name, struct profile *out, struct mr_err *e);
-
-/* Reads creds_dir/modal-token (systemd LoadCredential=, creds_dir from
- * $CREDENTIALS_DIRECTORY) and replaces out's token_id and token_secret with
- * it. No creds_dir, or no such file, leaves out as it was. */
-int profile_load_credential(const char *creds_dir, struct profile *out, struct mr_err *e);
-/* Its parser alone, on len bytes, for tests and the fuzzer. */
-int profile_parse_credential(const char *text, size_t len, const char *display_path,
-			     struct profile *out, struct mr_err *e);
 
 /* Frees the fields and wipes the secret; out is empty afterwards. */
 void profile_clear(struct profile *p);
