@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#define RFC3339_MIN_MS (-62135596800000LL)   /* 0001-01-01T00:00:00Z */
+#define RFC3339_MAX_MS 253402300799999LL      /* 9999-12-31T23:59:59.999Z */
+
 /* Division rounding down, so a time before 1970 keeps a fraction in 0..999. */
 static int64_t
 floor_div(int64_t a, int64_t b)
@@ -76,7 +79,7 @@ rfc3339_parse_ms(const char *s, int64_t *ms)
 {
 	struct tm tm;
 	const char *p;
-	int64_t frac = 0, scale = 1000, off;
+	int64_t frac = 0, scale = 1000, off, t;
 	int n = 0;
 
 	memset(&tm, 0, sizeof(tm));
@@ -93,8 +96,12 @@ rfc3339_parse_ms(const char *s, int64_t *ms)
 		if (n == 0)
 			return -1;
 	}
-	if (utc_offset(p, &off) != 0)
+	if (utc_offset(p, &off) != 0 || tm.tm_year > 9999 - 1900)
 		return -1;
-	*ms = ((int64_t)timegm(&tm) - off) * 1000 + frac;
+	t = ((int64_t)timegm(&tm) - off) * 1000 + frac;
+	/* Only what rfc3339_format_ms writes back: years 0001 to 9999 in UTC. */
+	if (t < RFC3339_MIN_MS || t > RFC3339_MAX_MS)
+		return -1;
+	*ms = t;
 	return 0;
 }
