@@ -41,7 +41,8 @@ time_value(int64_t t, int with_ms)
 	return json_string(buf);
 }
 
-/* n strings, each at base + i * stride, or through the pointer there. */
+/* n strings: base[i] of an array of pointers (indirect), else each at
+ * base + i * stride. */
 static json_t *
 strings_value(const void *base, size_t stride, int indirect, size_t n)
 {
@@ -50,9 +51,7 @@ strings_value(const void *base, size_t stride, int indirect, size_t n)
 	size_t i;
 
 	for (i = 0; a != NULL && i < n; i++) {
-		s = (const char *)base + i * stride;
-		if (indirect)
-			memcpy(&s, s, sizeof(s));
+		s = indirect ? ((const char *const *)base)[i] : (const char *)base + i * stride;
 		if (json_array_append_new(a, json_string(s)) != 0) {
 			json_decref(a);
 			a = NULL;
