@@ -3,7 +3,7 @@
 # the real server, `modal-vault token list --json` (on the store directly and
 # through the server) and GET /v1/tokens give every token with the same
 # fields and the same values; so do a secret, an environment and the
-# workspace. Answers are validated against the OpenAPI document at the end.
+# workspace, and a new proxy token. Answers are validated against the OpenAPI document at the end.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../server/server_lib.sh"
 
@@ -22,6 +22,9 @@ old=$("${L[@]}" token create --name old --json |
 "${L[@]}" token revoke "$old" -y >/dev/null
 "${L[@]}" secret create db USER=admin PASS=pw >/dev/null
 "${L[@]}" environment create prod --webhook-suffix prodsfx --json >"$TMP/env-cli.json"
+"${L[@]}" workspace proxy-tokens create --name edge --json |
+	python3 -c 'import json,sys; t=json.load(sys.stdin); del t["token_secret"]; print(json.dumps(t))' \
+	>"$TMP/proxy-cli.json"
 start_server
 export MODAL_TOKEN_ID=$OID MODAL_TOKEN_SECRET=$OSEC
 R=("$MODAL_VAULT" --server "$URL")
@@ -70,6 +73,11 @@ tokens_have "a token never used has no last_used_at" "'last_used_at' not in t['c
 tokens_have "a revoked token says so, the others not" "t['old']['revoked'] is True and t['ci']['revoked'] is False"
 tokens_have "an expiring token has its time" "isinstance(t['ci']['expires_at'], str)"
 tokens_have "a member's token names the member" "t['ann-ci']['member_id'] == '$ann'"
+
+req GET /v1/proxy-tokens -H "$OWNER"
+expect 200 "GET /v1/proxy-tokens"
+same_rows "proxy-tokens create --json (but its secret) = GET /v1/proxy-tokens, every field" \
+	"$TMP/proxy-cli.json" "$BODY" token_id
 
 req GET /v1/secrets/db -H "$OWNER"
 expect 200 "GET /v1/secrets/db"
