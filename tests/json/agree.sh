@@ -2,8 +2,9 @@
 # The CLI's --json and the API's answers are one mapping (vault/json): against
 # the real server, `modal-vault token list --json` (on the store directly and
 # through the server) and GET /v1/tokens give every token with the same
-# fields and the same values; so do a secret, an environment and the
-# workspace, and a new proxy token. Answers are validated against the OpenAPI document at the end.
+# fields and the same values; so do a secret, an environment, the workspace
+# and a new proxy token. Answers are validated against the OpenAPI document
+# at the end.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../server/server_lib.sh"
 
