@@ -28,7 +28,7 @@ read_one(unsigned which, json_t *j)
 	case 2: (void)answer_member(j, &member); break;
 	case 3:
 		memset(&t, 0, sizeof(t));
-		(void)answer_token(j, &t);
+		(void)token_from_json(j, &t);
 		vault_token_clear(&t);
 		break;
 	case 4: (void)answer_audit(j, &a); break;

@@ -8,6 +8,7 @@
 #include "access.h"
 #include "settings.h"
 #include "vault.h"
+#include "vault_json.h"
 
 enum cli_opt {
 	O_SERVER = 1 << 0, O_ENV = 1 << 1, O_JSON = 1 << 2, O_YES = 1 << 3,
@@ -93,9 +94,6 @@ int cli_fail(struct cli *c);                  /* prints c->err, returns its exit
 int cli_confirm(struct cli *c, const char *question);
 void format_time(int64_t t, char *buf, size_t len);
 int print_json(json_t *j);                    /* prints and releases j */
-json_t *secret_json(const struct vault_secret_meta *m);
-json_t *env_json(const struct vault_env *env);
-json_t *time_json(int64_t t);                 /* RFC 3339, or null for 0 */
 /* Rows of the listings Modal's CLI has, as its display_table prints them
  * with --json: keyed by its column names (docs/configuration.md). */
 json_t *modal_time_json(int64_t t);           /* local "YYYY-MM-DD HH:MM:SS+HH:MM", or null */

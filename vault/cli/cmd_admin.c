@@ -82,7 +82,7 @@ cmd_env_create(struct cli *c)
 	}
 	cli_audit(v, "environment.create", "environment:%s", env.name);
 	if (c->json)
-		rc = print_json(env_json(&env));
+		rc = print_json(env_to_json(&env));
 	else
 		printf("Created environment '%s'\n", env.name);
 out:
@@ -171,7 +171,7 @@ cmd_env_update(struct cli *c)
 	}
 	cli_audit(v, "environment.update", "environment:%s", c->args[0]);
 	if (c->json)
-		rc = print_json(env_json(&env));
+		rc = print_json(env_to_json(&env));
 	else if (strcmp(env.name, c->args[0]) != 0)
 		printf("Renamed environment '%s' to '%s' (webhook suffix '%s')\n", c->args[0],
 		       env.name, env.webhook_suffix);
@@ -193,8 +193,7 @@ cmd_workspace_current(struct cli *c)
 	if (cli_open(c, &v) != 0 || vault_workspace_current(v, &ws, &c->err) != 0)
 		rc = cli_fail(c);
 	else if (c->json)
-		rc = print_json(json_pack("{s:s, s:s, s:s, s:s}", "workspace_id", ws.workspace_id,
-					  "slug", ws.slug, "name", ws.name, "plan", ws.plan));
+		rc = print_json(workspace_to_json(&ws));
 	else
 		printf("%s (%s), plan %s, default environment '%s'\n", ws.name,
 		       ws.workspace_id, ws.plan, ws.default_env);

@@ -27,17 +27,6 @@ cli_audit(struct vault *v, const char *action, const char *fmt, ...)
 			action, e.msg);
 }
 
-/* Audit times carry milliseconds: records a moment apart stay ordered. */
-static void
-format_ms(int64_t ms, char *buf, size_t len)
-{
-	char secs[32];
-
-	format_time(ms / 1000, secs, sizeof(secs));
-	secs[strlen(secs) - 1] = '\0';          /* the 'Z', put back after the fraction */
-	snprintf(buf, len, "%s.%03dZ", secs, (int)(ms % 1000));
-}
-
 static int
 time_option(struct cli *c, const char *flag, const char *value, int64_t now, int64_t *ms)
 {
@@ -90,17 +79,6 @@ audit_filter(struct cli *c, struct vault_audit_filter *f)
 	return 0;
 }
 
-static json_t *
-record_json(const struct vault_audit_record *r)
-{
-	char at[40];
-
-	format_ms(r->at_ms, at, sizeof(at));
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s}", "id", (json_int_t)r->id,
-			 "time", at, "token_id", r->token_id, "action", r->action,
-			 "resource", r->resource, "status", r->status, "client", r->client);
-}
-
 static void
 print_records(const struct vault_audit_record *list, size_t n, int more)
 {
@@ -112,7 +90,7 @@ print_records(const struct vault_audit_record *list, size_t n, int more)
 
 	for (i = 0; text != NULL && cells != NULL && i < n; i++) {
 		snprintf(text[i][0], 40, "%lld", (long long)list[i].id);
-		format_ms(list[i].at_ms, text[i][1], 40);
+		rfc3339_format_ms(list[i].at_ms, text[i][1]);
 		snprintf(text[i][2], 40, "%d", list[i].status);
 		cells[i * 7] = text[i][0];
 		cells[i * 7 + 1] = text[i][1];
@@ -150,7 +128,7 @@ cmd_audit(struct cli *c)
 	if (c->json) {
 		arr = json_array();
 		for (i = 0; i < n; i++)
-			json_array_append_new(arr, record_json(&list[i]));
+			json_array_append_new(arr, audit_record_to_json(&list[i]));
 		/* A bare array as every listing: a full page (--limit rows) may
 		 * have more, from --after its last id. */
 		rc = print_json(arr);

@@ -63,7 +63,7 @@ cmd_secret_create(struct cli *c)
 	cli_audit(v, meta.version == 1 ? "secret.create" : "secret.update", "secret:%s/%s",
 		  meta.environment, meta.name);
 	if (c->json)
-		rc = print_json(secret_json(&meta));
+		rc = print_json(secret_meta_to_json(&meta));
 	else
 		print_created(&meta, c->env), rc = 0;
 	vault_secret_meta_clear(&meta);
@@ -133,7 +133,7 @@ cmd_secret_get(struct cli *c)
 		goto out;
 	}
 	if (c->json) {
-		rc = print_json(secret_json(&m));
+		rc = print_json(secret_meta_to_json(&m));
 	} else {
 		format_time(m.created_at, created, sizeof(created));
 		format_time(m.updated_at, updated, sizeof(updated));

@@ -20,29 +20,6 @@ static const char *const kind_resource[] = {
 	[VAULT_TOKEN_API] = "token", [VAULT_TOKEN_PROXY] = "proxy_token",
 };
 
-static json_t *
-token_json(const struct vault_token *t)
-{
-	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "token_id", t->token_id,
-			      "name", t->name, "workspace_id", t->workspace_id,
-			      "created_at", time_json(t->created_at),
-			      "last_used_at", time_json(t->last_used_at),
-			      "expires_at", time_json(t->expires_at));
-	json_t *envs;
-	size_t i;
-
-	if (t->kind == VAULT_TOKEN_API) {
-		json_object_set_new(j, "member_id", json_string(t->member_id));
-		json_object_set_new(j, "revoked", json_boolean(t->revoked_at != 0));
-		return j;
-	}
-	envs = json_array();
-	for (i = 0; i < t->nenvs; i++)
-		json_array_append_new(envs, json_string(t->envs[i]));
-	json_object_set_new(j, "environments", envs);
-	return j;
-}
-
 /* --expires: a lifetime the vault accepts, or 0 for the default. */
 static int
 expires_seconds(struct cli *c, int64_t *ttl)
@@ -68,12 +45,11 @@ expires_seconds(struct cli *c, int64_t *ttl)
 static int
 print_created_json(const struct vault_token *t, const char *secret)
 {
-	json_t *j = token_json(t);
+	json_t *j = token_created_to_json(t, secret);
 	size_t len;
 	char *buf;
 	int rc = -1;
 
-	json_object_set_new(j, "token_secret", json_stringn(secret, TOKEN_SECRET_LEN));
 	len = json_dumpb(j, NULL, 0, JSON_FLAGS);
 	buf = xsecure_alloc(len + 1);
 	if (len > 0 && json_dumpb(j, buf, len, JSON_FLAGS) == len) {
@@ -316,7 +292,7 @@ token_list(struct cli *c, enum vault_token_kind kind)
 		arr = json_array();
 		for (i = 0; i < n; i++)
 			json_array_append_new(arr, kind == VAULT_TOKEN_PROXY ? proxy_row(&list[i])
-					      : token_json(&list[i]));
+					      : token_to_json(&list[i]));
 		rc = print_json(arr);
 	} else if (n == 0 && kind == VAULT_TOKEN_PROXY) {
 		puts("No proxy tokens. Create one: modal-vault workspace proxy-tokens create --name NAME");

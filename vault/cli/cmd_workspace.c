@@ -5,13 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *
-member_json(const struct vault_member *m)
-{
-	return json_pack("{s:s, s:s, s:s, s:o}", "member_id", m->member_id, "name", m->name,
-			 "role", vault_role_name(m->role), "created_at", time_json(m->created_at));
-}
-
 /* --role: NULL when absent (and not required) gives dflt. */
 static int
 role_option(struct cli *c, int required, enum vault_role dflt, enum vault_role *role)
@@ -94,7 +87,7 @@ cmd_members_add(struct cli *c)
 	}
 	cli_audit(v, "member.add", "member:%s", m.member_id);
 	if (c->json)
-		rc = print_json(member_json(&m));
+		rc = print_json(member_to_json(&m));
 	else
 		printf("Added member '%s' (%s) as %s\n"
 		       "Give them a token: modal-vault token create --member %s --name NAME\n",

@@ -64,34 +64,6 @@ print_json(json_t *j)
 	return rc == 0 ? 0 : EXIT_SOFTWARE;
 }
 
-json_t *
-secret_json(const struct vault_secret_meta *m)
-{
-	char created[32], updated[32];
-	json_t *keys = json_array();
-	size_t i;
-
-	format_time(m->created_at, created, sizeof(created));
-	format_time(m->updated_at, updated, sizeof(updated));
-	for (i = 0; i < m->nkeys; i++)
-		json_array_append_new(keys, json_string(m->keys[i]));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o}", "secret_id", m->secret_id,
-			 "name", m->name, "environment", m->environment,
-			 "created_at", created, "updated_at", updated,
-			 "version", (json_int_t)m->version, "keys", keys);
-}
-
-json_t *
-env_json(const struct vault_env *env)
-{
-	char created[32];
-
-	format_time(env->created_at, created, sizeof(created));
-	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", env->name,
-			 "workspace_id", env->workspace_id, "webhook_suffix", env->webhook_suffix,
-			 "created_at", created, "default", env->is_default);
-}
-
 /* Modal prints its rows' times as Python's isoformat(sep=" ") of the local
  * time: "2026-12-04 05:06:07+01:00". */
 json_t *
@@ -131,17 +103,6 @@ modal_env_row(const struct vault_env *env, const char *active)
 
 	return json_pack("{s:s, s:s, s:b}", "name", env->name, "web suffix",
 			 env->webhook_suffix, "active", is_active);
-}
-
-json_t *
-time_json(int64_t t)
-{
-	char buf[32];
-
-	if (t == 0)
-		return json_null();
-	format_time(t, buf, sizeof(buf));
-	return json_string(buf);
 }
 
 int

@@ -464,14 +464,7 @@ remote_workspace_current(struct vault *base, struct vault_workspace *out, struct
 	if (remote_call(r, "GET", "/v1/workspaces/current", NULL, REMOTE_IDEMPOTENT, &answer,
 			e) != 0)
 		return -1;
-	remote_str(answer, "workspace_id", out->workspace_id, sizeof(out->workspace_id));
-	remote_str(answer, "slug", out->slug, sizeof(out->slug));
-	remote_str(answer, "name", out->name, sizeof(out->name));
-	remote_str(answer, "plan", out->plan, sizeof(out->plan));
-	remote_str(answer, "default_environment", out->default_env, sizeof(out->default_env));
-	if (out->default_env[0] == '\0')
-		remote_str(answer, "default_env", out->default_env, sizeof(out->default_env));
-	rc = out->workspace_id[0] != '\0' ? 0 : remote_bad_answer(r, e, "the workspace");
+	rc = workspace_from_json(answer, out) == 0 ? 0 : remote_bad_answer(r, e, "the workspace");
 	json_decref(answer);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vault_json.h"
 #include "vault_ops.h"
 
 #define REMOTE_MAX_SERVERS 8
@@ -134,21 +135,19 @@ int remote_audit_list(struct vault *base, const struct vault_audit_filter *f,
 int remote_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk,
 		       struct mr_err *e);
 
-/* Reading answers (remote_answers.c): 0, or -1 if the JSON is not what the
- * API gives. answer_meta fills name and environment from the arguments when
- * the answer leaves them out (versions); the void * readers take one element
- * of an array of vault_env, vault_member or vault_audit_record. */
+/* Reading answers (remote_answers.c, through vault_json.h): 0, or -1 if the
+ * JSON is not what the API gives. answer_meta fills name and environment
+ * from the arguments when the answer leaves them out (versions); the void *
+ * readers take one element of an array of vault_env, vault_member or
+ * vault_audit_record. */
 int answer_meta(json_t *j, const char *env, const char *name, struct vault_secret_meta *m);
 int answer_env(json_t *j, void *elem);
 int answer_member(json_t *j, void *elem);
-int answer_token(json_t *j, struct vault_token *t);
 int answer_audit(json_t *j, void *elem);
 enum vault_token_kind remote_token_kind(const char *id);   /* by its prefix */
 
 /* Helpers shared by remote.c and remote_access.c (remote_json.c). */
 /* Makes jansson wipe what it frees, unless the program chose an allocator. */
-int remote_time(json_t *obj, const char *field, int64_t *out);    /* RFC 3339 -> unix s */
-void remote_str(json_t *obj, const char *field, char *buf, size_t len);
 json_t *remote_data(json_t *answer);         /* a listing's "data" array, or NULL */
 int remote_bad_answer(struct remote *r, struct mr_err *e, const char *what);
 /* GETs a listing and reads its "data" array into a calloc'ed array of

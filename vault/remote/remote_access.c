@@ -105,14 +105,15 @@ remote_member_remove(struct vault *base, const char *member_id, struct mr_err *e
 /* The secret goes from the answer (locked memory, wiping allocator) into the
  * caller's locked buffer, and nowhere else. */
 static int
-take_secret(json_t *answer, const char *prefix, char *secret)
+created_token(struct remote *r, json_t *answer, enum vault_token_kind kind,
+	      struct vault_token *out, char *secret, struct mr_err *e)
 {
-	json_t *s = json_object_get(answer, "token_secret");
-
-	if (!json_is_string(s) || json_string_length(s) != TOKEN_SECRET_LEN ||
-	    strncmp(json_string_value(s), prefix, 3) != 0)
-		return -1;
-	memcpy(secret, json_string_value(s), TOKEN_SECRET_LEN + 1);
+	if (token_created_from_json(answer, out, secret) != 0)
+		return remote_bad_answer(r, e, "creating a token");
+	if (out->kind != kind) {
+		vault_token_clear(out);
+		return remote_bad_answer(r, e, "creating a token");
+	}
 	return 0;
 }
 
@@ -136,9 +137,7 @@ remote_token_create(struct vault *base, enum vault_token_kind kind, const char *
 		rc = mr_fail(e, MR_E_INVALID, "invalid token name");
 	else if (remote_call(r, "POST", api ? "/v1/tokens" : "/v1/proxy-tokens", body, 0,
 			     &answer, e) == 0)
-		rc = answer_token(answer, out) == 0 &&
-		     take_secret(answer, api ? "as-" : "ws-", secret) == 0 ? 0
-			: remote_bad_answer(r, e, "creating a token");
+		rc = created_token(r, answer, kind, out, secret, e);
 	if (rc != 0)
 		sodium_memzero(secret, TOKEN_SECRET_LEN + 1);
 	json_decref(body);
@@ -157,7 +156,7 @@ token_list_json(struct remote *r, json_t *answer, const char *member_id,
 	if (data == NULL || (list = calloc(count ? count : 1, sizeof(*list))) == NULL)
 		return remote_bad_answer(r, e, "listing tokens");
 	for (i = 0; i < count; i++) {
-		if (answer_token(json_array_get(data, i), &list[kept]) != 0) {
+		if (token_from_json(json_array_get(data, i), &list[kept]) != 0) {
 			vault_token_free(list, kept + 1);
 			return remote_bad_answer(r, e, "listing tokens");
 		}

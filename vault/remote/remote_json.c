@@ -1,48 +1,11 @@
-/* remote_json.c — reading the server's JSON answers into the vault's structs,
- * and the small pieces every remote operation shares: times, names in paths,
- * query strings. */
+/* remote_json.c — the small pieces every remote operation shares: malformed
+ * answers, names in paths, query strings, listings. */
 #include "remote.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-/* "2026-11-23T12:00:00Z" (fractions allowed) → unix seconds; 0 for null. */
-int
-remote_time(json_t *obj, const char *field, int64_t *out)
-{
-	json_t *v = json_object_get(obj, field);
-	struct tm tm;
-	const char *rest;
-
-	*out = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return 0;
-	}
-	memset(&tm, 0, sizeof(tm));
-	if (!json_is_string(v) ||
-	    (rest = strptime(json_string_value(v), "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return -1;
-	if (*rest == '.')
-		rest += 1 + strspn(rest + 1, "0123456789");
-	if (strcmp(rest, "Z") != 0 && strcmp(rest, "+00:00") != 0)
-		return -1;
-	*out = (int64_t)timegm(&tm);
-	return 0;
-}
-
-void
-remote_str(json_t *obj, const char *field, char *buf, size_t len)
-{
-	const char *s = json_string_value(json_object_get(obj, field));
-
-	snprintf(buf, len, "%s", s != NULL ? s : "");
-}
 
 int
 remote_bad_answer(struct remote *r, struct mr_err *e, const char *what)

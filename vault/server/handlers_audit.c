@@ -26,7 +26,7 @@ time_param(struct request *r, const char *name, int64_t *ms)
 	const char *s = query_get(r, name);
 
 	*ms = 0;
-	if (s == NULL || time_parse_rfc3339(s, ms) == 0)
+	if (s == NULL || rfc3339_parse_ms(s, ms) == 0)
 		return 0;
 	reply_error(r, 400, "invalid", "'%s' must be an RFC 3339 time (2026-11-23T12:00:00Z)", name);
 	return -1;
@@ -82,7 +82,7 @@ h_audit_list(struct request *r)
 	}
 	data = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(data, audit_to_json(&list[i]));
+		json_array_append_new(data, audit_record_to_json(&list[i]));
 	/* A full page may have more behind it; a short one is the end. */
 	if (n == f.limit) {
 		snprintf(cursor, sizeof(cursor), "%lld", (long long)list[n - 1].id);

@@ -87,7 +87,7 @@ h_secret_list(struct request *r)
 	}
 	data = json_array();
 	for (i = 0; i < n; i++)
-		json_array_append_new(data, secret_to_json(&list[i]));
+		json_array_append_new(data, secret_meta_to_json(&list[i]));
 	vault_secret_meta_free(list, n);
 	reply_json(r, 200, data_array(data));
 }
@@ -127,7 +127,7 @@ h_secret_create(struct request *r)
 		if (vault_secret_put(r->ctx->v, env, name, li.items, li.n, 0, &meta, &e) != 0) {
 			reply_fail(r, &e);
 		} else {
-			reply_json(r, 201, secret_to_json(&meta));
+			reply_json(r, 201, secret_meta_to_json(&meta));
 			vault_secret_meta_clear(&meta);
 		}
 	}
@@ -158,7 +158,7 @@ h_secret_update(struct request *r)
 					(uint64_t)version, &meta, &e) != 0) {
 			reply_fail(r, &e);
 		} else {
-			reply_json(r, 200, secret_to_json(&meta));
+			reply_json(r, 200, secret_meta_to_json(&meta));
 			vault_secret_meta_clear(&meta);
 		}
 	}
@@ -178,7 +178,7 @@ h_secret_get(struct request *r)
 		reply_fail(r, &e);
 		return;
 	}
-	reply_json(r, 200, secret_to_json(&meta));
+	reply_json(r, 200, secret_meta_to_json(&meta));
 	vault_secret_meta_clear(&meta);
 }
 
@@ -201,8 +201,8 @@ h_secret_versions(struct request *r)
 	const char *env = query_get(r, "environment");
 	struct vault_secret_meta *list = NULL;
 	struct mr_err e;
-	json_t *data, *keys;
-	size_t n = 0, i, k;
+	json_t *data;
+	size_t n = 0, i;
 
 	request_resource(r, "secret:%s/%s", request_env(r, env), r->params[0]);
 	if (vault_secret_versions(r->ctx->v, env, r->params[0], &list, &n, &e) != 0) {
@@ -210,14 +210,8 @@ h_secret_versions(struct request *r)
 		return;
 	}
 	data = json_array();
-	for (i = 0; i < n; i++) {
-		keys = json_array();
-		for (k = 0; k < list[i].nkeys; k++)
-			json_array_append_new(keys, json_string(list[i].keys[k]));
-		json_array_append_new(data, json_pack("{s:I, s:o, s:o}", "version",
-						      (json_int_t)list[i].version, "created_at",
-						      time_to_json(list[i].created_at), "keys", keys));
-	}
+	for (i = 0; i < n; i++)
+		json_array_append_new(data, secret_version_to_json(&list[i]));
 	vault_secret_meta_free(list, n);
 	reply_json(r, 200, data_array(data));
 }

@@ -59,9 +59,7 @@ token_create(struct request *r, enum vault_token_kind kind, const char *member,
 		return;
 	}
 	request_resource(r, "%s:%s", kind == VAULT_TOKEN_API ? "token" : "proxy_token", t.token_id);
-	j = token_to_json(&t);
-	if (j != NULL)
-		json_object_set_new(j, "token_secret", json_string(r->ctx->scratch));
+	j = token_created_to_json(&t, r->ctx->scratch);
 	sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
 	vault_token_clear(&t);
 	reply_json_secret(r, 201, j);

@@ -16,9 +16,7 @@ h_workspace_current(struct request *r)
 		reply_fail(r, &e);
 		return;
 	}
-	reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:s, s:s}", "workspace_id", ws.workspace_id,
-				     "slug", ws.slug, "name", ws.name, "plan", ws.plan,
-				     "default_environment", ws.default_env));
+	reply_json(r, 200, workspace_to_json(&ws));
 }
 
 void

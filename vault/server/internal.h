@@ -12,6 +12,7 @@
 
 #include "access.h"
 #include "vault.h"
+#include "vault_json.h"
 #include "wire/wire.h"
 
 #define SERVER_MAX_LISTEN 8
@@ -191,16 +192,6 @@ struct field_spec {
  * or NULL after replying 400. */
 json_t *body_object(struct request *r, const struct field_spec *spec);
 const char *query_get(struct request *r, const char *name);
-void time_rfc3339(int64_t unix_seconds, char out[32]);
-void time_rfc3339_ms(int64_t unix_ms, char out[32]);
-int time_parse_rfc3339(const char *s, int64_t *unix_ms);
-/* JSON builders: pack never fails on memory here without returning NULL. */
-json_t *time_to_json(int64_t unix_seconds);
-json_t *secret_to_json(const struct vault_secret_meta *m);
-json_t *env_to_json(const struct vault_env *env);
-json_t *token_to_json(const struct vault_token *t);
-json_t *member_to_json(const struct vault_member *m);
-json_t *audit_to_json(const struct vault_audit_record *a);
 json_t *data_array(json_t *items);  /* {"data": items} */
 
 /* auth.c */
