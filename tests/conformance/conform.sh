@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# conform.sh KIND — runs the conformance table (cases.c) on a fresh vault of
+# KIND: "file" (the embedded store, or with MODAL_TEST_STORE set, a fresh
+# schema of that PostgreSQL database: run it as "pg"), or "http" (a real
+# modal-vault serve over such a store, called as the owner's API token).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+. "$here/../server/server_lib.sh"
+: "${CONFORM:?set CONFORM to the conform binary}"
+kind=${1:?usage: conform.sh file|pg|http}
+
+vault_init "$TMP/vault"
+# What stands in for time (expiry): SQL on the store's database, on stdin.
+if [ -n "${MODAL_TEST_STORE:-}" ]; then
+	sql="psql -qAtX -v ON_ERROR_STOP=1 '$STORE'"
+else
+	sql="sqlite3 '${STORE#file:}/vault.db'"
+fi
+case $kind in
+file|pg)
+	if [ "$kind" = pg ] && [ -z "${MODAL_TEST_STORE:-}" ]; then
+		echo "conform.sh pg: set MODAL_TEST_STORE (tests/pg/with-pg.sh sets the cluster)" >&2
+		exit 2
+	fi
+	url=$STORE ;;
+http)
+	read -r id secret < <(cli_token --name caller)
+	export MODAL_CONFORM_TOKEN_ID=$id MODAL_CONFORM_TOKEN_SECRET=$secret
+	start_server
+	url=$URL ;;
+*)
+	echo "conform.sh: unknown kind '$kind': expected file, pg or http" >&2
+	exit 2 ;;
+esac
+MODAL_CONFORM_URL=$url MODAL_CONFORM_KIND=$kind MODAL_CONFORM_SQL=$sql "$CONFORM" && rc=0 || rc=$?
+stop_server
+[ "$failed" -eq 0 ] || rc=1
+exit "$rc"
