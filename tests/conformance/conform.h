@@ -4,7 +4,8 @@
  * answer: the rendered result (ops.c says how each is rendered) or the
  * error kind and a substring of its message. After every failing case the
  * whole observable state (state.c) must be what it was before. Where a kind
- * legitimately differs, the table has a row per kind, marked by its mask. */
+ * legitimately differs, the table has a row per kind, marked by its mask;
+ * where one differs by mistake, the row says so (diverges) and why. */
 #ifndef MODAL_TEST_CONFORM_H
 #define MODAL_TEST_CONFORM_H
 
@@ -67,6 +68,10 @@ struct conform_case {
 	const char *env, *name, *arg, *arg2;
 	int64_t num;
 	const char *save;                /* slot receiving the id the case makes */
+	/* Kinds that answer otherwise today, against the interface's promise:
+	 * the row is run and its result printed ("DIVERGES" or "CONVERGED"),
+	 * never counted as a failure, until the kind is fixed (issue 12). */
+	unsigned diverges;
 	enum mr_kind want;               /* MR_OK: the case succeeds */
 	const char *expect;              /* MR_OK: the rendered answer (NULL: any);
 					  * else a substring of the message */

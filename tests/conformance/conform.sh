@@ -14,7 +14,8 @@ vault_init "$TMP/vault"
 if [ -n "${MODAL_TEST_STORE:-}" ]; then
 	sql="psql -qAtX -v ON_ERROR_STOP=1 '$STORE'"
 else
-	sql="sqlite3 '${STORE#file:}/vault.db'"
+	# The server may hold the write lock a moment: wait for it, as SQLite does.
+	sql="sqlite3 -cmd '.timeout 5000' '${STORE#file:}/vault.db'"
 fi
 case $kind in
 file|pg)

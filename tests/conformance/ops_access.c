@@ -284,7 +284,10 @@ op_audit_list(const struct conform_case *c, struct vault *v, const char *arg, ch
 		total += n;
 		free(page);
 	} while (n == f.limit);
-	out_add(out, len, "%zu of %zu in pages of %zu", total, all, f.limit);
+	if (total == all)
+		out_add(out, len, "every record once in pages of %zu", f.limit);
+	else
+		out_add(out, len, "%zu of %zu records in pages of %zu", total, all, f.limit);
 	return 0;
 }
 

@@ -123,16 +123,23 @@ main(void)
 {
 	static char out[OUT_LEN], why[2 * OUT_LEN + 256];
 	struct conform_run run = { 0 };
-	size_t i, passed = 0, failed = 0;
+	size_t i, passed = 0, failed = 0, diverged = 0;
+	int ok;
 	const struct conform_case *c;
 
 	if (sodium_init() < 0 || run_open(&run) != 0)
 		return 2;
 	for (i = 0; i < conform_ncases; i++) {
 		c = &conform_cases[i];
+		why[0] = '\0';
 		if (c->kinds != 0 && (c->kinds & run.kind) == 0)
 			continue;
-		if (check_case(&run, c, out, why, sizeof(why))) {
+		if (c->diverges & run.kind) {
+			ok = check_case(&run, c, out, why, sizeof(why));
+			printf("%s %zu %s%s%s\n", ok ? "CONVERGED (drop the mark)" : "DIVERGES",
+			       i + 1, c->what, ok ? "" : ": ", why);
+			diverged++;
+		} else if (check_case(&run, c, out, why, sizeof(why))) {
 			passed++;
 			printf("ok   %zu %s\n", i + 1, c->what);
 		} else {
@@ -142,6 +149,7 @@ main(void)
 	}
 	vault_close(run.v);
 	slots_clear();
-	printf("%zu passed, %zu failed (%s)\n", passed, failed, getenv("MODAL_CONFORM_KIND"));
+	printf("%zu passed, %zu failed, %zu known to diverge (%s)\n", passed, failed, diverged,
+	       getenv("MODAL_CONFORM_KIND"));
 	return failed == 0 ? 0 : 1;
 }
