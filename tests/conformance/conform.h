@@ -59,7 +59,7 @@ enum conform_op {
 };
 
 /* How OP_*_VERIFY and OP_AUTH change the slot's secret before using it. */
-enum conform_mangle { SECRET_AS_IS, SECRET_ONE_CHAR, SECRET_SHORT, SECRET_EMPTY };
+enum conform_mangle { SECRET_AS_IS, SECRET_ONE_CHAR, SECRET_SHORT, SECRET_EMPTY, SECRET_NULL };
 
 struct conform_case {
 	const char *what;
@@ -75,6 +75,10 @@ struct conform_case {
 	enum mr_kind want;               /* MR_OK: the case succeeds */
 	const char *expect;              /* MR_OK: the rendered answer (NULL: any);
 					  * else a substring of the message */
+	int whole;                       /* file: and postgres:// give exactly expect
+					  * (a server and its client add context) */
+	const char *http_msg;            /* http: the server's words instead (its API's
+					  * field names), NULL: expect */
 };
 
 extern const struct conform_case conform_cases[];
@@ -88,6 +92,8 @@ struct conform_run {
 	const char *url;
 	const char *token_id, *token_secret;   /* http: the owner's API token */
 	const char *sql_cmd;                   /* reads SQL on stdin */
+	int64_t started;                       /* unix seconds: "now" for the renderings */
+	char auth_msg[512];                    /* every MR_E_AUTH of a run says the same */
 };
 
 int slot_save(const char *name, const char *id, const char *secret);

@@ -174,6 +174,8 @@ op_fetch(struct vault *v, const char *env, const char *spec, char *out, size_t l
 		return -1;
 	render_fetch(&f, out, len);
 	vault_fetch_free(&f);
+	if (f.arena != NULL || f.bundles != NULL)
+		return mr_fail(e, MR_E_INTERNAL, "vault_fetch_free left pointers into the freed arena");
 	return 0;
 }
 

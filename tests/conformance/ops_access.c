@@ -8,14 +8,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <time.h>
 
+static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/* "ak-+21": the prefix, and the rest only if it is n base62 characters. */
 static void
-render_token(const struct vault_token *t, char *out, size_t len)
+render_shape(const char *s, size_t n, char *out, size_t len)
+{
+	out_add(out, len, "%.3s+%s", s,
+		strlen(s) == n + 3 && strspn(s + 3, b62) == n ? (n == 21 ? "21" : "42") : "bad");
+}
+
+/* "used" when last used since the run started. */
+static void
+render_token(const struct vault_token *t, int64_t since, char *out, size_t len)
 {
 	size_t i;
 
-	out_add(out, len, "%s %.3s ", t->name, t->token_id);
+	out_add(out, len, "%s ", t->name);
+	render_shape(t->token_id, TOKEN_ID_LEN - 3, out, len);
+	out_add(out, len, " ");
 	if (t->expires_at == 0)
 		out_add(out, len, "ttl=never");
 	else
@@ -23,21 +36,12 @@ render_token(const struct vault_token *t, char *out, size_t len)
 	out_add(out, len, " member=%s envs=", t->member_id[0] ? t->member_id : "-");
 	for (i = 0; i < t->nenvs; i++)
 		out_add(out, len, "%s%s", i ? "," : "", t->envs[i]);
+	if (t->last_used_at != 0)
+		out_add(out, len, t->last_used_at >= since ? " used" : " used-before");
 	if (t->revoked_at != 0)
 		out_add(out, len, " revoked");
 }
 
-/* "as-+42": the prefix, and the rest only if it is 42 base62 characters. */
-static void
-render_secret(const char *s, char *out, size_t len)
-{
-	static const char b62[] =
-		"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	size_t n = strlen(s);
-
-	out_add(out, len, " secret=%.3s%s", s,
-		n == TOKEN_SECRET_LEN && strspn(s + 3, b62) == n - 3 ? "+42" : "+bad");
-}
 
 static int
 op_members(const struct conform_case *c, struct vault *v, const char *name,
@@ -91,7 +95,7 @@ untouched_or_wiped(const char *buf, size_t n)
 
 static int
 op_token_create(const struct conform_case *c, struct vault *v, const char *name,
-		const char *member, char *out, size_t len, struct mr_err *e)
+		const char *member, int64_t since, char *out, size_t len, struct mr_err *e)
 {
 	enum vault_token_kind kind = c->op == OP_API_CREATE ? VAULT_TOKEN_API : VAULT_TOKEN_PROXY;
 	char *secret = sodium_malloc(TOKEN_SECRET_LEN + 1);
@@ -104,8 +108,9 @@ op_token_create(const struct conform_case *c, struct vault *v, const char *name,
 	memset(&t, 0, sizeof(t));
 	rc = vault_token_create(v, kind, member, name, c->num, &t, secret, e);
 	if (rc == 0) {
-		render_token(&t, out, len);
-		render_secret(secret, out, len);
+		render_token(&t, since, out, len);
+		out_add(out, len, " secret=");
+		render_shape(secret, TOKEN_SECRET_LEN - 3, out, len);
 		if (c->save != NULL)
 			slot_save(c->save, t.token_id, secret);
 		vault_token_clear(&t);
@@ -118,7 +123,7 @@ op_token_create(const struct conform_case *c, struct vault *v, const char *name,
 
 static int
 op_tokens(const struct conform_case *c, struct vault *v, const char *env, const char *name,
-	  const char *arg, char *out, size_t len, struct mr_err *e)
+	  const char *arg, int64_t since, char *out, size_t len, struct mr_err *e)
 {
 	struct vault_token t, *list = NULL;
 	size_t i, n = 0;
@@ -137,7 +142,7 @@ op_tokens(const struct conform_case *c, struct vault *v, const char *env, const 
 	case OP_TOKEN_GET:
 		memset(&t, 0, sizeof(t));
 		if ((rc = vault_token_get(v, name, &t, e)) == 0) {
-			render_token(&t, out, len);
+			render_token(&t, since, out, len);
 			vault_token_clear(&t);
 		}
 		break;
@@ -165,14 +170,14 @@ secret_for(const struct conform_case *c, size_t *n)
 		s[10] = s[10] == 'x' ? 'y' : 'x';
 	else if (c->num == SECRET_SHORT && *n > 0)
 		s[--*n] = '\0';
-	else if (c->num == SECRET_EMPTY)
+	else if (c->num == SECRET_EMPTY || c->num == SECRET_NULL)
 		s[*n = 0] = '\0';
 	return s;
 }
 
 static int
-op_verify(const struct conform_case *c, struct vault *v, const char *id, char *out,
-	  size_t len, struct mr_err *e)
+op_verify(const struct conform_case *c, struct vault *v, const char *id, int64_t since,
+	  char *out, size_t len, struct mr_err *e)
 {
 	enum vault_token_kind kind = c->op == OP_API_VERIFY ? VAULT_TOKEN_API : VAULT_TOKEN_PROXY;
 	struct vault_identity who;
@@ -181,7 +186,7 @@ op_verify(const struct conform_case *c, struct vault *v, const char *id, char *o
 	int rc;
 
 	memset(&who, 0, sizeof(who));
-	rc = vault_token_verify(v, kind, id, s, n, &who, e);
+	rc = vault_token_verify(v, kind, id, c->num == SECRET_NULL ? NULL : s, n, &who, e);
 	sodium_free(s);
 	if (rc == 0) {
 		out_add(out, len, "token=%s member=%s role=%s envs=", who.token.token_id,
@@ -189,7 +194,7 @@ op_verify(const struct conform_case *c, struct vault *v, const char *id, char *o
 			who.member.member_id[0] ? vault_role_name(who.member.role) : "-");
 		for (i = 0; i < who.token.nenvs; i++)
 			out_add(out, len, "%s%s", i ? "," : "", who.token.envs[i]);
-		out_add(out, len, "%s", who.token.last_used_at > 0 ? " used" : "");
+		out_add(out, len, "%s", who.token.last_used_at >= since ? " used" : "");
 		vault_token_clear(&who.token);
 	} else if (who.token.token_id[0] != '\0' || who.token.envs != NULL) {
 		rc = mr_fail(e, MR_E_INTERNAL, "a failed verify filled the identity");
@@ -251,6 +256,7 @@ static int
 op_audit_list(const struct conform_case *c, struct vault *v, const char *arg, char *out,
 	      size_t len, struct mr_err *e)
 {
+	int64_t now_ms = (int64_t)time(NULL) * 1000;
 	struct vault_audit_record *page = NULL;
 	struct vault_audit_filter f;
 	char spec[512];
@@ -264,7 +270,11 @@ op_audit_list(const struct conform_case *c, struct vault *v, const char *arg, ch
 			return -1;
 		out_add(out, len, "%zu:", n);
 		for (i = 0; i < n; i++)
-			out_add(out, len, " %s", page[i].action);
+			out_add(out, len, " %s%s", page[i].action,
+				llabs(page[i].at_ms - now_ms) < 60000 ? "@now" : "");
+		if (n > 0)
+			out_add(out, len, " (first: %s %s %d)", page[0].client, page[0].resource,
+				page[0].status);
 		free(page);
 		return 0;
 	}
@@ -360,16 +370,16 @@ op_access(struct conform_run *run, const struct conform_case *c, const char *env
 		return op_members(c, run->v, name, out, len, e);
 	case OP_API_CREATE:
 	case OP_PROXY_CREATE:
-		return op_token_create(c, run->v, name, arg, out, len, e);
+		return op_token_create(c, run->v, name, arg, run->started, out, len, e);
 	case OP_API_LIST:
 	case OP_PROXY_LIST:
 	case OP_TOKEN_GET:
 	case OP_TOKEN_REVOKE:
 	case OP_ALLOW_ENV:
-		return op_tokens(c, run->v, env, name, arg, out, len, e);
+		return op_tokens(c, run->v, env, name, arg, run->started, out, len, e);
 	case OP_API_VERIFY:
 	case OP_PROXY_VERIFY:
-		return op_verify(c, run->v, name, out, len, e);
+		return op_verify(c, run->v, name, run->started, out, len, e);
 	case OP_AUTH:
 		return op_auth(run, c, name, out, len, e);
 	case OP_AUDIT_APPEND:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define OUT_LEN 8192
 
@@ -62,6 +63,18 @@ run_open(struct conform_run *run)
 	return 0;
 }
 
+/* Unknown, wrong, expired, revoked or of the other kind: a caller learns
+ * nothing from which. */
+static int
+same_auth_message(struct conform_run *run, const struct mr_err *e)
+{
+	if (e->kind != MR_E_AUTH)
+		return 1;
+	if (run->auth_msg[0] == '\0')
+		snprintf(run->auth_msg, sizeof(run->auth_msg), "%s", e->msg);
+	return strcmp(run->auth_msg, e->msg) == 0;
+}
+
 /* A failing case: the kind, the message, and nothing changed. */
 static int
 check_failure(struct conform_run *run, const struct conform_case *c, char *out,
@@ -83,6 +96,10 @@ check_failure(struct conform_run *run, const struct conform_case *c, char *out,
 			 (int)c->want, want_msg);
 	else if (strchr(e.msg, '\n') != NULL)
 		snprintf(why, len, "message of more than one line: '%s'", e.msg);
+	else if (c->whole && (run->kind & K_STORE) && strcmp(e.msg, want_msg) != 0)
+		snprintf(why, len, "message '%s', want exactly '%s'", e.msg, want_msg);
+	else if (!same_auth_message(run, &e))
+		snprintf(why, len, "'%s': another MR_E_AUTH said '%s'", e.msg, run->auth_msg);
 	else if ((after = state_digest(run->v, &de)) == NULL)
 		snprintf(why, len, "reading the state after: %s", de.msg);
 	else if (strcmp(before, after) != 0)
@@ -100,7 +117,8 @@ check_case(struct conform_run *run, const struct conform_case *c, char *out, cha
 	   size_t len)
 {
 	static char want[OUT_LEN];
-	const char *w = slot_expand(c->expect, want, sizeof(want));
+	const char *text = run->kind == K_HTTP && c->http_msg != NULL ? c->http_msg : c->expect;
+	const char *w = slot_expand(text, want, sizeof(want));
 	struct mr_err e = { 0 };
 	int rc;
 
@@ -108,7 +126,7 @@ check_case(struct conform_run *run, const struct conform_case *c, char *out, cha
 		return check_failure(run, c, out, w != NULL ? w : "", why, len);
 	rc = op_run(run, c, out, OUT_LEN, &e);
 	/* After the run: the answer may name the id the case just saved. */
-	w = slot_expand(c->expect, want, sizeof(want));
+	w = slot_expand(text, want, sizeof(want));
 	if (rc != 0)
 		snprintf(why, len, "failed: kind %d '%s'", (int)e.kind, e.msg);
 	else if (w != NULL && strcmp(out, w) != 0)
@@ -127,6 +145,7 @@ main(void)
 	int ok;
 	const struct conform_case *c;
 
+	run.started = (int64_t)time(NULL);
 	if (sodium_init() < 0 || run_open(&run) != 0)
 		return 2;
 	for (i = 0; i < conform_ncases; i++) {
