@@ -12,12 +12,14 @@
 
 static const char b62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/* "ak-+21": the prefix, and the rest only if it is n base62 characters. */
+/* "ak-+21": the prefix, and the length of the rest if it is n base62. */
 static void
 render_shape(const char *s, size_t n, char *out, size_t len)
 {
-	out_add(out, len, "%.3s+%s", s,
-		strlen(s) == n + 3 && strspn(s + 3, b62) == n ? (n == 21 ? "21" : "42") : "bad");
+	if (strlen(s) == n + 3 && strspn(s + 3, b62) == n)
+		out_add(out, len, "%.3s+%zu", s, n);
+	else
+		out_add(out, len, "%.3s+bad", s);
 }
 
 /* "used" when last used since the run started. */
@@ -66,8 +68,11 @@ op_members(const struct conform_case *c, struct vault *v, const char *name,
 		rc = vault_member_remove(v, name, e);
 		break;
 	case OP_OWNER:
-		if ((rc = vault_owner(v, &m, e)) == 0)
-			out_add(out, len, "%s:%s %s", m.name, vault_role_name(m.role), m.member_id);
+		if ((rc = vault_owner(v, &m, e)) == 0) {
+			out_add(out, len, "%s:%s ", m.name, vault_role_name(m.role));
+			render_shape(m.member_id, 22, out, len);
+			out_add(out, len, " %s", m.member_id);
+		}
 		break;
 	default:
 		rc = vault_member_list(v, &list, &n, e);
@@ -126,7 +131,7 @@ op_tokens(const struct conform_case *c, struct vault *v, const char *env, const 
 	  const char *arg, int64_t since, char *out, size_t len, struct mr_err *e)
 {
 	struct vault_token t, *list = NULL;
-	size_t i, n = 0;
+	size_t i, j, n = 0;
 	int rc = -1;
 
 	switch (c->op) {
@@ -134,8 +139,12 @@ op_tokens(const struct conform_case *c, struct vault *v, const char *env, const 
 	case OP_PROXY_LIST:
 		rc = vault_token_list(v, c->op == OP_API_LIST ? VAULT_TOKEN_API : VAULT_TOKEN_PROXY,
 				      arg, env, &list, &n, e);
-		for (i = 0; rc == 0 && i < n; i++)
+		for (i = 0; rc == 0 && i < n; i++) {
 			out_add(out, len, "%s%s", i ? " " : "", list[i].name);
+			for (j = 0; c->op == OP_PROXY_LIST && j < list[i].nenvs; j++)
+				out_add(out, len, "%s%s", j ? "," : "[", list[i].envs[j]);
+			out_add(out, len, "%s", c->op == OP_PROXY_LIST && list[i].nenvs ? "]" : "");
+		}
 		if (rc == 0)
 			vault_token_free(list, n);
 		break;
