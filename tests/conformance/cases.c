@@ -55,7 +55,7 @@ const struct conform_case conform_cases[] = {
 	{ "key starting with a digit", OP_PUT, .name = "k", .arg = "1KEY=v",
 	  .want = MR_E_INVALID, .expect = "secret 'k': invalid key" },
 	{ "empty key", OP_PUT, .name = "k", .arg = "=v", .want = MR_E_INVALID,
-	  .expect = "invalid key" },
+	  .expect = "secret 'k': invalid key" },
 	/* http: the items travel as a JSON object, where a second K replaces
 	 * the first, and the client does not check them before sending. */
 	{ "key given twice", OP_PUT, .name = "k", .arg = "K=a,K=b", .want = MR_E_INVALID,
@@ -65,7 +65,7 @@ const struct conform_case conform_cases[] = {
 	{ "value one byte over the limit", OP_PUT, .name = "big", .arg = "BIG=@32769",
 	  .want = MR_E_TOOLARGE, .expect = "value of BIG: 32769 bytes, at most 32768" },
 	{ "replace refused for a bad item: the old version stays", OP_PUT, .name = "db",
-	  .arg = "1KEY=v", .num = 1, .want = MR_E_INVALID, .expect = "invalid key" },
+	  .arg = "1KEY=v", .num = 1, .want = MR_E_INVALID, .expect = "secret 'db': invalid key" },
 	{ "value of exactly the limit", OP_PUT, .name = "big", .arg = "BIG=@32768",
 	  .expect = "big@1 main [BIG]" },
 	{ "fetch of the largest value", OP_FETCH, .arg = "big",
