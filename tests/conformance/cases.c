@@ -353,13 +353,19 @@ const struct conform_case conform_cases[] = {
 	{ "get: its environments", OP_TOKEN_GET, .name = "$p1",
 	  .expect = "web wk-+21 ttl=never member=- envs=staging" },
 	/* A proxy token is verified by the server's proxy endpoint, never by a
-	 * client of the API: modal-run's tests (tests/server) cover it there. */
+	 * client of the API: modal-run's tests (tests/server) cover it there;
+	 * a client of the API refuses to send one (either half) as its own. */
 	{ "verify: a proxy token, its environments", OP_PROXY_VERIFY, K_STORE, .name = "$p1",
 	  .arg = "p1", .expect = "token=$p1 member=- role=- envs=staging used" },
 	{ "verify: a proxy token as an API token", OP_API_VERIFY, K_STORE, .name = "$p1",
 	  .arg = "p1", .want = MR_E_AUTH, .expect = AUTH_FAIL, .whole = 1 },
 	{ "verify: a proxy id with an API secret", OP_PROXY_VERIFY, K_STORE, .name = "$p1",
 	  .arg = "tnull", .want = MR_E_AUTH, .expect = AUTH_FAIL, .whole = 1 },
+	{ "auth: a proxy token as an API token, refused before it is sent", OP_AUTH, K_HTTP,
+	  .name = "$p1", .arg = "p1", .want = MR_E_CONFIG, .expect = "is not an API token id" },
+	{ "auth: an API id with a proxy token's secret, refused too", OP_AUTH, K_HTTP,
+	  .name = "$tnull", .arg = "p1", .want = MR_E_CONFIG,
+	  .expect = "is not an API token secret" },
 	{ "verify: a proxy token expired", OP_BACKDOOR_SQL, K_STORE,
 	  .arg = "UPDATE tokens SET expires_at = 1 WHERE id = '$p2';", .expect = "" },
 	{ "verify: the expired proxy token", OP_PROXY_VERIFY, K_STORE, .name = "$p2", .arg = "p2",
@@ -426,6 +432,12 @@ const struct conform_case conform_cases[] = {
 	  .arg = "action=environment.delete", .expect = "6: environment.delete@now"
 	  " environment.delete@now environment.delete@now environment.delete@now"
 	  " environment.delete@now environment.delete@now (first: 127.0.0.1 environment:prod 409)" },
+	{ "filter over http: by actor", OP_AUDIT_LIST, K_HTTP,
+	  .arg = "action=environment.delete,actor=$caller", .expect = "6: environment.delete@now"
+	  " environment.delete@now environment.delete@now environment.delete@now"
+	  " environment.delete@now environment.delete@now (first: 127.0.0.1 environment:prod 409)" },
+	{ "filter over http: another actor's", OP_AUDIT_LIST, K_HTTP,
+	  .arg = "action=environment.delete,actor=$tnull", .expect = "0:" },
 	/* (Of a bounded set: each request of the table, its reads too, is one.) */
 	{ "cursor over http: pages of 2, each record once", OP_AUDIT_PAGES, K_HTTP,
 	  .arg = "action=environment.*", .num = 2, .expect = "every record once in pages of 2" },
