@@ -19,8 +19,12 @@ else
 fi
 case $kind in
 file|pg)
+	# The rows are chosen by kind: the store must be the one named.
 	if [ "$kind" = pg ] && [ -z "${MODAL_TEST_STORE:-}" ]; then
 		echo "conform.sh pg: set MODAL_TEST_STORE (tests/pg/with-pg.sh sets the cluster)" >&2
+		exit 2
+	elif [ "$kind" = file ] && [ -n "${MODAL_TEST_STORE:-}" ]; then
+		echo "conform.sh file: MODAL_TEST_STORE names a PostgreSQL store: run it as pg" >&2
 		exit 2
 	fi
 	url=$STORE ;;
