@@ -68,6 +68,9 @@ struct conform_case {
 	const char *env, *name, *arg, *arg2;
 	int64_t num;
 	const char *save;                /* slot receiving the id the case makes */
+	const char *as;                  /* http: call as this slot's token (a second
+					  * client), not the owner's; only a server
+					  * has callers, so such rows are K_HTTP */
 	/* Kinds that answer otherwise today, against the interface's promise:
 	 * the row is run and its result printed ("DIVERGES" or "CONVERGED"),
 	 * never counted as a failure, until the kind is fixed (issue 12). */

@@ -216,9 +216,44 @@ op_envs(const struct conform_case *c, struct vault *v, const char *name, const c
 	return rc;
 }
 
+static int op_dispatch(struct conform_run *run, const struct conform_case *c, char *out,
+		       size_t len, struct mr_err *e);
+
+/* The case through a second client of the server, as the token in c->as. */
+static int
+op_as(struct conform_run *run, const struct conform_case *c, char *out, size_t len,
+      struct mr_err *e)
+{
+	const char *secret = slot_secret(c->as);
+	char ref[32], id[128];
+	struct vault_options o = { 0 };
+	struct conform_run as = *run;
+	int rc;
+
+	snprintf(ref, sizeof(ref), "$%s", c->as);
+	o.token_id = slot_expand(ref, id, sizeof(id));
+	o.token_secret = secret;
+	o.token_secret_len = secret != NULL ? strlen(secret) : 0;
+	if (run->kind != K_HTTP || secret == NULL)
+		return mr_fail(e, MR_E_USAGE, "'as %s': only over http, with a saved token", c->as);
+	if (vault_open_with(run->url, &o, &as.v, e) != 0)
+		return -1;
+	rc = op_dispatch(&as, c, out, len, e);
+	vault_close(as.v);
+	return rc;
+}
+
 int
 op_run(struct conform_run *run, const struct conform_case *c, char *out, size_t len,
        struct mr_err *e)
+{
+	out[0] = '\0';
+	return c->as != NULL ? op_as(run, c, out, len, e) : op_dispatch(run, c, out, len, e);
+}
+
+static int
+op_dispatch(struct conform_run *run, const struct conform_case *c, char *out, size_t len,
+	    struct mr_err *e)
 {
 	char env[256], name[256], arg[1024], arg2[256];
 	const char *pe = slot_expand(c->env, env, sizeof(env));
@@ -226,7 +261,6 @@ op_run(struct conform_run *run, const struct conform_case *c, char *out, size_t 
 	const char *pa = slot_expand(c->arg, arg, sizeof(arg));
 	const char *pa2 = slot_expand(c->arg2, arg2, sizeof(arg2));
 
-	out[0] = '\0';
 	switch (c->op) {
 	case OP_PUT:
 	case OP_UPDATE:
