@@ -1,5 +1,7 @@
-/* test_store.c — the embedded store end to end through vault.h: init, put,
- * fetch, versions, environments, errors, and tampering with the database. */
+/* test_store.c — what only the embedded store does: its files at init, a
+ * server worker's reused fetch arena, tampering with the database, a newer
+ * schema, the master key's mode. The contract every kind of vault keeps
+ * (secrets, environments, the fetch, errors) is tests/conformance. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -87,35 +89,6 @@ test_init_layout_and_refusal(void **state)
 	assert_int_equal(st.st_size, 32);
 }
 
-static void
-test_fetch_in_order_with_versions(void **state)
-{
-	struct vault *v = open_vault();
-	const char *names[] = { "b", "a" };
-	struct vault_fetch f;
-	struct mr_err e = { 0 };
-
-	(void)state;
-	put(v, NULL, "a", "A", "one", 0);
-	put(v, NULL, "b", "B", "two", 0);
-	put(v, NULL, "a", "A2", "three", 1);
-	if (vault_fetch(v, NULL, names, 2, &f, &e) != 0)
-		fail_msg("%s", e.msg);
-	assert_int_equal(f.nbundles, 2);
-	assert_string_equal(f.environment, "main");
-	assert_string_equal(f.bundles[0].name, "b");
-	assert_string_equal(f.bundles[0].items[0].key, "B");
-	assert_memory_equal(f.bundles[0].items[0].value, "two", 3);
-	assert_string_equal(f.bundles[1].name, "a");
-	assert_int_equal(f.bundles[1].version, 2);
-	assert_int_equal(f.bundles[1].nitems, 1);
-	assert_string_equal(f.bundles[1].items[0].key, "A2");
-	assert_memory_equal(f.bundles[1].items[0].value, "three", 5);
-	vault_fetch_free(&f);
-	assert_null(f.arena);
-	vault_close(v);
-}
-
 /* A server worker's fetches: the same answer as vault_fetch, decrypted into
  * the caller's arena, which is reused, grown when a fetch needs more, and
  * all zero again once each fetch is returned. */
@@ -162,63 +135,6 @@ test_fetch_into_reused_arena(void **state)
 	assert_true(sodium_is_zero(arena.p, arena.cap));
 	vault_arena_free(&arena);
 	assert_null(arena.p);
-	vault_close(v);
-}
-
-static void
-test_errors(void **state)
-{
-	struct vault *v = open_vault();
-	const char *missing[] = { "nope" }, *badname[] = { "-x" };
-	struct vault_item item = { "K", (const unsigned char *)"v", 1 };
-	struct vault_fetch f;
-	struct mr_err e = { 0 };
-
-	(void)state;
-	put(v, NULL, "exists", "K", "v", 0);
-	assert_int_equal(vault_secret_put(v, NULL, "exists", &item, 1, 0, NULL, &e), -1);
-	assert_int_equal(e.kind, MR_E_EXISTS);
-	assert_int_equal(vault_fetch(v, NULL, missing, 1, &f, &e), -1);
-	assert_int_equal(e.kind, MR_E_NOTFOUND);
-	assert_string_equal(e.msg, "secret 'nope' not found in environment 'main'");
-	assert_int_equal(vault_fetch(v, "nowhere", missing, 1, &f, &e), -1);
-	assert_string_equal(e.msg, "environment 'nowhere' not found");
-	assert_int_equal(vault_fetch(v, NULL, badname, 1, &f, &e), -1);
-	assert_int_equal(e.kind, MR_E_INVALID);
-	assert_int_equal(vault_secret_put(v, "nowhere", "x", &item, 1, 0, NULL, &e), -1);
-	assert_int_equal(e.kind, MR_E_NOTFOUND);
-	assert_int_equal(vault_secret_delete(v, NULL, "nope", &e), -1);
-	assert_int_equal(e.kind, MR_E_NOTFOUND);
-	vault_close(v);
-}
-
-static void
-test_environments(void **state)
-{
-	struct vault *v = open_vault();
-	struct vault_env *list, env;
-	struct mr_err e = { 0 };
-	size_t n;
-
-	(void)state;
-	assert_int_equal(vault_env_create(v, "prod", NULL, &env, &e), 0);
-	assert_string_equal(env.webhook_suffix, "prod");
-	assert_int_equal(vault_env_create(v, "prod", NULL, &env, &e), -1);
-	assert_int_equal(e.kind, MR_E_EXISTS);
-	assert_int_equal(vault_env_create(v, "bad name", NULL, &env, &e), -1);
-	assert_int_equal(e.kind, MR_E_INVALID);
-	put(v, "prod", "s", "K", "v", 0);
-	assert_int_equal(vault_env_delete(v, "prod", &e), -1);
-	assert_int_equal(e.kind, MR_E_CONFLICT);
-	assert_int_equal(vault_env_delete(v, "main", &e), -1);
-	assert_int_equal(e.kind, MR_E_CONFLICT);
-	assert_int_equal(vault_secret_delete(v, "prod", "s", &e), 0);
-	assert_int_equal(vault_env_delete(v, "prod", &e), 0);
-	assert_int_equal(vault_env_list(v, &list, &n, &e), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(list[0].name, "main");
-	assert_true(list[0].is_default);
-	free(list);
 	vault_close(v);
 }
 
@@ -330,10 +246,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_layout_and_refusal),
-		cmocka_unit_test(test_fetch_in_order_with_versions),
 		cmocka_unit_test(test_fetch_into_reused_arena),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_environments),
 		cmocka_unit_test(test_tampering_fails),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_master_key_permissions),
