@@ -12,6 +12,11 @@ int secmem_init(void);
  * stderr naming prog, a warning, or when required the exit 71 before the
  * buffer holds anything. */
 void secmem_lock_policy(const char *prog, int required);
+/* For a program that runs briefly and then execs or exits (modal-run): the
+ * buffers allocated after this share one locked region of len bytes while
+ * they fit (larger ones get their own), made on the first allocation, so
+ * after secmem_lock_policy. Released buffers are wiped at once. */
+void secmem_short_lived(size_t len);
 /* sodium_malloc, locked; aborts on failure, as an out-of-memory launcher cannot go on. */
 void *xsecure_alloc(size_t len);
 /* Wipes len bytes and releases; NULL is fine. */

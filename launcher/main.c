@@ -50,6 +50,10 @@ main(int argc, char **argv)
 		return policy_check_command(argv[3]);
 	if (argc >= 2 && strcmp(argv[1], "policy") == 0)
 		return policy_usage(argc, argv);
+	/* A launch's secret buffers (token, request, answer, values) fit in
+	 * 32 KiB unless its bundles are large: one locked region, not one
+	 * sodium_malloc each. */
+	secmem_short_lived(32 << 10);
 	if (launch_parse_args(argc, argv, &o, &e) != 0) {
 		mr_log(MR_LOG_ERR, "modal-run: %s", e.msg);
 		launch_opts_free(&o);
