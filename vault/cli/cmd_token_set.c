@@ -103,16 +103,17 @@ take_secret(struct cli *c, char *buf, size_t *len)
 	return 0;
 }
 
-/* The vault the token is for: --server or MODAL_SERVER_URL, else the
- * profile's, else the embedded default. *given: it came from flag or variable. */
+/* The vault the token is for: --server or MODAL_SERVER_URL, else the base
+ * profile's, else the embedded default. *given: not the default, so the
+ * profile written names it (the key pinned is that server's). */
 static const char *
 vault_url(struct cli *c, const struct profile *base, int *given)
 {
 	const char *url = cli_flag_or_env(c->server, "MODAL_SERVER_URL");
 
-	*given = url != NULL;
 	if (url == NULL)
 		url = base->server_url;
+	*given = url != NULL;
 	if (url == NULL && vault_default_url(c->url, sizeof(c->url), &c->err) == 0)
 		url = c->url;
 	return url;
@@ -138,6 +139,7 @@ verify_token(struct cli *c, const char *url, const struct profile *base, const c
 		return mr_fail(&c->err, MR_E_USAGE, "--timeout/MODAL_TIMEOUT: expected a "
 			       "duration such as 10s");
 	printf("Verifying token against %s\n", url);
+	fflush(stdout);
 	if (vault_open_with(url, &o, &v, &c->err) != 0)
 		return -1;
 	/* An embedded vault is opened without a token: check it there. */
@@ -163,14 +165,13 @@ out:
 }
 
 /* The profile named (--profile, MODAL_PROFILE) if the file has it, else
- * the one that applies: its server and pin are the token's. */
+ * the one that applies, if any: its server and pin are the token's. */
 static int
 base_profile(struct cli *c, const struct profile_file *f, const char *name,
 	     struct profile *base)
 {
-	memset(base, 0, sizeof(*base));
 	if (name != NULL && profile_file_find(f, name) < 0)
-		return 0;
+		name = NULL;
 	if (profile_parse(f->text != NULL ? f->text : "", f->len, f->shown, name, base,
 			  &c->err) != 0 && name != NULL)
 		return -1;
