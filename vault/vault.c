@@ -86,7 +86,7 @@ open_remote(const char *url, const struct vault_options *o, struct vault **out,
 
 	if (o != NULL)
 		ro = (struct remote_options){ o->token_id, o->token_secret, o->token_secret_len,
-					      o->vault_key, o->cacert, o->timeout_ms };
+					      o->vault_key, o->cacert, o->timeout_ms, o->notice };
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return mr_fail(e, MR_E_INTERNAL, "out of memory");
 	if (remote_open(url, &ro, &v->remote, e) != 0) {

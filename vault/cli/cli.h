@@ -103,6 +103,7 @@ int when_parse_time(const char *s, int64_t now, int64_t *out);
 
 /* output.c */
 int cli_open(struct cli *c, struct vault **v);
+void cli_notice(const char *line);            /* vault_options.notice: one stderr line */
 int cli_fail(struct cli *c);                  /* prints c->err, returns its exit code */
 int cli_confirm(struct cli *c, const char *question);
 void format_time(int64_t t, char *buf, size_t len);

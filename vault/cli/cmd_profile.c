@@ -69,7 +69,8 @@ lookup_workspace(struct cli *c, const struct profile *p, char *out, size_t len)
 	const char *timeout = cli_flag_or_env(c->flags.timeout, "MODAL_TIMEOUT");
 	struct vault_options o = { 0, p->token_id, p->token_secret, p->token_secret_len,
 				   p->vault_public_key,
-				   cli_flag_or_env(c->flags.cacert, "MODAL_CACERT"), 0 };
+				   cli_flag_or_env(c->flags.cacert, "MODAL_CACERT"), 0,
+				   NULL /* an unreachable profile is its row's answer */ };
 	char fallback[4096];
 	struct vault_workspace ws;
 	struct vault *v = NULL;

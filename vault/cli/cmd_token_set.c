@@ -128,7 +128,8 @@ verify_token(struct cli *c, const char *url, const struct profile *base, const c
 	const char *timeout = cli_flag_or_env(c->flags.timeout, "MODAL_TIMEOUT");
 	const char *pin = cli_flag_or_env(c->flags.vault_key, "MODAL_VAULT_PUBLIC_KEY");
 	struct vault_options o = { 0, c->flags.token_id, secret, slen, NULL,
-				   cli_flag_or_env(c->flags.cacert, "MODAL_CACERT"), 0 };
+				   cli_flag_or_env(c->flags.cacert, "MODAL_CACERT"), 0,
+				   cli_notice };
 	struct vault_identity who;
 	unsigned char pk[WIRE_KEY_LEN];
 	struct vault *v = NULL;
