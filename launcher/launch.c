@@ -116,7 +116,7 @@ launch(struct launch_opts *o, const struct inherited *in)
 	    child_env_check_size(&ce, o->argv, &e) != 0)
 		goto fail;
 	if (o->check) {
-		check_print(&ce, &f);
+		check_print(&ce, &f, o->check_json);
 		code = 0;
 		goto out;
 	}
