@@ -173,6 +173,29 @@ expect_exit 0 "" "$V" profile list
 check "profile list: Modal's table header" grep -qE '^ +Profile +Workspace$' "$TMP/out"
 check "profile list: the active one marked" grep -qE "^• +$ws " "$TMP/out"
 
+as_token "$V" profile list --json >"$TMP/out" 2>"$TMP/err"
+check "profile list: a token in the environment is named, on stderr" \
+	grep -qx "modal-vault: using the $ws workspace, from MODAL_TOKEN_ID and MODAL_TOKEN_SECRET, whichever profile applies" "$TMP/err"
+check "profile list: --json stays one array" python3 -c 'import json,sys; assert isinstance(json.load(open(sys.argv[1])), list)' "$TMP/out"
+MODAL_TOKEN_ID=$TOKEN_ID MODAL_TOKEN_SECRET=as-wrongwrongwrong "$V" profile list >/dev/null 2>"$TMP/err"
+check "profile list: a wrong token in the environment says so" grep -q "using the Unknown (authentication failure) workspace" "$TMP/err"
+
+# The same refusals for the readers: an untrusted file is exit 78.
+chmod 666 "$CONF"
+for verb in "profile list" "profile current" "profile activate local" "config show"; do
+	# shellcheck disable=SC2086
+	expect_exit 78 "writable by group or others" "$V" $verb
+done
+chmod 600 "$CONF"
+
+# config show against an embedded vault: its URL, from the flag, no token taken.
+expect_exit 0 "" "$V" config show --server "$STORE" --json
+check "config show: an embedded vault from --server" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["server_url"] == {"value": sys.argv[2], "source": "flag --server"}, s
+' "$TMP/out" "$STORE"
+
 # profile activate / current, and their bad inputs.
 cp "$CONF" "$TMP/before"
 expect_exit 78 'profile "nope" not found' "$V" profile activate nope

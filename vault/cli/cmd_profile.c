@@ -94,6 +94,32 @@ lookup_workspace(struct cli *c, const struct profile *p, char *out, size_t len)
 	vault_close(v);
 }
 
+/* As Modal says after its table: a token in MODAL_TOKEN_ID (and _SECRET)
+ * outranks every profile's, so name the workspace it reaches. On stderr,
+ * where it leaves --json's array alone. */
+static void
+note_env_token(struct cli *c, const struct profile_file *f, const char *current)
+{
+	const char *id = cli_flag_or_env(NULL, "MODAL_TOKEN_ID");
+	const char *secret = cli_flag_or_env(NULL, "MODAL_TOKEN_SECRET");
+	char ws[NAME_MAX_LEN + 40];
+	struct profile p, env;
+	struct mr_err e;
+
+	if (id == NULL)
+		return;
+	if (current[0] == '\0' ||
+	    profile_parse(f->text, f->len, f->shown, current, &p, &e) != 0)
+		memset(&p, 0, sizeof(p));
+	env = (struct profile){ .server_url = p.server_url, .vault_public_key = p.vault_public_key,
+				.token_id = (char *)id, .token_secret = (char *)secret,
+				.token_secret_len = secret != NULL ? strlen(secret) : 0 };
+	lookup_workspace(c, &env, ws, sizeof(ws));
+	mr_log(MR_LOG_WARNING, "modal-vault: using the %s workspace, from MODAL_TOKEN_ID and "
+	       "MODAL_TOKEN_SECRET, whichever profile applies", ws);
+	profile_clear(&p);
+}
+
 static void
 print_profiles(const char *const *cells, size_t n)
 {
@@ -148,6 +174,8 @@ cmd_profile_list(struct cli *c)
 		rc = print_json(json_incref(rows));
 	else
 		print_profiles(cells, f.ntables);
+	if (rc == 0)
+		note_env_token(c, &f, current);
 	json_decref(rows);
 	free(cells);
 	free(workspace);
