@@ -196,6 +196,18 @@ s = json.load(open(sys.argv[1]))
 assert s["server_url"] == {"value": sys.argv[2], "source": "flag --server"}, s
 ' "$TMP/out" "$STORE"
 
+# bash completion offers the file's profiles to profile activate.
+if [ -r /usr/share/bash-completion/bash_completion ]; then
+	PATH="$(dirname "$V"):$PATH" bash -c '. /usr/share/bash-completion/bash_completion
+		. "$1/packaging/completions/modal-vault"
+		line="modal-vault profile activate "
+		read -ra COMP_WORDS <<<"$line"; COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) COMP_LINE=$line COMP_POINT=${#line}
+		_modal_vault; printf "%s\n" "${COMPREPLY[@]}"' sh "$MODAL_SRC" >"$TMP/complete" 2>/dev/null
+	check "completion: profile activate offers the profiles" \
+		test "$(sort "$TMP/complete" | tr '\n' ' ')" = "$(printf '%s\n' "$ws" linked local | sort | tr '\n' ' ')"
+fi
+
 # profile activate / current, and their bad inputs.
 cp "$CONF" "$TMP/before"
 expect_exit 78 'profile "nope" not found' "$V" profile activate nope
