@@ -159,9 +159,8 @@ put_missing(struct edit *d)
 	size_t i;
 
 	for (i = 0; i < d->nkv; i++)
-		if (!(d->done & 1u << i)) {
+		if (!(d->done & 1u << i))
 			put_key_line(d, i, "\n", 1);
-		}
 	if (d->activate && !(d->done & ACTIVE_BIT)) {
 		put_str(d, "active = true\n");
 		d->done |= ACTIVE_BIT;
@@ -181,13 +180,11 @@ edit_line(struct edit *d, unsigned lineno, const char *start, const char *end, i
 	if (k != NULL && t == d->target && (i = key_index(d, k, klen)) >= 0) {
 		put_key_line(d, (size_t)i, tail, (size_t)(end - tail));
 	} else if (k != NULL && d->activate && klen == 6 && memcmp(k, "active", 6) == 0) {
-		if (t == d->target) {      /* others lose theirs: Modal drops the key */
-			put_str(d, "active = true");
-			put(d, tail, (size_t)(end - tail));
-			d->done |= ACTIVE_BIT;
-		} else {
-			return;
-		}
+		if (t != d->target)
+			return;            /* the others lose theirs, as Modal drops the key */
+		put_str(d, "active = true");
+		put(d, tail, (size_t)(end - tail));
+		d->done |= ACTIVE_BIT;
 	} else {
 		put(d, start, (size_t)(end - start));
 	}

@@ -199,15 +199,12 @@ store_token(struct cli *c, struct profile_file *f, const struct token_set *t)
 	kv[n++] = (struct profile_key_value){ "token_id", c->flags.token_id,
 					      strlen(c->flags.token_id) };
 	kv[n++] = (struct profile_key_value){ "token_secret", t->secret, t->slen };
-	/* The key is the server's: record the server it was learned from. */
-	if (t->verified && vault_url_is_remote(t->url)) {
+	/* The key is the server's: the profile names the server it came from. */
+	if (t->verified && vault_url_is_remote(t->url))
 		kv[n++] = (struct profile_key_value){ "vault_public_key", t->keyhex,
 						      strlen(t->keyhex) };
-		if (t->url_given)
-			kv[n++] = (struct profile_key_value){ "server_url", t->url, strlen(t->url) };
-	} else if (t->url_given) {
+	if (t->url_given)
 		kv[n++] = (struct profile_key_value){ "server_url", t->url, strlen(t->url) };
-	}
 	if (profile_file_edit(f, t->name, kv, n, activate, &c->err) != 0 ||
 	    profile_file_write(f, &c->err) != 0)
 		return -1;
@@ -223,6 +220,11 @@ token_set(struct cli *c, struct profile_file *f, struct token_set *t)
 	char shown[100];
 	int rc = -1;
 
+	/* Before asking any vault: a name we could not write. */
+	if (t->name != NULL && !name_is_valid(t->name))
+		return mr_fail(&c->err, MR_E_USAGE, "--profile '%s': expected 1 to 64 characters "
+			       "of [A-Za-z0-9._-], starting with a letter or digit",
+			       name_for_msg(t->name, shown, sizeof(shown)));
 	if (base_profile(c, f, t->name, &base) != 0)
 		return -1;
 	t->url = vault_url(c, &base, &t->url_given);
@@ -235,12 +237,8 @@ token_set(struct cli *c, struct profile_file *f, struct token_set *t)
 	if (t->name == NULL && t->verified && name_is_valid(t->ws.name))
 		t->name = t->ws.name;    /* Modal names the profile after the workspace */
 	if (t->name == NULL)
-		mr_fail(&c->err, MR_E_USAGE, "name the profile with --profile (with --no-verify "
-			"the workspace's name is not known)");
-	else if (!name_is_valid(t->name))
-		mr_fail(&c->err, MR_E_USAGE, "--profile '%s': expected 1 to 64 characters of "
-			"[A-Za-z0-9._-], starting with a letter or digit",
-			name_for_msg(t->name, shown, sizeof(shown)));
+		mr_fail(&c->err, MR_E_USAGE, "name the profile with --profile (the workspace's "
+			"name is not known with --no-verify, or is not a profile name)");
 	else
 		rc = store_token(c, f, t);
 out:
