@@ -1,8 +1,7 @@
-/* cmd_profile.c — modal-vault profile list|activate|current and config show:
- * the profile file (~/.modal.toml) and the settings resolved from it, as
- * Modal's `modal profile` and `modal config show` present them. They read
- * the file themselves, so a file with no profile that applies can still be
- * listed and fixed. */
+/* cmd_profile.c — modal-vault profile list|activate|current: the profiles
+ * of the profile file (~/.modal.toml), as Modal's `modal profile` presents
+ * them. They read the file themselves, so a file with no profile that
+ * applies can still be listed and fixed. */
 #include "cli.h"
 #include "exitcodes.h"
 #include "profile_edit.h"
