@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -376,8 +377,36 @@ file_paths(const char *path, struct profile_file *f, struct mr_err *e)
 	return 0;
 }
 
+/* The file opened (and with for_update locked). A writer holds the lock
+ * from its read to its rename; the rename replaces the inode a waiter
+ * locked, so a waiter that gets the lock checks that the path still names
+ * its file, else opens the new one. */
+static int
+open_file(struct profile_file *f, int for_update, struct stat *st, struct mr_err *e)
+{
+	struct stat now;
+	int fd, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		fd = file_open_trusted(AT_FDCWD, f->real, f->shown, TRUST_NOT_OTHERS, 0, st, e);
+		if (fd < 0 || !for_update)
+			return fd;
+		if (flock(fd, LOCK_EX) != 0) {
+			mr_fail(e, MR_E_IO, "%s: locking it: %s", f->shown, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (stat(f->real, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino)
+			return fd;
+		close(fd);
+	}
+	return mr_fail(e, MR_E_IO, "%s: replaced again and again while waiting to lock it",
+		       f->shown);
+}
+
 int
-profile_file_read(const char *path, struct profile_file *f, struct mr_err *e)
+profile_file_read(const char *path, int for_update, struct profile_file *f,
+		  struct mr_err *e)
 {
 	unsigned char *buf = NULL;
 	struct stat st;
@@ -385,9 +414,10 @@ profile_file_read(const char *path, struct profile_file *f, struct mr_err *e)
 	int fd, rc;
 
 	memset(f, 0, sizeof(*f));
+	f->lock_fd = -1;
 	if (file_paths(path, f, e) != 0)
 		return -1;
-	fd = file_open_trusted(AT_FDCWD, f->real, f->shown, TRUST_NOT_OTHERS, 0, &st, e);
+	fd = open_file(f, for_update, &st, e);
 	if (fd < 0 && e->kind == MR_E_NOTFOUND) {
 		mr_clear(e);
 		return 0;
@@ -399,7 +429,10 @@ profile_file_read(const char *path, struct profile_file *f, struct mr_err *e)
 	rc = st.st_size > PROFILE_FILE_MAX ? mr_fail(e, MR_E_CONFIG, "%s: larger than 1 MiB",
 						     f->shown)
 		: read_fd_secret(fd, (size_t)st.st_size + 1, &buf, &len, f->shown, e);
-	close(fd);
+	if (rc == 0 && for_update)
+		f->lock_fd = fd;
+	else
+		close(fd);
 	if (rc != 0)
 		return -1;
 	f->exists = 1;
@@ -452,5 +485,7 @@ profile_file_free(struct profile_file *f)
 {
 	secure_free(f->text, f->cap);
 	free(f->tables);
+	if (f->lock_fd > STDERR_FILENO)
+		close(f->lock_fd);
 	memset(f, 0, sizeof(*f));
 }

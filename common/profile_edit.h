@@ -24,13 +24,17 @@ struct profile_file {
 	size_t len, cap;
 	struct profile_table *tables; /* profile_tables of text */
 	size_t ntables;
+	int lock_fd;                  /* for_update: the file, locked; else not above 2 */
 };
 
 /* Reads path (NULL or "": $HOME/.modal.toml) if it exists, trusted as the
  * reader trusts it (filetrust.h TRUST_NOT_OTHERS, on the opened file), and
  * checks all of it (profile_tables). A missing file is empty, exists 0.
- * MR_E_CONFIG for an untrusted or malformed file, MR_E_IO otherwise. */
-int profile_file_read(const char *path, struct profile_file *f, struct mr_err *e);
+ * for_update: the file stays locked (flock) until profile_file_free, so
+ * that two rewrites at once never lose one's change. MR_E_CONFIG for an
+ * untrusted or malformed file, MR_E_IO otherwise. */
+int profile_file_read(const char *path, int for_update, struct profile_file *f,
+		      struct mr_err *e);
 
 /* One string key to set in a profile; value (value_len bytes, may be a
  * secret) must be valid for the key as profile.h reads it. */
@@ -55,7 +59,7 @@ int profile_file_write(const struct profile_file *f, struct mr_err *e);
 /* Index of profile name in f->tables, or -1. */
 long profile_file_find(const struct profile_file *f, const char *name);
 
-/* Wipes the text and releases everything. */
+/* Wipes the text and releases everything, the lock too. */
 void profile_file_free(struct profile_file *f);
 
 #endif

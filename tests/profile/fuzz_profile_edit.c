@@ -52,6 +52,7 @@ edit_one(const uint8_t *data, size_t len, const char *name)
 	int full;
 
 	memset(&f, 0, sizeof(f));
+	f.lock_fd = -1;
 	f.cap = len + 1;
 	f.text = xsecure_alloc(f.cap);
 	memcpy(f.text, data, len);

@@ -71,6 +71,7 @@ file_of(const char *text, struct profile_file *f)
 	f->text = xsecure_alloc(f->cap);
 	memcpy(f->text, text, f->cap);
 	f->exists = 1;
+	f->lock_fd = -1;
 	if (profile_tables(f->text, f->len, f->shown, &f->tables, &f->ntables, &e) != 0)
 		fail_msg("%s", e.msg);
 }

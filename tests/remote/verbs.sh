@@ -130,6 +130,18 @@ printf '%s\n' "$TOKEN_SECRET" | "$V" --server "$A_URL" token set --token-id "$TO
 check "--no-verify: written, no vault asked, no key" \
 	bash -c "! grep -q Verifying '$TMP/out' && grep -q '^\[unverified\]' '$CONF' && [ \"\$(grep -c vault_public_key '$CONF')\" = 1 ]"
 
+# Rewrites at once: each holds the file's lock from its read to its rename,
+# so none loses another's profile.
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	printf '%s\n' "$TOKEN_SECRET" | "$V" token set --token-id "$TOKEN_ID" --token-secret - \
+		--profile "many$i" --no-verify >/dev/null 2>&1 &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+check "eight token sets at once: all eight profiles kept" \
+	test "$(grep -c '^\[many[1-8]\]$' "$CONF")" = 8
+
 # Without --profile the profile is named after the workspace, as Modal
 # does; into an empty file it is the active one.
 rm "$CONF"

@@ -29,11 +29,11 @@ config_path(const struct cli *c)
 }
 
 /* The file, which a --config or MODAL_CONFIG_PATH must name: only the
- * default file may be missing. */
+ * default file may be missing. for_update: locked, to be rewritten. */
 static int
-read_profiles(struct cli *c, struct profile_file *f)
+read_profiles(struct cli *c, int for_update, struct profile_file *f)
 {
-	if (profile_file_read(config_path(c), f, &c->err) != 0)
+	if (profile_file_read(config_path(c), for_update, f, &c->err) != 0)
 		return -1;
 	if (!f->exists && config_path(c) != NULL) {
 		mr_fail(&c->err, MR_E_CONFIG, "%s: no such file", f->shown);
@@ -144,7 +144,7 @@ cmd_profile_list(struct cli *c)
 	size_t i;
 	int rc = 0;
 
-	if (read_profiles(c, &f) != 0 || current_profile(c, &f, current) != 0) {
+	if (read_profiles(c, 0, &f) != 0 || current_profile(c, &f, current) != 0) {
 		json_decref(rows);
 		profile_file_free(&f);
 		return cli_fail(c);
@@ -189,7 +189,7 @@ cmd_profile_activate(struct cli *c)
 	struct profile_file f;
 	char shown[100];
 
-	if (read_profiles(c, &f) != 0)
+	if (read_profiles(c, 1, &f) != 0)
 		return cli_fail(c);
 	if (profile_file_find(&f, name) < 0)
 		mr_fail(&c->err, MR_E_CONFIG, "%s: profile \"%s\" not found", f.shown,
@@ -207,7 +207,7 @@ cmd_profile_current(struct cli *c)
 	char current[NAME_MAX_LEN + 1];
 	struct profile_file f;
 
-	if (read_profiles(c, &f) != 0 || current_profile(c, &f, current) != 0) {
+	if (read_profiles(c, 0, &f) != 0 || current_profile(c, &f, current) != 0) {
 		profile_file_free(&f);
 		return cli_fail(c);
 	}

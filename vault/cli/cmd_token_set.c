@@ -260,7 +260,7 @@ cmd_token_set(struct cli *c)
 		mr_fail(&c->err, MR_E_USAGE, "--token-id: expected \"ak-\" followed by 1 to 125 "
 			"letters and digits");
 	else if (take_secret(c, t.secret, &t.slen) == 0 &&
-		 profile_file_read(cli_flag_or_env(c->flags.config, "MODAL_CONFIG_PATH"), &f,
+		 profile_file_read(cli_flag_or_env(c->flags.config, "MODAL_CONFIG_PATH"), 1, &f,
 				   &c->err) == 0)
 		rc = token_set(c, &f, &t);
 	profile_file_free(&f);
