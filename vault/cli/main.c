@@ -48,7 +48,7 @@ static const struct command commands[] = {
 	{ "token", "revoke", O_SERVER | O_YES, 1, 1, cmd_token_revoke,
 	  "token revoke ID [-y]", "revoke an API token at once" },
 	{ "token", "set", O_SERVER | O_TOKEN_SET | O_OWN_SETTINGS, 0, 0, cmd_token_set,
-	  "token set --token-id ID --token-secret SECRET|- [--profile P] [--activate] [--verify|--no-verify]",
+	  "token set --token-id ID --token-secret -|SECRET [--profile P] [--activate] [--verify|--no-verify]",
 	  "store a token in a profile of ~/.modal.toml (- reads the secret from stdin), "
 	  "checked against the vault first and its public key pinned" },
 	{ "token", "info", O_SERVER | O_JSON, 0, 0, cmd_token_info, "token info [--json]",
