@@ -318,6 +318,40 @@ profile_parse(const char *text, size_t len, const char *display_path,
 	free(s.tables);
 	return rc;
 }
+int
+profile_tables(const char *text, size_t len, const char *display_path,
+	       struct profile_table **out, size_t *n, struct mr_err *e)
+{
+	struct profile scratch = { 0 };   /* takes the warnings; no values are kept */
+	struct scan s = { .file = display_path != NULL ? display_path : "profile",
+			  .keep = -1, .out = &scratch, .e = e, .warning = scratch.warning };
+	size_t i;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (len > PROFILE_FILE_MAX)
+		return mr_fail(e, MR_E_CONFIG, "%s: larger than 1 MiB", s.file);
+	if ((s.tables = calloc(PROFILE_TABLES_MAX, sizeof(*s.tables))) == NULL)
+		return mr_fail(e, MR_E_INTERNAL, "out of memory");
+	toml_open(&s.toml, text, len, s.file, e);
+	if (scan_all(&s) == 0 && (*out = calloc(s.ntables + 1, sizeof(**out))) == NULL)
+		mr_fail(e, MR_E_INTERNAL, "out of memory");
+	else if (*out != NULL)
+		rc = 0;
+	for (i = 0; rc == 0 && i < s.ntables; i++) {
+		memcpy((*out)[i].name, s.tables[i].name, sizeof((*out)[i].name));
+		(*out)[i].line = s.tables[i].line;
+		(*out)[i].active_line = s.tables[i].active_line;
+	}
+	if (rc == 0)
+		*n = s.ntables;
+	toml_close(&s.toml);
+	free(s.tables);
+	profile_clear(&scratch);
+	return rc;
+}
+
 void
 profile_clear(struct profile *p)
 {

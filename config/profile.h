@@ -62,6 +62,18 @@ bool profile_file_absent(const char *path, const char *profile_name);
 int profile_parse(const char *text, size_t len, const char *display_path,
 		  const char *profile_name, struct profile *out, struct mr_err *e);
 
+/* One profile of a file, as profile_tables lists it. */
+struct profile_table {
+	char name[NAME_MAX_LEN + 1];
+	unsigned line;                 /* of its [header] */
+	unsigned active_line;          /* of its active = true; 0 if none */
+};
+/* Checks all of text as profile_parse does, without choosing a profile, and
+ * lists the profiles in file order: *out is malloc'ed, *n long (free it).
+ * For the commands that list or rewrite the file (profile list, token set). */
+int profile_tables(const char *text, size_t len, const char *display_path,
+		   struct profile_table **out, size_t *n, struct mr_err *e);
+
 /* Frees the fields and wipes the secret; out is empty afterwards. */
 void profile_clear(struct profile *p);
 

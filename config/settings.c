@@ -207,5 +207,5 @@ void
 settings_vault_options(const struct vault_settings *s, int readonly, struct vault_options *o)
 {
 	*o = (struct vault_options){ readonly, s->token_id, s->token_secret, s->token_secret_len,
-				     s->vault_key, s->cacert, s->timeout_ms };
+				     s->vault_key, s->cacert, s->timeout_ms, NULL };
 }

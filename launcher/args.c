@@ -47,6 +47,7 @@ launch_usage(void)
 	      "                           a key in two secrets (default: error, or the policy's)\n"
 	      "      --check              do everything but exec; print each key, its bundle and a\n"
 	      "                           keyed fingerprint (never the value)\n"
+	      "      --json               with --check: the same as one JSON object\n"
 	      "      --reset-signals      give the child default signal dispositions and mask\n"
 	      "      --subreaper          stay as the target's parent even if not PID 1: fork, forward\n"
 	      "                           signals, reap orphans (as PID 1 always does)\n"
@@ -151,7 +152,7 @@ resolve_mlock(struct launch_opts *o, struct mr_err *e)
 enum { OPT_SERVER = 256, OPT_POLICY, OPT_CLEAN, OPT_KEEP, OPT_PRESERVE, OPT_CONFLICT,
        OPT_CHECK, OPT_RESET, OPT_VERSION, OPT_TOKEN_ID, OPT_VAULT_KEY, OPT_TIMEOUT,
        OPT_CACERT, OPT_CACHE, OPT_CACHE_MAX_AGE, OPT_PROFILE, OPT_CONFIG, OPT_SUBREAPER,
-       OPT_SIGNAL_GROUP, OPT_USER, OPT_REQUIRE_MLOCK };
+       OPT_SIGNAL_GROUP, OPT_USER, OPT_REQUIRE_MLOCK, OPT_JSON };
 
 static const struct option longopts[] = {
 	{ "secret", required_argument, NULL, 's' }, { "env", required_argument, NULL, 'e' },
@@ -173,6 +174,7 @@ static const struct option longopts[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "require-mlock", no_argument, NULL, OPT_REQUIRE_MLOCK },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
@@ -204,6 +206,7 @@ parse_one(struct launch_opts *o, int ch, char **argv, struct mr_err *e)
 	case OPT_PRESERVE: return parse_preserve(o, optarg, e);
 	case OPT_CONFLICT: return parse_conflict(o, optarg, e);
 	case OPT_CHECK: o->check = 1; return 0;
+	case OPT_JSON: o->check_json = 1; return 0;
 	case OPT_RESET: o->reset_signals = 1; return 0;
 	case OPT_SUBREAPER: o->subreaper = 1; return 0;
 	case OPT_SIGNAL_GROUP: o->signal_group = 1; return 0;
@@ -239,6 +242,8 @@ launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e
 	o->argv = argv + optind;
 	if (o->nkeep > 0 && !o->clean_env)
 		return mr_fail(e, MR_E_USAGE, "--keep only applies with --clean-env");
+	if (o->check_json && !o->check)
+		return mr_fail(e, MR_E_USAGE, "--json only applies with --check");
 	/* Without a supervising parent the target replaces us: nothing is left to forward. */
 	if (o->signal_group && !o->subreaper && getpid() != 1)
 		return mr_fail(e, MR_E_USAGE, "--signal-group only applies with --subreaper or as PID 1");

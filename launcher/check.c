@@ -24,12 +24,38 @@ fingerprint(const struct check_line *l, const unsigned char *key, char hex[2 * F
 	sodium_memzero(&st, sizeof(st));
 }
 
+/* Every string here is a key (an environment name), a secret or
+ * environment name ([A-Za-z0-9._-]) or hex: none needs JSON escaping. */
+static void
+check_print_json(const struct child_env *ce, const struct vault_fetch *f)
+{
+	char hex[2 * FINGERPRINT_LEN + 1];
+	size_t i;
+
+	printf("{\"environment\":\"%s\",\"secrets\":[", f->environment);
+	for (i = 0; i < f->nbundles; i++)
+		printf("%s\"%s\"", i ? "," : "", f->bundles[i].name);
+	printf("],\"keys\":[");
+	for (i = 0; i < ce->nlines; i++) {
+		fingerprint(&ce->lines[i], f->fingerprint_key, hex);
+		printf("%s{\"key\":\"%s\",\"secret\":\"%s\",\"fingerprint\":\"blake2b:%s\","
+		       "\"delivery\":\"%s\"}", i ? "," : "", ce->lines[i].key, ce->lines[i].bundle,
+		       hex, ce->lines[i].file ? "file" : "env");
+	}
+	printf("]}\n");
+	fflush(stdout);
+}
+
 void
-check_print(const struct child_env *ce, const struct vault_fetch *f)
+check_print(const struct child_env *ce, const struct vault_fetch *f, int json)
 {
 	char hex[2 * FINGERPRINT_LEN + 1];
 	size_t i, width = 3;
 
+	if (json) {
+		check_print_json(ce, f);
+		return;
+	}
 	for (i = 0; i < ce->nlines; i++)
 		if (strlen(ce->lines[i].key) + 5 > width)
 			width = strlen(ce->lines[i].key) + 5;

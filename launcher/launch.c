@@ -66,6 +66,14 @@ check_names(const struct policy *pol, const struct launch_opts *o, const char *e
 	return 0;
 }
 
+/* A server list failing over, or a retry: one line each, so a slow launch
+ * says why (vault.h: it never holds a token). */
+static void
+say_retry(const char *line)
+{
+	mr_log(MR_LOG_WARNING, "modal-run: %s", line);
+}
+
 /* The fetch, from whichever vault the URL names; then the token is no
  * longer needed, and goes before anything else happens. */
 static int
@@ -76,6 +84,7 @@ fetch(struct launch_opts *o, struct vault_fetch *f, struct mr_err *e)
 	int rc = -1;
 
 	settings_vault_options(&o->settings, 1, &vo);
+	vo.notice = say_retry;
 	if (vault_open_with(o->settings.url, &vo, &v, e) == 0)
 		rc = vault_fetch(v, o->env, o->secrets, o->nsecrets, f, e);
 	vault_close(v);
@@ -107,7 +116,7 @@ launch(struct launch_opts *o, const struct inherited *in)
 	    child_env_check_size(&ce, o->argv, &e) != 0)
 		goto fail;
 	if (o->check) {
-		check_print(&ce, &f);
+		check_print(&ce, &f, o->check_json);
 		code = 0;
 		goto out;
 	}

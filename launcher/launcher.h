@@ -42,6 +42,7 @@ struct launch_opts {
 	const char *preserve[LAUNCH_MAX_NAMES];  /* each a copy, freed by launch_opts_free */
 	size_t npreserve;
 	int preserve_all, clean_env, check, reset_signals;
+	int check_json;                /* --check --json */
 	int subreaper, signal_group;    /* fork and supervise though not PID 1; signal the group */
 	int require_mlock;             /* --require-mlock or MODAL_REQUIRE_MLOCK=1 */
 	const char *user_spec;         /* --user as given */
@@ -86,8 +87,9 @@ void child_env_free(struct child_env *ce);
 /* argv and envp against the kernel's limits: a clear error instead of E2BIG. */
 int child_env_check_size(const struct child_env *ce, char *const *argv, struct mr_err *e);
 
-/* check.c: prints what --check found (key, bundle, keyed fingerprint). */
-void check_print(const struct child_env *ce, const struct vault_fetch *f);
+/* check.c: prints what --check found (key, bundle, keyed fingerprint), as
+ * lines or, with json, one JSON object (docs/configuration.md). */
+void check_print(const struct child_env *ce, const struct vault_fetch *f, int json);
 
 /* hygiene.c: the process state the target must get exactly as we got it. */
 struct inherited {

@@ -87,6 +87,11 @@ struct vault_options {
 	const char *vault_key;         /* pinned vault public key, 64 hex; NULL: any */
 	const char *cacert;            /* CA bundle for https; NULL: the system store */
 	int64_t timeout_ms;            /* total deadline of each call; 0: 10 s */
+	/* Told one line each time a server list fails over to the next server
+	 * or a round of retries is about to start (names the server and why,
+	 * never a token); NULL: silence. A library never prints: the program
+	 * decides where the line goes. */
+	void (*notice)(const char *line);
 };
 
 #define TOKEN_ID_LEN 24          /* "ak-" / "wk-" + 21 base62 */

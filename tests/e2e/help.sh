@@ -19,9 +19,11 @@ help_lists() {
 	done
 }
 
-help_lists "" init secret token workspace environment audit rekey migrate serve
+help_lists "" init secret token workspace environment audit rekey migrate serve profile config
 help_lists secret create list get delete
-help_lists token create list revoke
+help_lists token create list revoke set info
+help_lists profile list activate current
+help_lists config show
 help_lists environment create list delete
 help_lists workspace current members proxy-tokens
 help_lists "workspace members" list add update remove

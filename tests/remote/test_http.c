@@ -182,7 +182,7 @@ static struct remote *
 open_remote(const char *urls, int64_t timeout_ms)
 {
 	struct remote_options o = { "ak-test", token_secret, strlen(token_secret), NULL, NULL,
-				    timeout_ms };
+				    timeout_ms, NULL };
 	struct remote *r = NULL;
 	struct mr_err e = { 0 };
 

@@ -140,6 +140,17 @@ check "the child got the secret from the server" grep -qx 'PASS=pw-vg-1' "$TMP/o
 vg 65 "launch of a missing secret (server)" "$MODAL_RUN_DYN" --server "$URL" -s nosuch -- /bin/true
 vg 69 "launch from a server that is not there" "$MODAL_RUN_DYN" --server http://127.0.0.1:1 \
 	--timeout 2s -s db -- /bin/true
+# The profile verbs, in a home of the test's own: token set writes ~/.modal.toml.
+mkdir -p "$TMP/home"
+printf '%s\n' "$TSEC" >"$TMP/tsec"
+VG_IN="$TMP/tsec" HOME="$TMP/home" vg 0 "token set (server)" "$MODAL_VAULT" --server "$URL" \
+	token set --token-id "$TID" --token-secret - --profile vg
+HOME="$TMP/home" vg 0 "profile list --json" "$MODAL_VAULT" profile list --json
+HOME="$TMP/home" vg 0 "profile activate" "$MODAL_VAULT" profile activate vg
+HOME="$TMP/home" vg 0 "profile current" "$MODAL_VAULT" profile current
+HOME="$TMP/home" vg 0 "config show --json" "$MODAL_VAULT" config show --json
+HOME="$TMP/home" vg 0 "token info (server)" "$MODAL_VAULT" token info --json
+HOME="$TMP/home" vg 0 "launch --check --json (the profile's server)" "$MODAL_RUN_DYN" -s db --check --json -- /bin/true
 unset MODAL_TOKEN_ID MODAL_TOKEN_SECRET
 
 # A few thousand requests of every kind, in one curl over kept-alive

@@ -17,6 +17,9 @@ enum cli_opt {
 	O_EXPIRES = 1 << 10, O_MEMBER = 1 << 11, O_ROLE = 1 << 12, O_SINCE = 1 << 13,
 	O_UNTIL = 1 << 14, O_ACTOR = 1 << 15, O_ACTION = 1 << 16, O_LIMIT = 1 << 17,
 	O_AFTER = 1 << 18, O_SET = 1 << 19,
+	O_TOKEN_SET = 1 << 20,   /* --token-secret, --activate, --verify/--no-verify */
+	O_OWN_SETTINGS = 1 << 21, /* main does not resolve the settings: the command
+				   * reads the profile file itself (it may fix it) */
 };
 
 #define CLI_MAX_FILES 16
@@ -26,6 +29,8 @@ struct cli {
 	const char *server, *env, *suffix, *name;
 	const char *expires, *member, *role, *since, *until, *actor, *action, *limit, *after;
 	const char *set_name, *set_suffix;   /* environment update --set-name, --set-web-suffix */
+	char *token_secret;              /* token set --token-secret: "-" or argv's, wiped */
+	int activate, verify;            /* token set --activate, --verify (1) / --no-verify (0) */
 	int json, yes, force, allow_missing;
 	int env_given;                   /* -e on the command line, not MODAL_ENVIRONMENT */
 	const char *dotenv[CLI_MAX_FILES], *from_json[CLI_MAX_FILES];
@@ -66,6 +71,17 @@ int cmd_proxy_list(struct cli *c);
 int cmd_proxy_delete(struct cli *c);
 int cmd_proxy_allow(struct cli *c);
 int cmd_proxy_revoke(struct cli *c);
+/* cmd_token_set.c */
+int cmd_token_set(struct cli *c);
+int cmd_token_info(struct cli *c);
+/* cmd_profile.c */
+int cmd_profile_list(struct cli *c);
+int cmd_profile_activate(struct cli *c);
+int cmd_profile_current(struct cli *c);
+int cmd_config_show(struct cli *c);
+/* The first of the flag's value and the variable's, NULL if neither is set
+ * (empty counts as unset), as remote_settings.c ranks them. */
+const char *cli_flag_or_env(const char *flag, const char *var);
 /* cmd_workspace.c */
 int cmd_members_list(struct cli *c);
 int cmd_members_add(struct cli *c);
@@ -90,6 +106,7 @@ int when_parse_time(const char *s, int64_t now, int64_t *out);
 
 /* output.c */
 int cli_open(struct cli *c, struct vault **v);
+void cli_notice(const char *line);            /* vault_options.notice: one stderr line */
 int cli_fail(struct cli *c);                  /* prints c->err, returns its exit code */
 int cli_confirm(struct cli *c, const char *question);
 void format_time(int64_t t, char *buf, size_t len);

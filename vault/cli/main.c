@@ -47,6 +47,20 @@ static const struct command commands[] = {
 	  "token list [--json]", "list API tokens (never their secrets)" },
 	{ "token", "revoke", O_SERVER | O_YES, 1, 1, cmd_token_revoke,
 	  "token revoke ID [-y]", "revoke an API token at once" },
+	{ "token", "set", O_SERVER | O_TOKEN_SET | O_OWN_SETTINGS, 0, 0, cmd_token_set,
+	  "token set --token-id ID --token-secret -|SECRET [--profile P] [--activate] [--verify|--no-verify]",
+	  "store a token in a profile of ~/.modal.toml (- reads the secret from stdin), "
+	  "checked against the vault first and its public key pinned" },
+	{ "token", "info", O_SERVER | O_JSON, 0, 0, cmd_token_info, "token info [--json]",
+	  "show who the current token is: its id, workspace, member and expiry (never its secret)" },
+	{ "profile", "list", O_SERVER | O_OWN_SETTINGS | O_JSON, 0, 0, cmd_profile_list,
+	  "profile list [--json]", "show the profiles of ~/.modal.toml, their workspaces and the active one" },
+	{ "profile", "activate", O_SERVER | O_OWN_SETTINGS, 1, 1, cmd_profile_activate,
+	  "profile activate NAME", "make a profile the active one" },
+	{ "profile", "current", O_SERVER | O_OWN_SETTINGS, 0, 0, cmd_profile_current,
+	  "profile current", "print the name of the profile that applies" },
+	{ "config", "show", O_SERVER | O_JSON, 0, 0, cmd_config_show, "config show [--json]",
+	  "show the resolved settings and where each came from (secrets redacted)" },
 	{ "workspace", "members list", O_SERVER | O_JSON, 0, 0, cmd_members_list,
 	  "workspace members list [--json]", "list the workspace's members and roles" },
 	{ "workspace", "members add", O_SERVER | O_ROLE | O_JSON, 1, 1, cmd_members_add,
@@ -240,7 +254,8 @@ add_file(const char **files, int *n, const char *path)
 /* Long options without a short form. */
 enum { OPT_EXPIRES = 256, OPT_MEMBER, OPT_ROLE, OPT_SINCE, OPT_UNTIL, OPT_ACTOR, OPT_ACTION,
        OPT_LIMIT, OPT_AFTER, OPT_TOKEN_ID, OPT_TIMEOUT, OPT_CACERT, OPT_VAULT_KEY, OPT_PROFILE,
-       OPT_CONFIG, OPT_SET_NAME, OPT_SET_SUFFIX };
+       OPT_CONFIG, OPT_SET_NAME, OPT_SET_SUFFIX, OPT_TOKEN_SECRET, OPT_ACTIVATE, OPT_VERIFY,
+       OPT_NO_VERIFY };
 
 static int
 parse_options(struct cli *c, int argc, char **argv)
@@ -269,6 +284,10 @@ parse_options(struct cli *c, int argc, char **argv)
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "set-name", required_argument, NULL, OPT_SET_NAME },
 		{ "set-web-suffix", required_argument, NULL, OPT_SET_SUFFIX },
+		{ "token-secret", required_argument, NULL, OPT_TOKEN_SECRET },
+		{ "activate", no_argument, NULL, OPT_ACTIVATE },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct { int ch; unsigned opt; } allowed[] = {
@@ -280,12 +299,15 @@ parse_options(struct cli *c, int argc, char **argv)
 		{ OPT_AFTER, O_AFTER }, { OPT_TOKEN_ID, O_SERVER }, { OPT_TIMEOUT, O_SERVER },
 		{ OPT_CACERT, O_SERVER }, { OPT_VAULT_KEY, O_SERVER }, { OPT_PROFILE, O_SERVER },
 		{ OPT_CONFIG, O_SERVER }, { OPT_SET_NAME, O_SET }, { OPT_SET_SUFFIX, O_SET },
+		{ OPT_TOKEN_SECRET, O_TOKEN_SET }, { OPT_ACTIVATE, O_TOKEN_SET },
+		{ OPT_VERIFY, O_TOKEN_SET }, { OPT_NO_VERIFY, O_TOKEN_SET },
 	};
 	size_t i;
 	int ch;
 
 	opterr = 0;
 	optind = 1;
+	c->verify = 1;
 	while ((ch = getopt_long(argc, argv, ":e:yh", longopts, NULL)) != -1) {
 		if (ch == 'h') {
 			printf("usage: modal-vault %s\n%s\n", c->cmd->usage, c->cmd->summary);
@@ -324,6 +346,10 @@ parse_options(struct cli *c, int argc, char **argv)
 		case OPT_CONFIG: c->flags.config = optarg; break;
 		case OPT_SET_NAME: c->set_name = optarg; break;
 		case OPT_SET_SUFFIX: c->set_suffix = optarg; break;
+		case OPT_TOKEN_SECRET: c->token_secret = optarg; break;
+		case OPT_ACTIVATE: c->activate = 1; break;
+		case OPT_VERIFY: c->verify = 1; break;
+		case OPT_NO_VERIFY: c->verify = 0; break;
 		case 'd':
 			if (add_file(c->dotenv, &c->ndotenv, optarg) != 0)
 				return die_usage(c->cmd, "too many files ('%s')", optarg);
@@ -405,7 +431,10 @@ main(int argc, char **argv)
 	/* getopt sees the command words as its argv[0]. */
 	if ((rc = parse_options(&c, argc - consumed, argv + consumed)) != 0)
 		return rc;
-	rc = resolve_settings(&c) != 0 ? cli_fail(&c) : c.cmd->run(&c);
+	if (c.cmd->opts & O_OWN_SETTINGS)
+		rc = c.cmd->run(&c);
+	else
+		rc = resolve_settings(&c) != 0 ? cli_fail(&c) : c.cmd->run(&c);
 	settings_clear(&c.settings);
 	return rc;
 }

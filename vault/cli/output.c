@@ -10,12 +10,19 @@
 #include <time.h>
 #include <unistd.h>
 
+void
+cli_notice(const char *line)
+{
+	mr_log(MR_LOG_WARNING, "modal-vault: %s", line);
+}
+
 int
 cli_open(struct cli *c, struct vault **v)
 {
 	struct vault_options o;
 
 	settings_vault_options(&c->settings, 0, &o);
+	o.notice = cli_notice;
 	return vault_open_with(c->url, &o, v, &c->err);
 }
 

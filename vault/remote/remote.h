@@ -57,6 +57,7 @@ struct remote_options {
 	const char *vault_key;          /* pinned, 64 hex; NULL: any */
 	const char *cacert;             /* NULL: the system store */
 	int64_t timeout_ms;             /* each operation's total deadline; 0: default */
+	void (*notice)(const char *line); /* failover and retries (vault.h); NULL: none */
 };
 
 int remote_open(const char *urls, const struct remote_options *o, struct remote **out,

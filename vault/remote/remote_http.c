@@ -28,6 +28,7 @@ struct remote {
 	int has_pin;
 	char cacert[PATH_MAX];
 	int64_t timeout_ms;
+	void (*notice)(const char *line);
 };
 
 /* ---- URLs ---- */
@@ -275,6 +276,7 @@ remote_setup(struct remote *r, const char *urls, const struct remote_options *o,
 	    (int)sizeof(r->cacert))
 		return mr_fail(e, MR_E_CONFIG, "--cacert path too long");
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : REMOTE_TIMEOUT_DEFAULT_MS;
+	r->notice = o->notice;
 	if ((r->curl = curl_dl_load(remote_needs_tls(r), e)) == NULL)
 		return -1;
 	json_wipe_init();
@@ -700,6 +702,29 @@ take_answer(const struct remote_server *s, const struct attempt *t, const struct
 
 /* ---- one request, every server, every round ---- */
 
+/* What the caller is told when a failure is not the last word: the next
+ * server (next non-NULL) or another round after pause_ms. */
+static void
+notice_retry(const struct remote *r, size_t i, const char *what, const char *next,
+	     int64_t pause_ms, unsigned round)
+{
+	char line[REMOTE_URL_MAX * 2 + 300];
+
+	if (r->notice == NULL)
+		return;
+	if (next != NULL)
+		snprintf(line, sizeof(line), "vault %s: %s; failing over to %s",
+			 r->servers[i].url, what, next);
+	else if (r->nservers == 1)
+		snprintf(line, sizeof(line), "vault %s: %s; retrying in %lld ms (round %u of %d)",
+			 r->servers[i].url, what, (long long)pause_ms, round + 1, REMOTE_ROUNDS);
+	else
+		snprintf(line, sizeof(line), "vault %s: no server answered (last, %s: %s); "
+			 "retrying in %lld ms (round %u of %d)", r->urls, r->servers[i].url, what,
+			 (long long)pause_ms, round + 1, REMOTE_ROUNDS);
+	r->notice(line);
+}
+
 static int
 call_servers(struct remote *r, const struct request *q, json_t **answer, struct mr_err *e)
 {
@@ -728,12 +753,15 @@ call_servers(struct remote *r, const struct request *q, json_t **answer, struct 
 			if (v != REMOTE_RETRY)
 				break;
 			describe(r, &r->servers[i], &f.last, &a, budget, f.what[i], sizeof(f.what[i]));
+			if (i + 1 < r->nservers && deadline > now_ms())
+				notice_retry(r, i, f.what[i], r->servers[i + 1].url, 0, round);
 		}
 		if (v != REMOTE_RETRY || round == REMOTE_ROUNDS)
 			break;
 		pause = remote_backoff_ms(round, f.last.retry_after_ms);
 		if (pause >= deadline - now_ms())
 			break;      /* no time for another round: report what we have */
+		notice_retry(r, r->nservers - 1, f.what[r->nservers - 1], NULL, pause, round);
 		sleep_ms(pause);
 	}
 	if (v == REMOTE_DONE) {

@@ -9,7 +9,7 @@ remote_vault_open(const char *url, const struct vault_options *o, struct vault *
 		  struct mr_err *e)
 {
 	struct remote_options ro = { o->token_id, o->token_secret, o->token_secret_len,
-				     o->vault_key, o->cacert, o->timeout_ms };
+				     o->vault_key, o->cacert, o->timeout_ms, o->notice };
 	struct remote *r;
 
 	if (remote_open(url, &ro, &r, e) != 0)
