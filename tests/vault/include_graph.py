@@ -26,14 +26,15 @@ ALLOWED = {
     "store": {"store"},
     "store/sqlite": {"store"},
     "store/pg": {"store"},
-    "remote": {"wire"},
+    "remote": {"wire", "json"},
+    "json": set(),
     "wire": {"store"},
-    "server": {"", "store", "store/sqlite", "store/pg", "remote", "wire"},
-    "cli": {"", "store", "store/sqlite", "store/pg", "remote", "wire", "server"},
+    "server": {"", "store", "store/sqlite", "store/pg", "remote", "wire", "json"},
+    "cli": {"", "store", "store/sqlite", "store/pg", "remote", "wire", "server", "json"},
     "": {"store", "store/sqlite", "store/pg", "remote", "wire"},
 }
 # Folders whose files may include the front only through INTERFACE.
-IMPLEMENTATIONS = {"store", "store/sqlite", "store/pg", "remote", "wire"}
+IMPLEMENTATIONS = {"store", "store/sqlite", "store/pg", "remote", "wire", "json"}
 
 
 def sources(vault):

@@ -7,15 +7,15 @@
  * refused object leaves the struct zeroed with nothing allocated. No secret
  * value passes through here; a token's secret only at its creation
  * (token_created_*), under json_wipe.h's allocator. This folder includes
- * vault.h, access.h and jansson, nothing of any implementation. */
+ * vault_types.h and jansson, nothing of the front or of any implementation
+ * (tests/vault/include_graph.py). */
 #ifndef MODAL_VAULT_JSON_H
 #define MODAL_VAULT_JSON_H
 
 #include <jansson.h>
 #include <stdint.h>
 
-#include "access.h"
-#include "vault.h"
+#include "vault_types.h"
 
 /* RFC 3339 UTC: "2026-11-23T12:00:00Z", and "...:00.123Z" with milliseconds. */
 void rfc3339_format(int64_t unix_seconds, char out[32]);

@@ -250,10 +250,18 @@ remote_secret_versions(struct vault *base, const char *env, const char *name,
 		       struct vault_secret_meta **out, size_t *n, struct mr_err *e)
 {
 	struct remote *r = (struct remote *)base;
+	struct vault_workspace ws;
 	char path[PATH_LEN];
 	json_t *answer = NULL;
 	int rc = -1;
 
+	/* The versions carry no environment: name the default one, as the
+	 * stores do, rather than leave it empty. */
+	if (env == NULL) {
+		if (remote_workspace_current(base, &ws, e) != 0)
+			return -1;
+		env = ws.default_env;
+	}
 	secret_path(path, name, "/versions", env);
 	if (remote_call(r, "GET", path, NULL, REMOTE_IDEMPOTENT, &answer, e) == 0)
 		rc = meta_list(r, answer, env, name, out, n, e);
@@ -314,6 +322,28 @@ write_secret(struct remote *r, const char *method, const char *path, json_t *bod
 	return rc;
 }
 
+/* An update expecting version 0 creates the secret, and conflicts, as in
+ * the stores, with the version there is. */
+static int
+create_at_version_0(struct vault *base, const char *env, const char *name,
+		    const struct vault_item *items, size_t nitems,
+		    struct vault_secret_meta *out, struct mr_err *e)
+{
+	struct vault_secret_meta cur;
+	struct mr_err ignored = { 0 };
+	unsigned long long at;
+
+	if (remote_secret_put(base, env, name, items, nitems, 0, out, e) == 0)
+		return 0;
+	if (e->kind != MR_E_EXISTS)
+		return -1;
+	if (remote_secret_get(base, env, name, &cur, &ignored) != 0)
+		return mr_fail(e, MR_E_CONFLICT, "secret '%s' exists: not at version 0", name);
+	at = (unsigned long long)cur.version;
+	vault_secret_meta_clear(&cur);
+	return mr_fail(e, MR_E_CONFLICT, "secret '%s' is at version %llu, not 0", name, at);
+}
+
 int
 remote_secret_update(struct vault *base, const char *env, const char *name,
 		     const struct vault_item *items, size_t nitems, uint64_t expected_version,
@@ -325,6 +355,9 @@ remote_secret_update(struct vault *base, const char *env, const char *name,
 	int rc;
 
 	mr_clear(e);
+	/* Version 0 is "create it" (vault.h); the API's update takes 1 or more. */
+	if (expected_version == 0)
+		return create_at_version_0(base, env, name, items, nitems, out, e);
 	if ((values = items_json(name, items, nitems, e)) == NULL)
 		return -1;
 	body = json_pack("{s:o, s:I}", "env", values, "version", (json_int_t)expected_version);
