@@ -14,7 +14,7 @@ if ! mount -t tmpfs -o size=256k,mode=0700 tmpfs "$FULL" 2>/dev/null; then
 	exit 77
 fi
 trap 'cleanup_mount' EXIT
-cleanup_mount() { umount "$FULL" 2>/dev/null; cleanup; }
+cleanup_mount() { umount -l "$FULL" 2>/dev/null; cleanup; }
 
 store secret create db PASS=v-0c4e-before >/dev/null
 new_token ci
