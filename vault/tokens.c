@@ -362,6 +362,9 @@ fail:
  * see its last use to within a minute), never on a read-only connection, and
  * a failed write does not deny a valid token. */
 #define TOKEN_TOUCH_INTERVAL 60
+/* Nor does it wait out another writer's lock: a request would stall for
+ * the whole busy timeout before its answer (the next use tries again). */
+#define TOKEN_TOUCH_WAIT_MS 50
 
 static int
 token_write_use(struct vault *v, const char *token_id, int64_t now)
@@ -375,7 +378,9 @@ token_write_use(struct vault *v, const char *token_id, int64_t now)
 	sqlite3_bind_text(st, 1, token_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
+	sqlite3_busy_timeout(v->db, TOKEN_TOUCH_WAIT_MS);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_busy_timeout(v->db, LOCAL_BUSY_TIMEOUT_MS);
 	db_hot_done(st);
 	return rc;
 }
