@@ -5,7 +5,9 @@ misbehaves on purpose, for the fault tests.
     faultproxy.py MODE UPSTREAM_HOST UPSTREAM_PORT [later]
 
 Prints the loopback port it listens on, then serves until killed. With
-"later" it forwards unchanged until SIGUSR1 arms it (it prints "armed"). MODE:
+"later" it forwards unchanged until SIGUSR1 arms it (it prints "armed");
+SIGUSR2 disarms it (it prints "disarmed"): new connections pass again, and
+in hang mode those already frozen stay frozen. MODE:
   pass          forwards both ways unchanged
   trickle       forwards each HTTP answer one byte per second
   truncate      sends an HTTP answer's headers and half its body, then closes
@@ -38,7 +40,14 @@ def arm_and_say(*_):
     print("armed", flush=True)
 
 
+def disarm_and_say(*_):
+    armed.clear()
+    frozen.clear()
+    print("disarmed", flush=True)
+
+
 signal.signal(signal.SIGUSR1, arm_and_say)
+signal.signal(signal.SIGUSR2, disarm_and_say)
 
 
 def read_answer(up):

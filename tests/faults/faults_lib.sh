@@ -26,6 +26,14 @@ arm() {
 	wait_line "$TMP/proxy-$1.out" '^armed$'
 }
 
+# disarm NAME: the proxy NAME lets new connections through again.
+disarm() {
+	local pid
+	eval "pid=\$${1}_PID"
+	kill -USR2 "$pid"
+	wait_line "$TMP/proxy-$1.out" '^disarmed$'
+}
+
 # wait_line FILE PATTERN: until a line of FILE matches (at most 20 s).
 wait_line() {
 	local i
