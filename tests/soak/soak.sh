@@ -6,6 +6,7 @@
 # same server the whole time. Fails on any failed request (a socket error, a
 # non-2xx answer, a failed launch). Prints the server's resident memory at
 # the start (after a warm-up), the middle and the end, and the throughput.
+# (Creates go to their own environment, so the listings stay one size.)
 # Not part of ctest (minutes, not seconds); one command:
 #   bash tests/soak/soak.sh [REQUESTS] [CONNECTIONS]      (both stores)
 #   MODAL_SOAK_STORES=sqlite bash tests/soak/soak.sh      (one)
@@ -25,7 +26,6 @@ R="$build/launcher/modal-run"
 soak_store() {
 	local kind=$1 work server url id secret phase=0 total=0 fails=0 rss=() t0 t1
 	work=$(mktemp -d /tmp/modal-soak.XXXXXX)
-	trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' RETURN
 	export MODAL_VAULT_MASTER_KEY="$work/master.key"
 	if [ "$kind" = postgres ]; then
 		psql -qAtX "$MODAL_TEST_PG_URL" -c "CREATE SCHEMA soak$$" >/dev/null
@@ -38,6 +38,8 @@ soak_store() {
 	local args=()
 	for i in $(seq 0 9); do args+=("KEY_$i=value-$i-$(head -c 12 /dev/urandom | base64)"); done
 	MODAL_SERVER_URL=$STORE "$V" secret create S "${args[@]}" >/dev/null
+	# Creates go to an environment of their own: the listings stay one size.
+	MODAL_SERVER_URL=$STORE "$V" environment create writes >/dev/null
 	read -r id secret < <(MODAL_SERVER_URL=$STORE "$V" token create --json |
 		python3 -c 'import json,sys; t=json.load(sys.stdin); print(t["token_id"], t["token_secret"])')
 	"$V" serve --store "$STORE" --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
@@ -86,7 +88,8 @@ soak_store() {
 	  end
 	  h["Content-Type"] = "application/json"
 	  return wrk.format("POST", "/v1/secrets", h,
-	    string.format('{"name":"w%d-%d","env":{"K":"v-%d"}}', id, counter, counter))
+	    string.format('{"name":"w%d-%d","environment":"writes","env":{"K":"v-%d"}}',
+      id, counter, counter))
 	end
 	LUA
 	export SOAK_FETCH="$work/fetch.json" SOAK_AUTH="Bearer $id:$secret"
@@ -130,6 +133,7 @@ soak_store() {
 		"$kind" "$total" $(((t1 - t0) / 1000000000)) $((total * 1000000000 / (t1 - t0))) "$conns" "$fails" \
 		"$launched" "$lfail" "${rss[0]}" "${rss[1]}" "${rss[2]}"
 	[ -s "$work/launch.err" ] && echo "  launch errors: $(sort "$work/launch.err" | uniq -c | head -3)"
+	rm -rf "$work"
 	[ "$fails" -eq 0 ] && [ "$lfail" -eq 0 ]
 }
 
