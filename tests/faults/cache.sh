@@ -7,14 +7,8 @@
 # file, no temporary left behind) and still serves when the vault goes away.
 . "$(dirname "$0")/faults_lib.sh"
 
+small_tmpfs "$TMP/full" 256k
 FULL="$TMP/full"
-mkdir -p "$FULL"
-if ! mount -t tmpfs -o size=256k,mode=0700 tmpfs "$FULL" 2>/dev/null; then
-	echo "SKIP: cannot mount a tmpfs (needs root in a namespace that allows it)"
-	exit 77
-fi
-trap 'cleanup_mount' EXIT
-cleanup_mount() { umount -l "$FULL" 2>/dev/null; cleanup; }
 
 store secret create db PASS=v-0c4e-before >/dev/null
 new_token ci

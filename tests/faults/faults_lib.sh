@@ -43,3 +43,15 @@ wait_line() {
 
 # hostport URL: http://H:P/... -> H:P
 hostport() { local u=${1#*://}; echo "${u%%/*}"; }
+
+# small_tmpfs DIR SIZE: a tmpfs of SIZE mounted at DIR for this test (to fill
+# up), unmounted at exit; skips the test (77) where none can be mounted.
+small_tmpfs() {
+	mkdir -p "$1"
+	if ! mount -t tmpfs -o "size=$2,mode=0700" tmpfs "$1" 2>/dev/null; then
+		echo "SKIP: cannot mount a tmpfs (needs root in a namespace that allows it)"
+		exit 77
+	fi
+	TMPFS_DIR=$1
+	trap 'umount -l "$TMPFS_DIR" 2>/dev/null; cleanup' EXIT
+}

@@ -7,14 +7,8 @@
 # holds exactly what was acknowledged, and takes writes again.
 . "$(dirname "$0")/faults_lib.sh"
 
+small_tmpfs "$TMP/full" 3m
 FULL="$TMP/full"
-mkdir -p "$FULL"
-if ! mount -t tmpfs -o size=3m,mode=0700 tmpfs "$FULL" 2>/dev/null; then
-	echo "SKIP: cannot mount a tmpfs (needs root in a namespace that allows it)"
-	exit 77
-fi
-cleanup_mount() { umount -l "$FULL" 2>/dev/null; cleanup; }
-trap cleanup_mount EXIT
 STORE="file:$FULL/vault"
 store init >/dev/null
 store secret create db PASS=v-5d1e-full USER=app >/dev/null

@@ -42,6 +42,7 @@ soak_store() {
 	MODAL_SERVER_URL=$STORE "$V" environment create writes >/dev/null
 	read -r id secret < <(MODAL_SERVER_URL=$STORE "$V" token create --json |
 		python3 -c 'import json,sys; t=json.load(sys.stdin); print(t["token_id"], t["token_secret"])')
+	: >"$work/serve.out"
 	"$V" serve --store "$STORE" --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
 	server=$!
 	for i in $(seq 200); do grep -q "listening on" "$work/serve.out" && break; sleep 0.05; done
