@@ -61,6 +61,9 @@ check "$KIND: the storm is under way (100 requests served)" \
 # Freeze the server, send it one more launch, and once that launch's
 # connection is up (its request sits with the frozen server) kill it.
 kill -STOP "$srv_PID"
+# SIGSTOP lands asynchronously: a launch sent before it has would be served.
+check "$KIND: the server is stopped" \
+	sh -c "for i in \$(seq 400); do ps -o stat= -p $srv_PID | grep -q '^T' && exit 0; sleep 0.01; done; exit 1"
 "$R" --server "$URL" --timeout 3s -s db -- touch "$TMP/probe-ran" 2>"$TMP/probe.err" &
 probe=$!
 check "$KIND: a launch is connected to the frozen server" \
