@@ -213,7 +213,9 @@ parse_one(struct launch_opts *o, int ch, char **argv, struct mr_err *e)
 	case OPT_USER: o->user_spec = optarg; return 0;
 	case OPT_REQUIRE_MLOCK: o->require_mlock = 1; return 0;
 	case ':':
-		return usage_error(e, argv[optind - 1], "needs a value:", "");
+		/* A flag that ends argv leaves optind one past it (argv[argc] is NULL). */
+		return usage_error(e, argv[optind - 1] != NULL ? argv[optind - 1] : argv[optind - 2],
+				   "needs a value:", "");
 	default:
 		return mr_fail(e, MR_E_USAGE, "unknown option '%s' (see modal-run --help)",
 			       argv[optind - 1]);

@@ -4,7 +4,7 @@
 
 # fuzz_run BINARY SECONDS SEED... [-- LIBFUZZER_FLAG...]
 fuzz_run() {
-	local bin=$1 seconds=$2 name work runs seeds=()
+	local bin=$1 seconds=$2 name work runs cov seeds=()
 	shift 2
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		seeds+=("$1")
@@ -22,6 +22,8 @@ fuzz_run() {
 		return 1
 	fi
 	runs=$(grep -o 'number_of_executed_units: [0-9]*' "$work/log" | grep -o '[0-9]*$')
-	echo "$name: ok, $runs runs in ${seconds}s ($((runs / seconds))/s)"
+	# libFuzzer's last status line: edges covered, features, corpus entries.
+	cov=$(grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*' "$work/log" | tail -n 1)
+	echo "$name: ok, $runs runs in ${seconds}s ($((runs / seconds))/s), ${cov:-no coverage line}"
 	rm -rf "$work"
 }

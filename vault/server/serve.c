@@ -304,6 +304,21 @@ show_address(struct listener *l, int tls)
 			 ss.ss_family == AF_INET6 ? "]" : "", port);
 }
 
+/* A decimal port from 0 to 65535: glibc's getaddrinfo takes "99999" and
+ * binds port 34463 (it keeps the low 16 bits), a server on the wrong port. */
+static int
+port_valid(const char *port)
+{
+	char *end;
+	unsigned long n;
+
+	if (*port < '0' || *port > '9')
+		return 0;
+	errno = 0;
+	n = strtoul(port, &end, 10);
+	return *end == '\0' && errno == 0 && n <= 65535;
+}
+
 static int
 listen_tcp(struct listener *l, int tls, struct mr_err *e)
 {
@@ -316,6 +331,9 @@ listen_tcp(struct listener *l, int tls, struct mr_err *e)
 	if (split_host_port(l->spec, host, sizeof(host), &port) != 0 || *port == '\0')
 		return mr_fail(e, MR_E_USAGE,
 			       "--listen %s: expected HOST:PORT, [IPV6]:PORT or unix:PATH", l->spec);
+	if (!port_valid(port))
+		return mr_fail(e, MR_E_USAGE, "--listen %s: the port must be a number from 0 to 65535",
+			       l->spec);
 	if ((rc = getaddrinfo(*host ? host : NULL, port, &hints, &ai)) != 0)
 		return mr_fail(e, MR_E_USAGE, "--listen %s: %s", l->spec, gai_strerror(rc));
 	l->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -126,7 +126,7 @@ db_open(struct sqlite_vault *v, int dirfd, enum local_mode mode, struct mr_err *
 	pthread_once(&configured, sqlite_configure);
 	if (local_db_open(dirfd, path, flags, &v->db, e) != 0)
 		return -1;
-	sqlite3_busy_timeout(v->db, 5000);
+	sqlite3_busy_timeout(v->db, LOCAL_BUSY_TIMEOUT_MS);
 	/* Keep the -wal and -shm files between connections: recreating them costs
 	 * every launch some forty system calls. They hold only ciphertext. */
 	sqlite3_file_control(v->db, "main", SQLITE_FCNTL_PERSIST_WAL, &(int){ 1 });

@@ -10,6 +10,8 @@
 #include "vault_ops.h"
 
 #define SCHEMA_VERSION 4
+/* How long a statement waits for another writer's lock before failing. */
+#define LOCAL_BUSY_TIMEOUT_MS 5000
 
 /* The statements every server request runs (a token check, a fetch, the
  * audit writer's insert), prepared once per connection and kept: preparing

@@ -29,6 +29,10 @@ db_read_end(struct sqlite_vault *v, int began)
 #define TOKEN_TOUCH_INTERVAL 60
 
 
+/* The write does not wait out another writer's lock: a request would stall
+ * for the whole busy timeout before its answer (the next use tries again). */
+#define TOKEN_TOUCH_WAIT_MS 50
+
 static int
 token_write_use(struct sqlite_vault *v, const char *token_id, int64_t now)
 {
@@ -41,7 +45,9 @@ token_write_use(struct sqlite_vault *v, const char *token_id, int64_t now)
 	sqlite3_bind_text(st, 1, token_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, v->ws.workspace_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
+	sqlite3_busy_timeout(v->db, TOKEN_TOUCH_WAIT_MS);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_busy_timeout(v->db, LOCAL_BUSY_TIMEOUT_MS);
 	db_hot_done(st);
 	return rc;
 }
