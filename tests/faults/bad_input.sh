@@ -200,13 +200,13 @@ while IFS= read -r row; do
 	rm -f "$RAN"
 	eval "set -- $cmd"
 	"$@" >"$TMP/out" 2>"$TMP/err" </dev/null && got=0 || got=$?
-	line=$(head -n 1 "$TMP/err")
+	line=$(errors_of "$TMP/err" | head -n 1)
 	# The table's errors name this run's paths and server as $F, $TMP, $S.
 	msg=${msg//'$F'/$F}
 	msg=${msg//'$TMP'/$TMP}
 	msg=${msg//'$S'/$S}
 	msg=${msg//'$DEAD'/$DEAD}
-	nlines=$(wc -l <"$TMP/err")
+	nlines=$(errors_of "$TMP/err" | wc -l)
 	if [ "${1}" = http ]; then got="http ${line%% *}"; line=${line#* }; fi
 	if [ -n "$record" ]; then
 		printf '%s\t%s\t%s\n' "$got" "$line" "$cmd"
