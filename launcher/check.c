@@ -1,7 +1,9 @@
 /* check.c — --check: what a launch would set, with a keyed fingerprint of each
  * value so two deployments can be compared without showing either. */
 #include "launcher.h"
+#include "known_vaults.h"
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,11 +26,35 @@ fingerprint(const struct check_line *l, const unsigned char *key, char hex[2 * F
 	sodium_memzero(&st, sizeof(st));
 }
 
+/* How the vault server's key was known (docs/protocol.md): pinned, learned
+ * from the known-vaults file, or taken on first use (and recorded there). */
+static void
+print_key_trust(const struct vault_fetch *f)
+{
+	char hex[2 * sizeof(f->vault_key) + 1], dir[PATH_MAX], file[PATH_MAX];
+	struct mr_err e = { 0 };
+
+	if (f->key_trust == VAULT_KEY_NONE)
+		return;
+	sodium_bin2hex(hex, sizeof(hex), f->vault_key, sizeof(f->vault_key));
+	if (f->key_trust == VAULT_KEY_PINNED)
+		printf("vault key %s: pinned\n", hex);
+	else if (known_vaults_path(dir, file, &e) != 0)
+		printf("vault key %s: %s\n", hex,
+		       f->key_trust == VAULT_KEY_LEARNED ? "learned" : "first use");
+	else if (f->key_trust == VAULT_KEY_LEARNED)
+		printf("vault key %s: learned (%s)\n", hex, file);
+	else
+		printf("vault key %s: first use, recorded in %s\n", hex, file);
+}
+
 void
 check_print(const struct child_env *ce, const struct vault_fetch *f)
 {
 	char hex[2 * FINGERPRINT_LEN + 1];
 	size_t i, width = 3;
+
+	print_key_trust(f);
 
 	for (i = 0; i < ce->nlines; i++)
 		if (strlen(ce->lines[i].key) + 5 > width)

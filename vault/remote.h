@@ -6,11 +6,13 @@
 #define MODAL_VAULT_REMOTE_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "access.h"
 #include "vault.h"
+#include "wire.h"
 
 #define REMOTE_MAX_SERVERS 8
 #define REMOTE_URL_MAX 1024
@@ -66,6 +68,30 @@ void remote_close(struct remote *r);
 const char *remote_urls(const struct remote *r);
 /* The pinned vault public key, or NULL. */
 const unsigned char *remote_pinned_key(const struct remote *r);
+/* The URL of each server of the list (REMOTE_MAX_SERVERS at most). */
+size_t remote_server_urls(const struct remote *r, const char **urls);
+/* The token, for sealing it (locked memory, r's); -1 if it is longer than a
+ * sealed token carries. */
+int remote_token(const struct remote *r, const char **id, const char **secret, size_t *len);
+
+/* Which key the vault is believed to have (remote_trust.c, known_vaults.h). */
+struct remote_trust {
+	enum vault_key_trust how;
+	unsigned char key[WIRE_KEY_LEN];
+	char dir[PATH_MAX], file[PATH_MAX];   /* the known-vaults file */
+	unsigned line;                        /* learned: the line recording it */
+	int missing;                          /* a server of the list is not recorded */
+};
+/* Pinned, else recorded, else asked of the server (GET /v1/vault-key,
+ * without the token): first use. */
+int remote_trust_key(struct remote *r, struct remote_trust *t, struct mr_err *e);
+/* After an answer proved the key (or, for modal-vault, on first use):
+ * records it for the servers not yet in the file. A failure is a warning. */
+void remote_trust_record(struct remote *r, const struct remote_trust *t);
+/* MR_E_AUTH: the vault answered under answered_hex, not t's key; the
+ * message names both keys and what to edit. */
+int remote_trust_refuse(const struct remote *r, const struct remote_trust *t,
+			const char *answered_hex, struct mr_err *e);
 
 /* One request, with failover, retries and the deadline. path starts "/v1/" or
  * "/healthz" and is already escaped. body (may be NULL) is a JSON object, sent

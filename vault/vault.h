@@ -28,6 +28,11 @@ struct vault_bundle {
 
 /* What one launch fetched. Every pointer in it points into one sodium_malloc'ed
  * arena, wiped and released by vault_fetch_free. */
+/* Where a vault server's public key came from (docs/protocol.md, "The
+ * launcher's fetch"): flag, variable or profile; the known-vaults file; or
+ * the server itself, on first use. NONE: not a server's fetch. */
+enum vault_key_trust { VAULT_KEY_NONE, VAULT_KEY_PINNED, VAULT_KEY_LEARNED, VAULT_KEY_FIRST_USE };
+
 struct vault_fetch {
 	size_t nbundles;
 	struct vault_bundle *bundles;          /* in the order requested */
@@ -35,6 +40,8 @@ struct vault_fetch {
 	unsigned char fingerprint_key[32];     /* the vault's key for --check fingerprints */
 	void *arena;
 	size_t arena_len;
+	enum vault_key_trust key_trust;        /* a server's fetch: how its key was known */
+	unsigned char vault_key[32];           /* ... and the key */
 };
 
 /* Locked memory a caller keeps from one fetch to the next (a server worker),
@@ -125,6 +132,12 @@ struct vault_options {
  * MR_E_NOTFOUND (404), each one line naming the server. */
 int vault_open_with(const char *url, const struct vault_options *o, struct vault **out,
 		    struct mr_err *e);
+
+/* modal-vault against a server, before its first call with the token:
+ * 0 when the server's public key is the pinned or recorded one (recording
+ * it on first use, known_vaults.h); MR_E_AUTH naming both keys and the file
+ * when it changed. 0 at once for the other vault kinds. */
+int vault_check_server_key(struct vault *v, struct mr_err *e);
 
 /* The launcher's fetch: every named bundle of env (NULL: the default) at once. */
 int vault_fetch(struct vault *v, const char *env, const char *const *names,

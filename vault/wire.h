@@ -97,6 +97,11 @@ int wire_fetch_open(const struct wire_answer *a, const struct wire_request *sent
 		    struct vault_fetch *out, int64_t *fetched_at, struct mr_err *e)
 	__attribute__((warn_unused_result));
 
+/* BLAKE2b-256 of what req asks: its launch key, nonce, environment and names
+ * (the answer's binding; the sealed token carries it too, wire_token.h). */
+#define WIRE_BINDING_LEN 32
+void wire_binding(const struct wire_request *req, unsigned char out[WIRE_BINDING_LEN]);
+
 /* Strict hex: exactly 2 * len lowercase or uppercase hex digits, nothing else.
  * 0 or -1. wire_hex_encode writes 2 * len + 1 bytes (lowercase, NUL). */
 int wire_hex_decode(const char *hex, unsigned char *bin, size_t len);

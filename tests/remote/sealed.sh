@@ -11,6 +11,7 @@
 : "${FAKE_VAULT:?set FAKE_VAULT to the fake_vault helper}"
 : "${FETCH_TOOL:?set FETCH_TOOL to the fetch_tool helper}"
 
+unset XDG_STATE_HOME     # the default place, under $HOME
 store secret create db PASS=s3cret-value >/dev/null
 new_token ci
 export MODAL_TOKEN_ID=$TOKEN_ID MODAL_TOKEN_SECRET=$TOKEN_SECRET

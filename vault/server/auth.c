@@ -164,7 +164,7 @@ ratelimit_key(struct request *r, char *buf, size_t len)
 /* ---- credentials ---- */
 
 /* "PREFIX" then base62 up to the token id length. */
-static int
+int
 token_id_valid(const char *s, size_t len, const char *prefix)
 {
 	size_t i;
@@ -228,7 +228,7 @@ bearer(struct request *r)
 	return h;
 }
 
-static int
+int
 auth_refuse(struct request *r, const char *key, const char *why)
 {
 	ratelimit_failure(r->srv, key);

@@ -339,6 +339,7 @@ request_free(struct request *r)
 	else
 		free(r->body);
 	sodium_memzero(&r->who, sizeof(r->who));
+	json_decref(r->json);
 	free(r);
 }
 

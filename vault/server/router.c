@@ -195,7 +195,7 @@ request_admit(struct request *r)
 		return 0;
 	/* Verifying a token may write its last use. */
 	audit_yield_begin(r->srv->audit);
-	rc = auth_api(r);
+	rc = rt->handle == h_fetch ? auth_fetch(r) : auth_api(r);
 	audit_yield_end(r->srv->audit);
 	if (rc != 0)
 		return -1;

@@ -1,0 +1,84 @@
+/* auth_sealed.c — the fetch's token, sealed to the vault's key in the body
+ * (docs/protocol.md, "The launcher's fetch"; vault/wire_token.h) or, for
+ * callers that have no key (curl, Modal's clients), the Bearer header. The
+ * box opens into the worker's locked scratch, which is wiped as soon as the
+ * store has checked the secret. */
+#include "internal.h"
+#include "wire_token.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+_Static_assert(WIRE_TOKEN_PLAIN_MAX <= SCRATCH_LEN, "a sealed token opens in the scratch");
+
+/* The store's verdict on the token found in the box. */
+static int
+verify_sealed(struct request *r, const char *key, const struct wire_token *t)
+{
+	struct mr_err e;
+	int rc;
+
+	if (!token_id_valid(t->id, strlen(t->id), "ak-"))
+		return auth_refuse(r, key, "the sealed token holds no API token id (ak-...)");
+	snprintf(r->token_id, sizeof(r->token_id), "%s", t->id);
+	rc = vault_token_verify(r->ctx->v, VAULT_TOKEN_API, r->token_id, t->secret, t->secret_len,
+				&r->who, &e);
+	if (rc != 0 && e.kind == MR_E_AUTH)
+		return auth_refuse(r, key, e.msg);
+	if (rc != 0) {
+		reply_fail(r, &e);
+		return -1;
+	}
+	r->authenticated = 1;
+	return 0;
+}
+
+static int
+auth_sealed(struct request *r, json_t *root, const char *box)
+{
+	char keybuf[CLIENT_ADDR_LEN], why[sizeof(((struct mr_err *)0)->msg) + 96];
+	const char *key = ratelimit_key(r, keybuf, sizeof(keybuf));
+	const char *names[WIRE_MAX_NAMES];
+	struct wire_request req;
+	struct wire_token t;
+	struct mr_err e;
+	int rc;
+
+	if (ratelimit_check(r, key) != 0 || fetch_request_read(r, root, names, &req) != 0)
+		return -1;
+	if (wire_token_open(box, strlen(box), &req, r->srv->vault_sk, (int64_t)time(NULL),
+			    (unsigned char *)r->ctx->scratch, &t, &e) != 0) {
+		sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
+		snprintf(why, sizeof(why), "%s; this vault's public key is %s", e.msg,
+			 r->srv->vault_pk_hex);
+		return auth_refuse(r, key, why);
+	}
+	rc = verify_sealed(r, key, &t);
+	sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
+	sodium_memzero(&t, sizeof(t));
+	return rc;
+}
+
+int
+auth_fetch(struct request *r)
+{
+	const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_AUTHORIZATION);
+	json_t *root = fetch_body_json(r), *box;
+
+	if (root == NULL)
+		return -1;
+	box = json_object_get(root, "token_box");
+	if (box == NULL)
+		return auth_api(r);
+	/* One credential, one way: a request carrying two could be judged by
+	 * one and logged or limited by the other. */
+	if (auth != NULL) {
+		reply_error(r, 400, "invalid",
+			    "the token is sent once: in 'token_box' or in the Authorization header, not both");
+		return -1;
+	}
+	return auth_sealed(r, root, json_string_value(box));
+}
