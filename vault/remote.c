@@ -123,13 +123,15 @@ fetch_distinct(struct remote *r, const char *env, const char *const *names, size
 	memcpy(req.launch_pk, k.pk, sizeof(req.launch_pk));
 	memcpy(req.nonce, k.nonce, sizeof(req.nonce));
 	/* The token travels only in the box: no Authorization header. */
-	if (remote_trust_key(r, &t, e) != 0 || seal_token(r, &req, &k, &t, &box, e) != 0)
-		;
-	else if ((body = fetch_body(env, names, nnames, &k, box)) == NULL)
-		mr_fail(e, MR_E_INTERNAL, "out of memory");
-	else if (remote_call(r, "POST", "/v1/fetch", body, REMOTE_IDEMPOTENT | REMOTE_NO_AUTH,
-			     &answer, e) == 0)
-		rc = open_answer(r, answer, &req, &k, &t, out, e);
+	if (remote_trust_key(r, &t, e) == 0 && seal_token(r, &req, &k, &t, &box, e) == 0) {
+		if ((body = fetch_body(env, names, nnames, &k, box)) == NULL)
+			mr_fail(e, MR_E_INTERNAL, "out of memory");
+		else if (remote_call(r, "POST", "/v1/fetch", body,
+				     REMOTE_IDEMPOTENT | REMOTE_NO_AUTH, &answer, e) == 0)
+			rc = open_answer(r, answer, &req, &k, &t, out, e);
+		else
+			remote_trust_recheck(r, &t, e);   /* a 401 from a vault of another key */
+	}
 	/* A missing secret names itself; every other failure says what was asked. */
 	if (rc != 0 && e->kind != MR_E_NOTFOUND) {
 		fetch_context(env, names, nnames, context, sizeof(context));

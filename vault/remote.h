@@ -92,6 +92,9 @@ void remote_trust_record(struct remote *r, const struct remote_trust *t);
  * message names both keys and what to edit. */
 int remote_trust_refuse(const struct remote *r, const struct remote_trust *t,
 			const char *answered_hex, struct mr_err *e);
+/* After a 401 to a sealed token (e, MR_E_AUTH): when the server names a key
+ * other than t's, e becomes remote_trust_refuse's. Always -1. */
+int remote_trust_recheck(struct remote *r, const struct remote_trust *t, struct mr_err *e);
 
 /* One request, with failover, retries and the deadline. path starts "/v1/" or
  * "/healthz" and is already escaped. body (may be NULL) is a JSON object, sent

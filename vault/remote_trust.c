@@ -120,6 +120,20 @@ remote_trust_refuse(const struct remote *r, const struct remote_trust *t,
 }
 
 int
+remote_trust_recheck(struct remote *r, const struct remote_trust *t, struct mr_err *e)
+{
+	unsigned char now[WIRE_KEY_LEN];
+	char shown[WIRE_KEY_HEX_LEN + 1];
+	struct mr_err asked = { 0 };
+
+	if (e->kind != MR_E_AUTH || t->how == VAULT_KEY_FIRST_USE ||
+	    ask_server(r, now, &asked) != 0 || memcmp(now, t->key, WIRE_KEY_LEN) == 0)
+		return -1;
+	wire_hex_encode(now, WIRE_KEY_LEN, shown);
+	return remote_trust_refuse(r, t, shown, e);
+}
+
+int
 vault_check_server_key(struct vault *v, struct mr_err *e)
 {
 	struct remote_trust t;

@@ -61,17 +61,28 @@ auth_sealed(struct request *r, json_t *root, const char *box)
 	return rc;
 }
 
+/* Whether the body holds a token_box at all; a body that is not JSON holds
+ * no token, and its fault is answered only once the caller is known (401
+ * before 400, as for every other route). */
+static int
+has_token_box(const struct request *r)
+{
+	json_t *root = r->body_len > 0 ? json_loadb((const char *)r->body, r->body_len,
+						    JSON_REJECT_DUPLICATES, NULL) : NULL;
+	int has = json_is_string(json_object_get(root, "token_box"));
+
+	json_decref(root);
+	return has;
+}
+
 int
 auth_fetch(struct request *r)
 {
 	const char *auth = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						       MHD_HTTP_HEADER_AUTHORIZATION);
-	json_t *root = fetch_body_json(r), *box;
+	json_t *root;
 
-	if (root == NULL)
-		return -1;
-	box = json_object_get(root, "token_box");
-	if (box == NULL)
+	if (!has_token_box(r))
 		return auth_api(r);
 	/* One credential, one way: a request carrying two could be judged by
 	 * one and logged or limited by the other. */
@@ -80,5 +91,7 @@ auth_fetch(struct request *r)
 			    "the token is sent once: in 'token_box' or in the Authorization header, not both");
 		return -1;
 	}
-	return auth_sealed(r, root, json_string_value(box));
+	if ((root = fetch_body_json(r)) == NULL)
+		return -1;
+	return auth_sealed(r, root, json_string_value(json_object_get(root, "token_box")));
 }
