@@ -134,9 +134,13 @@ token_parse(const unsigned char *plain, size_t len, const struct wire_request *r
 static int
 token_in_window(const struct wire_token *t, int64_t now, struct mr_err *e)
 {
-	int64_t skew = now - t->issued_at;
+	int64_t skew;
 
-	if (t->issued_at < 0 || skew > WIRE_TOKEN_WINDOW || skew < -WIRE_TOKEN_WINDOW)
+	/* Both are counted from 1970, so the difference cannot overflow. */
+	if (t->issued_at < 0 || now < 0)
+		return mr_fail(e, MR_E_AUTH, "the sealed token's date is before 1970");
+	skew = now - t->issued_at;
+	if (skew > WIRE_TOKEN_WINDOW || skew < -WIRE_TOKEN_WINDOW)
 		return mr_fail(e, MR_E_AUTH,
 			       "the sealed token was made %lld s %s the vault's clock, outside the %d s window (a replayed request, or clocks apart)",
 			       (long long)(skew < 0 ? -skew : skew), skew < 0 ? "ahead of" : "behind",
