@@ -39,16 +39,19 @@ known_vaults_path(char *dir, char *file, struct mr_err *e)
 	return 0;
 }
 
-/* The first line of buf that records url: 1, 0 if none; -1 for a line that
- * is neither blank, a comment nor "URL KEY". */
+/* The first line of buf that records url: 1, 0 if none; -1 for any line
+ * that is neither blank, a comment nor "URL KEY" (the whole file is read:
+ * a damaged one is refused, not half believed). */
 static int
 scan(const char *buf, size_t len, const char *file, const char *url,
      unsigned char key[WIRE_KEY_LEN], unsigned *line, struct mr_err *e)
 {
 	const char *p = buf, *end = buf + len, *eol, *sp;
 	char hex[WIRE_KEY_HEX_LEN + 1];
+	unsigned char got[WIRE_KEY_LEN];
 	size_t ulen = strlen(url);
 	unsigned n = 0;
+	int found = 0;
 
 	for (; p < end; p = eol + 1) {
 		n++;
@@ -61,15 +64,17 @@ scan(const char *buf, size_t len, const char *file, const char *url,
 			goto bad;
 		memcpy(hex, sp + 1, WIRE_KEY_HEX_LEN);
 		hex[WIRE_KEY_HEX_LEN] = '\0';
-		if (wire_hex_decode(hex, key, WIRE_KEY_LEN) != 0)
+		if (wire_hex_decode(hex, got, WIRE_KEY_LEN) != 0)
 			goto bad;
-		if ((size_t)(sp - p) == ulen && memcmp(p, url, ulen) == 0) {
+		if (!found && (size_t)(sp - p) == ulen && memcmp(p, url, ulen) == 0) {
+			memcpy(key, got, WIRE_KEY_LEN);
 			*line = n;
-			return 1;
+			found = 1;
 		}
 	}
-	sodium_memzero(key, WIRE_KEY_LEN);
-	return 0;
+	if (!found)
+		sodium_memzero(key, WIRE_KEY_LEN);
+	return found;
 bad:
 	sodium_memzero(key, WIRE_KEY_LEN);
 	return mr_fail(e, MR_E_CONFIG, "%s:%u: expected 'URL KEY' (the vault's public key in %d hex digits)",

@@ -103,6 +103,45 @@ XDG_STATE_HOME=$TMP/xdg "$R" --server "$srv2_URL" -s db -- true
 check "XDG_STATE_HOME moves the file" \
 	grep -qxF "$srv2_URL $VAULT_KEY" "$TMP/xdg/modal-run/known_vaults"
 
+# --- the known-vaults file refused, nothing sent ---------------------------------------
+# kv_case WHAT SETUP...: with the file as SETUP leaves it, a launch is refused
+# with 78 naming the file, runs nothing and the impostor gets no request.
+kvdir=$TMP/kv/modal-run
+kv_case() {
+	local what=$1
+	shift
+	rm -rf "$TMP/kv" "$TMP/ran-kv"
+	mkdir -p "$kvdir"
+	chmod 700 "$kvdir"
+	printf '%s %s\n' "$srv2_URL" "$VAULT_KEY" >"$kvdir/known_vaults"
+	chmod 600 "$kvdir/known_vaults"
+	"$@"
+	XDG_STATE_HOME=$TMP/kv expect_exit 78 "$kvdir" "$R" --server "$srv2_URL" -s db -- \
+		touch "$TMP/ran-kv"
+	check "$what: refused, nothing ran" test ! -e "$TMP/ran-kv"
+}
+kv_case "a malformed line" sh -c "echo 'junk' >>'$kvdir/known_vaults'"
+check "the refusal names the line" grep -qF "known_vaults:2:" "$TMP/err"
+kv_case "a key of 63 digits" sh -c "echo '$srv2_URL ${VAULT_KEY:1}' >'$kvdir/known_vaults'"
+kv_case "a file others can read" chmod 644 "$kvdir/known_vaults"
+kv_case "a directory others can enter" chmod 755 "$kvdir"
+kv_case "a symlinked file" sh -c "mv '$kvdir/known_vaults' '$TMP/kv/real' && ln -s '$TMP/kv/real' '$kvdir/known_vaults'"
+kv_case "a FIFO" sh -c "rm '$kvdir/known_vaults' && mkfifo -m 600 '$kvdir/known_vaults'"
+rm -rf "$TMP/kv"
+mkdir -p "$kvdir"
+chmod 700 "$kvdir"
+printf '# vaults\n\n%s %s\n' "http://elsewhere:1" "$fb_KEY" >"$kvdir/known_vaults"
+chmod 600 "$kvdir/known_vaults"
+XDG_STATE_HOME=$TMP/kv "$R" --server "$srv2_URL" -s db -- true
+check "comments, blank lines and other vaults' lines are kept, the new one added" \
+	test "$(cat "$kvdir/known_vaults")" = "# vaults
+
+http://elsewhere:1 $fb_KEY
+$srv2_URL $VAULT_KEY"
+list="$srv2_URL,$srv_URL"
+printf '%s %s\n' "$srv2_URL" "$VAULT_KEY" "$srv_URL" "$fb_KEY" >"$kvdir/known_vaults"
+XDG_STATE_HOME=$TMP/kv expect_exit 78 "different keys" "$R" --server "$list" -s db -- true
+
 # --- the vault's side: old, altered, doubly authenticated requests -----------------
 post() { curl -s -o "$TMP/answer.json" -w '%{http_code}' -H 'Content-Type: application/json' \
 	"$@" --data-binary @"$TMP/body.json" "$srv2_URL/v1/fetch"; }
