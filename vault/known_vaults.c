@@ -149,23 +149,6 @@ make_dirs(const char *dir, struct mr_err *e)
 	}
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, p, len)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* old, then the lines added, into a temporary file renamed over the file
  * and the directory synced: a crash leaves the old file or the new one. */
 static int
@@ -180,9 +163,9 @@ replace_file(int dirfd, const char *file, const unsigned char *old, size_t old_l
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return mr_fail(e, MR_E_IO, "%s: %s", file, strerror(errno));
-	if ((old_len == 0 || write_all(fd, old, old_len) == 0) &&
-	    (old_len == 0 || old[old_len - 1] == '\n' || write_all(fd, "\n", 1) == 0) &&
-	    write_all(fd, added, strlen(added)) == 0 && fsync(fd) == 0 &&
+	if ((old_len == 0 || fd_write_all(fd, old, old_len) == 0) &&
+	    (old_len == 0 || old[old_len - 1] == '\n' || fd_write_all(fd, "\n", 1) == 0) &&
+	    fd_write_all(fd, added, strlen(added)) == 0 && fsync(fd) == 0 &&
 	    renameat(dirfd, tmp, dirfd, KNOWN_VAULTS_NAME) == 0 && fsync(dirfd) == 0)
 		rc = 0;
 	else

@@ -8,9 +8,9 @@
 #include "wire_token.h"
 
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PATH_LEN 512
 

@@ -7,20 +7,6 @@
 #include "secmem.h"
 #include "token_fixture.h"
 
-static void
-write_file(const char *dir, const char *name, unsigned char mode, const void *p, size_t len)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "wb")) == NULL || fwrite(&mode, 1, 1, f) != 1 ||
-	    fwrite(p, 1, len, f) != len || fclose(f) != 0) {
-		perror(path);
-		exit(1);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -38,12 +24,12 @@ main(int argc, char **argv)
 	if (wire_token_seal(&req, k.launch_sk, k.vault_pk, TOKEN_FIXTURE_ID, TOKEN_FIXTURE_SECRET,
 			    strlen(TOKEN_FIXTURE_SECRET), TOKEN_FIXTURE_NOW, &box, &e) != 0)
 		return 1;
-	write_file(argv[1], "box", 1, box, strlen(box));
+	corpus_write(argv[1], "box", 1, box, strlen(box));
 	if (sodium_base642bin(bin, sizeof(bin), box, strlen(box), NULL, &len, NULL,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    crypto_box_open_easy(plain, bin, len, req.nonce, k.launch_pk, k.vault_sk) != 0)
 		return 1;
-	write_file(argv[1], "plain", 0, plain, len - crypto_box_MACBYTES);
+	corpus_write(argv[1], "plain", 0, plain, len - crypto_box_MACBYTES);
 	free(box);
 	return 0;
 }

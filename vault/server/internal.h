@@ -210,6 +210,10 @@ int auth_api(struct request *r);
 /* The same for the fetch, whose token may instead be sealed in its body
  * (auth_sealed.c): 0, or -1 after replying 400, 401 or 429. */
 int auth_fetch(struct request *r);
+/* Checks r->token_id with secret (len bytes, in the thread's scratch) in
+ * the store and wipes the scratch: 0, or -1 after replying 401 (counted
+ * against key) or the store's failure. */
+int auth_verify_api(struct request *r, const char *key, const char *secret, size_t len);
 /* 401 with WWW-Authenticate, counted against key: always -1. */
 int auth_refuse(struct request *r, const char *key, const char *why);
 /* s (len bytes) is PREFIX then base62, at most TOKEN_ID_LEN. */
