@@ -45,7 +45,8 @@ struct wire_token {
  * caller wipes it once the secret is checked) and checks its binding to req
  * and its date against now. MR_E_AUTH for anything but a token sealed to
  * this vault for this very request within the window, the message saying
- * which (never a byte of the box). */
+ * which (never a byte of the box); refused for its date alone, out->id
+ * still names the token (for the audit record), the secret wiped. */
 int wire_token_open(const char *box, size_t box_len, const struct wire_request *req,
 		    const unsigned char *vault_sk, int64_t now, unsigned char *plain,
 		    struct wire_token *out, struct mr_err *e) __attribute__((warn_unused_result));

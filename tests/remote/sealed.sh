@@ -157,6 +157,12 @@ check "which no other launch opens" \
 "$FETCH_TOOL" sealed "$TMP/old" "$VAULT_KEY" 300 - db >"$TMP/body.json"
 check "a sealed fetch made 300 s ago is refused 401" test "$(post)" = 401
 check "naming the window" grep -q "window" "$TMP/answer.json"
+curl -s -H "Authorization: Bearer $TOKEN_ID:$TOKEN_SECRET" \
+	"$srv2_URL/v1/audit?action=secret.fetch" >"$TMP/audit.json"
+check "the refused old request's audit record names the token it held" python3 -c "
+import json, sys
+rows = json.load(open('$TMP/audit.json'))['data']
+sys.exit(0 if any(r['status'] == 401 and r['token_id'] == '$TOKEN_ID' for r in rows) else 1)"
 "$FETCH_TOOL" sealed "$TMP/ahead" "$VAULT_KEY" -300 - db >"$TMP/body.json"
 check "one dated 300 s ahead is refused 401" test "$(post)" = 401
 "$FETCH_TOOL" sealed "$TMP/alt" "$VAULT_KEY" 0 - db >"$TMP/body.json"

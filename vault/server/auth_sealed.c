@@ -42,6 +42,9 @@ auth_sealed(struct request *r, json_t *root, const char *box)
 	if (wire_token_open(box, strlen(box), &req, r->srv->vault_sk, (int64_t)time(NULL),
 			    (unsigned char *)r->ctx->scratch, &t, &e) != 0) {
 		sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
+		/* A box that opened names a real claim: the audit record keeps it. */
+		if (token_id_valid(t.id, strlen(t.id), "ak-"))
+			memcpy(r->token_id, t.id, strlen(t.id) + 1);
 		snprintf(why, sizeof(why), "%s; this vault's public key is %s", e.msg,
 			 r->srv->vault_pk_hex);
 		return auth_refuse(r, key, why);
