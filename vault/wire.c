@@ -228,11 +228,13 @@ plain_buffer(struct wire_scratch *s, size_t len)
 	return s->p;
 }
 
-int
-wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_request *req,
-			const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
-			int64_t now, struct wire_scratch *scratch, struct wire_sealed *out,
-			struct mr_err *e)
+/* One of vault_sk (the box's key computed here) and shared (computed once
+ * for the request, crypto_box_beforenm) seals. */
+static int
+fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
+	   const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
+	   const unsigned char *shared, int64_t now, struct wire_scratch *scratch,
+	   struct wire_sealed *out, struct mr_err *e)
 {
 	unsigned char nonce[WIRE_NONCE_LEN], *plain = NULL, *box = NULL;
 	size_t len = 0;
@@ -255,7 +257,8 @@ wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_request *
 	}
 	randombytes_buf(nonce, sizeof(nonce));
 	/* Fails only for a public key that makes an all-zero shared secret. */
-	if (crypto_box_easy(box, plain, len, nonce, req->launch_pk, vault_sk) != 0) {
+	if ((shared != NULL ? crypto_box_easy_afternm(box, plain, len, nonce, shared)
+			    : crypto_box_easy(box, plain, len, nonce, req->launch_pk, vault_sk)) != 0) {
 		mr_fail(e, MR_E_INVALID, "public_key is not a usable X25519 key");
 		goto out;
 	}
@@ -274,11 +277,29 @@ out:
 }
 
 int
+wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_request *req,
+			const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
+			int64_t now, struct wire_scratch *scratch, struct wire_sealed *out,
+			struct mr_err *e)
+{
+	return fetch_seal(f, req, vault_pk, vault_sk, NULL, now, scratch, out, e);
+}
+
+int
+wire_fetch_seal_shared(const struct vault_fetch *f, const struct wire_request *req,
+		       const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *shared,
+		       int64_t now, struct wire_scratch *scratch, struct wire_sealed *out,
+		       struct mr_err *e)
+{
+	return fetch_seal(f, req, vault_pk, NULL, shared, now, scratch, out, e);
+}
+
+int
 wire_fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
 		const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
 		int64_t now, struct wire_sealed *out, struct mr_err *e)
 {
-	return wire_fetch_seal_scratch(f, req, vault_pk, vault_sk, now, NULL, out, e);
+	return fetch_seal(f, req, vault_pk, vault_sk, NULL, now, NULL, out, e);
 }
 
 void

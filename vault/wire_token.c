@@ -149,8 +149,17 @@ token_in_window(const struct wire_token *t, int64_t now, struct mr_err *e)
 }
 
 int
+wire_token_shared_key(const struct wire_request *req, const unsigned char *vault_sk,
+		      unsigned char *shared, struct mr_err *e)
+{
+	if (crypto_box_beforenm(shared, req->launch_pk, vault_sk) != 0)
+		return mr_fail(e, MR_E_AUTH, "'public_key' is not a usable X25519 key");
+	return 0;
+}
+
+int
 wire_token_open(const char *box, size_t box_len, const struct wire_request *req,
-		const unsigned char *vault_sk, int64_t now, unsigned char *plain,
+		const unsigned char *shared, int64_t now, unsigned char *plain,
 		struct wire_token *out, struct mr_err *e)
 {
 	unsigned char sealed[WIRE_TOKEN_PLAIN_MAX + crypto_box_MACBYTES];
@@ -163,7 +172,7 @@ wire_token_open(const char *box, size_t box_len, const struct wire_request *req,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    end != box + box_len || len <= crypto_box_MACBYTES)
 		return mr_fail(e, MR_E_AUTH, "'token_box' is not the base64 of a sealed token");
-	if (crypto_box_open_easy(plain, sealed, len, req->nonce, req->launch_pk, vault_sk) != 0)
+	if (crypto_box_open_easy_afternm(plain, sealed, len, req->nonce, shared) != 0)
 		return mr_fail(e, MR_E_AUTH,
 			       "the sealed token does not open with this vault's key (sealed to another vault's key, or altered)");
 	if (token_parse(plain, len - crypto_box_MACBYTES, req, out) != 0) {

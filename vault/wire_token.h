@@ -40,15 +40,24 @@ struct wire_token {
 	int64_t issued_at;
 };
 
-/* Server: opens box (box_len bytes of base64) for req with the vault's
- * secret key into plain (WIRE_TOKEN_PLAIN_MAX bytes of locked memory; the
+/* Server: the key both boxes of req are made under (crypto_box_beforenm of
+ * req's launch key and the vault's secret key) into shared, 32 bytes of
+ * locked memory: computed once, it opens the token and seals the answer
+ * (wire_fetch_seal_shared). -1 (MR_E_AUTH) for a launch key that makes an
+ * all-zero secret. */
+#define WIRE_SHARED_LEN 32
+int wire_token_shared_key(const struct wire_request *req, const unsigned char *vault_sk,
+			  unsigned char *shared, struct mr_err *e);
+
+/* Server: opens box (box_len bytes of base64) for req with the shared key
+ * into plain (WIRE_TOKEN_PLAIN_MAX bytes of locked memory; the
  * caller wipes it once the secret is checked) and checks its binding to req
  * and its date against now. MR_E_AUTH for anything but a token sealed to
  * this vault for this very request within the window, the message saying
  * which (never a byte of the box); refused for its date alone, out->id
  * still names the token (for the audit record), the secret wiped. */
 int wire_token_open(const char *box, size_t box_len, const struct wire_request *req,
-		    const unsigned char *vault_sk, int64_t now, unsigned char *plain,
+		    const unsigned char *shared, int64_t now, unsigned char *plain,
 		    struct wire_token *out, struct mr_err *e) __attribute__((warn_unused_result));
 
 #endif

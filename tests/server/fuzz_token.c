@@ -12,7 +12,7 @@
 
 static struct fixture_keys keys;
 static struct wire_request req;
-static unsigned char *plain;
+static unsigned char *plain, shared[WIRE_SHARED_LEN];
 
 static void
 open_and_check(const char *box, size_t len)
@@ -20,7 +20,7 @@ open_and_check(const char *box, size_t len)
 	struct wire_token t;
 	struct mr_err e;
 
-	if (wire_token_open(box, len, &req, keys.vault_sk, TOKEN_FIXTURE_NOW, plain, &t, &e) == 0) {
+	if (wire_token_open(box, len, &req, shared, TOKEN_FIXTURE_NOW, plain, &t, &e) == 0) {
 		if (strlen(t.id) > WIRE_TOKEN_ID_MAX || t.secret_len == 0 ||
 		    t.secret_len > WIRE_TOKEN_SECRET_MAX ||
 		    (const unsigned char *)t.secret < plain ||
@@ -58,6 +58,8 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t len)
 		fixture_keys_make(&keys);
 		fixture_request(&req, &keys);
 		plain = xsecure_alloc(WIRE_TOKEN_PLAIN_MAX);
+		if (wire_token_shared_key(&req, keys.vault_sk, shared, NULL) != 0)
+			abort();
 	}
 	if (len == 0)
 		return 0;

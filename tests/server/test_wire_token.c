@@ -35,10 +35,13 @@ seal_at(const struct wire_request *req, const unsigned char *vault_pk, int64_t a
 static int
 open_for(const char *box, const struct wire_request *req, int64_t now, const char *want_msg)
 {
-	unsigned char *plain = xsecure_alloc(WIRE_TOKEN_PLAIN_MAX);
+	unsigned char *plain = xsecure_alloc(WIRE_TOKEN_PLAIN_MAX), shared[WIRE_SHARED_LEN];
 	struct wire_token t;
 	struct mr_err e = { 0 };
-	int rc = wire_token_open(box, strlen(box), req, keys.vault_sk, now, plain, &t, &e);
+	int rc;
+
+	assert_int_equal(wire_token_shared_key(req, keys.vault_sk, shared, &e), 0);
+	rc = wire_token_open(box, strlen(box), req, shared, now, plain, &t, &e);
 
 	if (rc == 0) {
 		assert_string_equal(t.id, ID);

@@ -39,7 +39,10 @@ auth_sealed(struct request *r, json_t *root, const char *box)
 
 	if (ratelimit_check(r, key) != 0 || fetch_request_read(r, root, names, &req) != 0)
 		return -1;
-	if (wire_token_open(box, strlen(box), &req, r->srv->vault_sk, (int64_t)time(NULL),
+	/* The key the answer is sealed under too: one X25519 for the fetch. */
+	r->shared_ready = 1;
+	if (wire_token_shared_key(&req, r->srv->vault_sk, r->ctx->shared, &e) != 0 ||
+	    wire_token_open(box, strlen(box), &req, r->ctx->shared, (int64_t)time(NULL),
 			    (unsigned char *)r->ctx->scratch, &t, &e) != 0) {
 		sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
 		/* A box that opened names a real claim: the audit record keeps it. */

@@ -93,8 +93,11 @@ fetch_and_seal(struct request *r, struct wire_request *req)
 		reply_fail(r, &e);
 		return;
 	}
-	rc = wire_fetch_seal_scratch(&f, req, r->srv->vault_pk, r->srv->vault_sk, time(NULL),
-				     &r->ctx->seal, &sealed, &e);
+	rc = r->shared_ready
+		? wire_fetch_seal_shared(&f, req, r->srv->vault_pk, r->ctx->shared, time(NULL),
+					 &r->ctx->seal, &sealed, &e)
+		: wire_fetch_seal_scratch(&f, req, r->srv->vault_pk, r->srv->vault_sk, time(NULL),
+					  &r->ctx->seal, &sealed, &e);
 	vault_fetch_return(&f, &r->ctx->fetched);
 	if (rc != 0) {
 		reply_fail(r, &e);

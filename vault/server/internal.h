@@ -13,6 +13,7 @@
 #include "access.h"
 #include "vault.h"
 #include "wire.h"
+#include "wire_token.h"
 
 #define SERVER_MAX_LISTEN 8
 #define CLIENT_ADDR_LEN 64
@@ -82,6 +83,7 @@ struct thread_ctx {
 	char *scratch;               /* SCRATCH_LEN bytes of sodium memory */
 	struct wire_scratch seal;    /* where fetch answers are built */
 	struct vault_arena fetched;  /* where the store decrypts fetches */
+	unsigned char *shared;       /* WIRE_SHARED_LEN, sodium memory: a sealed fetch's box key */
 };
 
 enum auth_kind { AUTH_NONE, AUTH_API, AUTH_PROXY };
@@ -125,6 +127,7 @@ struct request {
 	int authenticated;
 	char token_id[TOKEN_ID_LEN + 1]; /* verified, or claimed when well formed */
 	json_t *json;                /* the fetch's body, parsed once for its sealed token */
+	int shared_ready;            /* ctx->shared holds this fetch's box key */
 	/* The outcome. */
 	int status;
 	int responded;
