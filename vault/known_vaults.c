@@ -6,7 +6,6 @@
 #include "known_vaults.h"
 #include "fdio.h"
 #include "filetrust.h"
-#include "secmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,18 +92,44 @@ open_dir(const char *dir, struct mr_err *e)
 	return fd;
 }
 
-/* The file's bytes (*buf NULL and *len 0 when it does not exist). */
+/* The file's bytes (*buf NULL and *len 0 when it does not exist), in
+ * ordinary memory: URLs and public keys, read on every launch, where
+ * locked memory would cost a dozen system calls. */
 static int
 read_known(int dirfd, const char *file, unsigned char **buf, size_t *len, struct mr_err *e)
 {
+	struct stat st;
+	ssize_t got = 0;
+	size_t have = 0;
+	int fd;
+
 	*buf = NULL;
 	*len = 0;
-	if (read_file_secret_at(dirfd, KNOWN_VAULTS_NAME, file, TRUST_PRIVATE, KNOWN_VAULTS_MAX,
-				buf, len, e) == 0)
+	fd = file_open_trusted(dirfd, KNOWN_VAULTS_NAME, file, TRUST_PRIVATE, TRUST_NOFOLLOW, &st, e);
+	if (fd < 0 && e->kind == MR_E_NOTFOUND) {
+		mr_clear(e);
 		return 0;
-	if (e->kind != MR_E_NOTFOUND)
+	}
+	if (fd < 0)
 		return -1;
-	mr_clear(e);
+	if (st.st_size > KNOWN_VAULTS_MAX || (*buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return mr_fail(e, st.st_size > KNOWN_VAULTS_MAX ? MR_E_TOOLARGE : MR_E_INTERNAL,
+			       "%s: larger than %u bytes, or out of memory", file, KNOWN_VAULTS_MAX);
+	}
+	/* The size fstat gave: a file that grows meanwhile is read to that size. */
+	while (have < (size_t)st.st_size &&
+	       ((got = read(fd, *buf + have, (size_t)st.st_size - have)) > 0 ||
+		(got < 0 && errno == EINTR)))
+		have += got > 0 ? (size_t)got : 0;
+	close(fd);
+	if (got < 0) {
+		free(*buf);
+		*buf = NULL;
+		return mr_fail(e, MR_E_IO, "%s: %s", file, strerror(errno));
+	}
+	(*buf)[have] = '\0';
+	*len = have;
 	return 0;
 }
 
@@ -124,8 +149,7 @@ known_vaults_find(const char *dir, const char *file, const char *url,
 		return -1;
 	if (read_known(dirfd, file, &buf, &len, e) == 0)
 		rc = buf == NULL ? 0 : scan((const char *)buf, len, file, url, key, line, e);
-	if (buf != NULL)
-		secure_free(buf, len + 1);
+	free(buf);
 	close(dirfd);
 	return rc;
 }
@@ -206,8 +230,7 @@ known_vaults_add(const char *dir, const char *file, const char *const *urls, siz
 	}
 	rc = used == 0 ? 0 : replace_file(dirfd, file, buf, len, added, e);
 out:
-	if (buf != NULL)
-		secure_free(buf, len + 1);
+	free(buf);
 	if (dirfd >= 0)
 		close(dirfd);
 	free(added);

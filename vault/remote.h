@@ -70,9 +70,11 @@ const char *remote_urls(const struct remote *r);
 const unsigned char *remote_pinned_key(const struct remote *r);
 /* The URL of each server of the list (REMOTE_MAX_SERVERS at most). */
 size_t remote_server_urls(const struct remote *r, const char **urls);
-/* The token, for sealing it (locked memory, r's); -1 if it is longer than a
- * sealed token carries. */
-int remote_token(const struct remote *r, const char **id, const char **secret, size_t *len);
+/* The token, for sealing it, and WIRE_TOKEN_PLAIN_MAX bytes of locked work
+ * memory to seal it in (both r's); -1 if it is longer than a sealed token
+ * carries. */
+int remote_token(const struct remote *r, const char **id, const char **secret, size_t *len,
+		 unsigned char **work);
 
 /* Which key the vault is believed to have (remote_trust.c, known_vaults.h). */
 struct remote_trust {

@@ -56,11 +56,11 @@ token_plain_write(const struct wire_request *req, const char *id, size_t id_len,
 int
 wire_token_seal(const struct wire_request *req, const unsigned char *launch_sk,
 		const unsigned char vault_pk[WIRE_KEY_LEN], const char *token_id,
-		const char *secret, size_t secret_len, int64_t now, char **box,
-		struct mr_err *e)
+		const char *secret, size_t secret_len, int64_t now, unsigned char *plain,
+		char **box, struct mr_err *e)
 {
 	size_t id_len = strlen(token_id), len, b64_len;
-	unsigned char *plain = NULL, sealed[WIRE_TOKEN_PLAIN_MAX + crypto_box_MACBYTES];
+	unsigned char sealed[WIRE_TOKEN_PLAIN_MAX + crypto_box_MACBYTES];
 	int rc = -1;
 
 	*box = NULL;
@@ -69,7 +69,6 @@ wire_token_seal(const struct wire_request *req, const unsigned char *launch_sk,
 		return mr_fail(e, MR_E_CONFIG,
 			       "the token id or secret is longer than a sealed token carries (%d, %d bytes)",
 			       WIRE_TOKEN_ID_MAX, WIRE_TOKEN_SECRET_MAX);
-	plain = xsecure_alloc(WIRE_TOKEN_PLAIN_MAX);
 	len = token_plain_write(req, token_id, id_len, secret, secret_len, now, plain);
 	b64_len = sodium_base64_ENCODED_LEN(len + crypto_box_MACBYTES,
 					    sodium_base64_VARIANT_ORIGINAL);
@@ -83,7 +82,7 @@ wire_token_seal(const struct wire_request *req, const unsigned char *launch_sk,
 				  sodium_base64_VARIANT_ORIGINAL);
 		rc = 0;
 	}
-	secure_free(plain, WIRE_TOKEN_PLAIN_MAX);
+	sodium_memzero(plain, len);
 	return rc;
 }
 

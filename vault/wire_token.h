@@ -23,13 +23,14 @@
 #define WIRE_TOKEN_BOX_MAX ((WIRE_TOKEN_PLAIN_MAX + 16 + 2) / 3 * 4)
 
 /* Client: the body's "token_box" for req (whose launch_pk is the key pair
- * launch_sk belongs to), sealed to vault_pk at now (unix seconds). *box is
- * malloc'ed base64 (ciphertext); the plaintext lived in locked memory only.
+ * launch_sk belongs to), sealed to vault_pk at now (unix seconds). The
+ * plaintext is built in plain (WIRE_TOKEN_PLAIN_MAX bytes of the caller's
+ * locked memory) and wiped there; *box is malloc'ed base64 (ciphertext).
  * MR_E_CONFIG for an id or secret the form cannot carry. */
 int wire_token_seal(const struct wire_request *req, const unsigned char *launch_sk,
 		    const unsigned char vault_pk[WIRE_KEY_LEN], const char *token_id,
-		    const char *secret, size_t secret_len, int64_t now, char **box,
-		    struct mr_err *e);
+		    const char *secret, size_t secret_len, int64_t now, unsigned char *plain,
+		    char **box, struct mr_err *e);
 
 /* What a vault found in a sealed token: id copied, secret pointing into the
  * caller's plaintext buffer. */

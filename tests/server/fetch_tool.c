@@ -24,6 +24,8 @@
 #include "wire.h"
 #include "wire_token.h"
 
+static unsigned char seal_work[WIRE_TOKEN_PLAIN_MAX];
+
 /* What "sealed" adds to the body: the token sealed to vault_hex, age s old. */
 static int
 add_token_box(json_t *body, const struct wire_launch_key *k, const char *env, char **names,
@@ -40,7 +42,7 @@ add_token_box(json_t *body, const struct wire_launch_key *k, const char *env, ch
 	memcpy(req.nonce, k->nonce, WIRE_NONCE_LEN);
 	if (id == NULL || secret == NULL || wire_hex_decode(vault_hex, vault_pk, WIRE_KEY_LEN) != 0 ||
 	    wire_token_seal(&req, k->sk, vault_pk, id, secret, strlen(secret),
-			    (int64_t)time(NULL) - age, &box, &e) != 0)
+			    (int64_t)time(NULL) - age, seal_work, &box, &e) != 0)
 		return -1;
 	json_object_set_new(body, "token_box", json_string(box));
 	free(box);

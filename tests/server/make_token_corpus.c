@@ -7,6 +7,8 @@
 #include "secmem.h"
 #include "token_fixture.h"
 
+static unsigned char seal_work[WIRE_TOKEN_PLAIN_MAX];
+
 int
 main(int argc, char **argv)
 {
@@ -22,7 +24,7 @@ main(int argc, char **argv)
 	fixture_keys_make(&k);
 	fixture_request(&req, &k);
 	if (wire_token_seal(&req, k.launch_sk, k.vault_pk, TOKEN_FIXTURE_ID, TOKEN_FIXTURE_SECRET,
-			    strlen(TOKEN_FIXTURE_SECRET), TOKEN_FIXTURE_NOW, &box, &e) != 0)
+			    strlen(TOKEN_FIXTURE_SECRET), TOKEN_FIXTURE_NOW, seal_work, &box, &e) != 0)
 		return 1;
 	corpus_write(argv[1], "box", 1, box, strlen(box));
 	if (sodium_base642bin(bin, sizeof(bin), box, strlen(box), NULL, &len, NULL,

@@ -14,6 +14,8 @@
 #include "wire_helpers.h"
 #include "wire_token.h"
 
+static unsigned char seal_work[WIRE_TOKEN_PLAIN_MAX];
+
 #define NOW 1700000000
 #define ID "ak-abcdefghijklmnopqrstu"
 #define SECRET "as-0123456789abcdefghijklmnopqrstuvwxyzABCDEF"
@@ -27,7 +29,7 @@ seal_at(const struct wire_request *req, const unsigned char *vault_pk, int64_t a
 	char *box = NULL;
 
 	assert_int_equal(wire_token_seal(req, keys.launch_sk, vault_pk, ID, SECRET, strlen(SECRET),
-					 at, &box, &e), 0);
+					 at, seal_work, &box, &e), 0);
 	return box;
 }
 
@@ -209,11 +211,11 @@ test_seal_limits(void **state)
 	memset(long_id, 'a', sizeof(long_id) - 1);
 	long_id[sizeof(long_id) - 1] = '\0';
 	assert_int_equal(wire_token_seal(&req, keys.launch_sk, keys.vault_pk, long_id, SECRET,
-					 strlen(SECRET), NOW, &box, &e), -1);
+					 strlen(SECRET), NOW, seal_work, &box, &e), -1);
 	assert_int_equal(e.kind, MR_E_CONFIG);
 	assert_null(box);
 	assert_int_equal(wire_token_seal(&req, keys.launch_sk, keys.vault_pk, ID, SECRET, 0, NOW,
-					 &box, &e), -1);
+					 seal_work, &box, &e), -1);
 	assert_null(box);
 }
 
