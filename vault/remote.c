@@ -71,14 +71,13 @@ seal_token(struct remote *r, const struct wire_request *req, const struct wire_l
 	   const struct remote_trust *t, char **box, struct mr_err *e)
 {
 	const char *id, *secret;
-	unsigned char *work;
 	size_t len;
 
-	if (remote_token(r, &id, &secret, &len, &work) != 0)
+	if (remote_token(r, &id, &secret, &len) != 0)
 		return mr_fail(e, MR_E_CONFIG, "vault %s: the token is longer than a sealed token carries",
 			       remote_urls(r));
-	return wire_token_seal(req, k->sk, t->key, id, secret, len, (int64_t)time(NULL), work, box,
-			       e);
+	return wire_token_seal(req, k->sk, t->key, id, secret, len, (int64_t)time(NULL), k->work,
+			       box, e);
 }
 
 static int

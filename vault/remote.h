@@ -54,7 +54,7 @@ int64_t remote_backoff_ms(unsigned round, int64_t retry_after_ms);
 
 struct remote_options {
 	const char *token_id;
-	const char *token_secret;
+	const char *token_secret;       /* read again by each fetch: outlives the remote */
 	size_t token_secret_len;
 	const char *vault_key;          /* pinned, 64 hex; NULL: any */
 	const char *cacert;             /* NULL: the system store */
@@ -70,11 +70,9 @@ const char *remote_urls(const struct remote *r);
 const unsigned char *remote_pinned_key(const struct remote *r);
 /* The URL of each server of the list (REMOTE_MAX_SERVERS at most). */
 size_t remote_server_urls(const struct remote *r, const char **urls);
-/* The token, for sealing it, and WIRE_TOKEN_PLAIN_MAX bytes of locked work
- * memory to seal it in (both r's); -1 if it is longer than a sealed token
- * carries. */
-int remote_token(const struct remote *r, const char **id, const char **secret, size_t *len,
-		 unsigned char **work);
+/* The token, for sealing it (the options' copy); -1 if it is longer than a
+ * sealed token carries. */
+int remote_token(const struct remote *r, const char **id, const char **secret, size_t *len);
 
 /* Which key the vault is believed to have (remote_trust.c, known_vaults.h). */
 struct remote_trust {

@@ -27,9 +27,9 @@ struct remote {
 	unsigned char pinned[WIRE_KEY_LEN];
 	int has_pin;
 	/* The token again, for the fetch that seals it to the vault (wire_token.h):
-	 * one locked block, the secret then the sealing's work area. */
+	 * the caller's locked copy, which outlives r (remote_options). */
 	char token_id[WIRE_TOKEN_ID_MAX + 1];
-	char *token_secret;
+	const char *token_secret;
 	size_t token_secret_len;
 	char cacert[PATH_MAX];
 	int64_t timeout_ms;
@@ -228,8 +228,7 @@ auth_headers(struct remote *r, const struct remote_options *o, struct mr_err *e)
 	secure_free(line, len);
 	if (rc == 0 && idlen <= WIRE_TOKEN_ID_MAX && o->token_secret_len <= WIRE_TOKEN_SECRET_MAX) {
 		memcpy(r->token_id, o->token_id, idlen + 1);
-		r->token_secret = xsecure_alloc(o->token_secret_len + WIRE_TOKEN_PLAIN_MAX);
-		memcpy(r->token_secret, o->token_secret, o->token_secret_len);
+		r->token_secret = o->token_secret;
 		r->token_secret_len = o->token_secret_len;
 	}
 	return rc;
@@ -322,7 +321,6 @@ remote_close(struct remote *r)
 		r->curl->slist_free_all(r->headers_auth);
 		r->curl->slist_free_all(r->headers_anon);
 	}
-	secure_free(r->token_secret, r->token_secret_len + WIRE_TOKEN_PLAIN_MAX);
 	sodium_memzero(r, sizeof(*r));
 	free(r);
 }
@@ -350,15 +348,13 @@ remote_server_urls(const struct remote *r, const char **urls)
 }
 
 int
-remote_token(const struct remote *r, const char **id, const char **secret, size_t *len,
-	     unsigned char **work)
+remote_token(const struct remote *r, const char **id, const char **secret, size_t *len)
 {
 	if (r->token_secret == NULL)
 		return -1;
 	*id = r->token_id;
 	*secret = r->token_secret;
 	*len = r->token_secret_len;
-	*work = (unsigned char *)r->token_secret + r->token_secret_len;
 	return 0;
 }
 

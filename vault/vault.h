@@ -120,7 +120,8 @@ int vault_url_is_remote(const char *url);
 struct vault_options {
 	int readonly;                  /* file: as vault_open_readonly */
 	const char *token_id;          /* ak-... */
-	const char *token_secret;      /* as-..., token_secret_len bytes */
+	const char *token_secret;      /* as-..., token_secret_len bytes; a server reads it
+					 * again for each fetch: it outlives the vault */
 	size_t token_secret_len;
 	const char *vault_key;         /* pinned vault public key, 64 hex; NULL: any */
 	const char *cacert;            /* CA bundle for https; NULL: the system store */

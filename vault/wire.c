@@ -77,7 +77,8 @@ wire_launch_key_new(struct wire_launch_key *k, struct mr_err *e)
 	memset(k, 0, sizeof(*k));
 	if (secmem_init() != 0)
 		return mr_fail(e, MR_E_INTERNAL, "libsodium failed to initialise");
-	k->sk = xsecure_alloc(crypto_box_SECRETKEYBYTES);
+	k->sk = xsecure_alloc(crypto_box_SECRETKEYBYTES + WIRE_LAUNCH_WORK_LEN);
+	k->work = k->sk + crypto_box_SECRETKEYBYTES;
 	crypto_box_keypair(k->pk, k->sk);
 	randombytes_buf(k->nonce, sizeof(k->nonce));
 	wire_hex_encode(k->pk, sizeof(k->pk), k->pk_hex);
@@ -88,7 +89,7 @@ wire_launch_key_new(struct wire_launch_key *k, struct mr_err *e)
 void
 wire_launch_key_clear(struct wire_launch_key *k)
 {
-	secure_free(k->sk, crypto_box_SECRETKEYBYTES);
+	secure_free(k->sk, crypto_box_SECRETKEYBYTES + WIRE_LAUNCH_WORK_LEN);
 	sodium_memzero(k, sizeof(*k));
 }
 

@@ -31,11 +31,16 @@ struct wire_request {
 	unsigned char nonce[WIRE_NONCE_LEN];
 };
 
+/* Locked bytes after the launch's secret key, where its token is sealed
+ * (wire_token.h): one locked allocation per launch, not two. */
+#define WIRE_LAUNCH_WORK_LEN 256
+
 /* The launch's one-time key pair and request nonce. sk is sodium memory. */
 struct wire_launch_key {
 	unsigned char pk[WIRE_KEY_LEN];
 	unsigned char nonce[WIRE_NONCE_LEN];
 	unsigned char *sk;                /* crypto_box_SECRETKEYBYTES */
+	unsigned char *work;              /* WIRE_LAUNCH_WORK_LEN, just after sk */
 	char pk_hex[WIRE_KEY_HEX_LEN + 1];       /* the body's "public_key" */
 	char nonce_hex[WIRE_NONCE_HEX_LEN + 1];  /* the body's "nonce" */
 };

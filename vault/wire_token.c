@@ -14,6 +14,8 @@
 #include <string.h>
 
 #define TOKEN_MAGIC "MVT1"
+
+_Static_assert(WIRE_TOKEN_PLAIN_MAX <= WIRE_LAUNCH_WORK_LEN, "a token is sealed in a launch's work area");
 /* magic, binding, issued_at, id length; then the id, the secret length, the secret */
 #define TOKEN_HEAD_LEN (4 + WIRE_BINDING_LEN + 8 + 4)
 
