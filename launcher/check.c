@@ -40,12 +40,14 @@ print_key_trust(const struct vault_fetch *f)
 	if (f->key_trust == VAULT_KEY_PINNED)
 		printf("vault key %s: pinned\n", hex);
 	else if (known_vaults_path(dir, file, &e) != 0)
-		printf("vault key %s: %s\n", hex,
-		       f->key_trust == VAULT_KEY_LEARNED ? "learned" : "first use");
+		printf("vault key %s: first use, not recorded (%s)\n", hex, e.msg);
 	else if (f->key_trust == VAULT_KEY_LEARNED)
 		printf("vault key %s: learned (%s)\n", hex, file);
-	else
+	else if (f->key_trust == VAULT_KEY_FIRST_USE)
 		printf("vault key %s: first use, recorded in %s\n", hex, file);
+	else
+		printf("vault key %s: first use, not recorded in %s (the warning says why)\n", hex,
+		       file);
 }
 
 void

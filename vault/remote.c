@@ -98,7 +98,8 @@ open_answer(struct remote *r, json_t *answer, const struct wire_request *req,
 					    : mr_wrap(e, "vault %s", remote_urls(r));
 	out->key_trust = t->how;
 	memcpy(out->vault_key, t->key, sizeof(out->vault_key));
-	remote_trust_record(r, t);
+	if (remote_trust_record(r, t) != 0 && t->how == VAULT_KEY_FIRST_USE)
+		out->key_trust = VAULT_KEY_FIRST_USE_UNRECORDED;
 	return 0;
 }
 

@@ -86,8 +86,9 @@ struct remote_trust {
  * without the token): first use. */
 int remote_trust_key(struct remote *r, struct remote_trust *t, struct mr_err *e);
 /* After an answer proved the key (or, for modal-vault, on first use):
- * records it for the servers not yet in the file. A failure is a warning. */
-void remote_trust_record(struct remote *r, const struct remote_trust *t);
+ * records it for the servers not yet in the file. A failure is a warning
+ * (on stderr) and -1. */
+int remote_trust_record(struct remote *r, const struct remote_trust *t);
 /* MR_E_AUTH: the vault answered under answered_hex, not t's key; the
  * message names both keys and what to edit. */
 int remote_trust_refuse(const struct remote *r, const struct remote_trust *t,

@@ -81,7 +81,7 @@ remote_trust_key(struct remote *r, struct remote_trust *t, struct mr_err *e)
 	return 0;
 }
 
-void
+int
 remote_trust_record(struct remote *r, const struct remote_trust *t)
 {
 	const char *urls[REMOTE_MAX_SERVERS];
@@ -89,11 +89,13 @@ remote_trust_record(struct remote *r, const struct remote_trust *t)
 	struct mr_err e = { 0 };
 
 	if (t->how == VAULT_KEY_PINNED || !t->missing)
-		return;
+		return 0;
 	/* The launch has what it fetched; the next one asks again. */
-	if (known_vaults_add(t->dir, t->file, urls, n, t->key, &e) != 0)
-		mr_log(MR_LOG_WARNING, "%s: warning: vault %s: its key was not recorded: %s",
-		       program_invocation_short_name, remote_urls(r), e.msg);
+	if (known_vaults_add(t->dir, t->file, urls, n, t->key, &e) == 0)
+		return 0;
+	mr_log(MR_LOG_WARNING, "%s: warning: vault %s: its key was not recorded: %s",
+	       program_invocation_short_name, remote_urls(r), e.msg);
+	return -1;
 }
 
 int
@@ -153,6 +155,6 @@ vault_check_server_key(struct vault *v, struct mr_err *e)
 			return remote_trust_refuse(v->remote, &t, shown, e);
 		}
 	}
-	remote_trust_record(v->remote, &t);
+	(void)remote_trust_record(v->remote, &t);   /* a warning: the key is checked */
 	return 0;
 }

@@ -30,8 +30,12 @@ struct vault_bundle {
  * arena, wiped and released by vault_fetch_free. */
 /* Where a vault server's public key came from (docs/protocol.md, "The
  * launcher's fetch"): flag, variable or profile; the known-vaults file; or
- * the server itself, on first use. NONE: not a server's fetch. */
-enum vault_key_trust { VAULT_KEY_NONE, VAULT_KEY_PINNED, VAULT_KEY_LEARNED, VAULT_KEY_FIRST_USE };
+ * the server itself, on first use (recorded, or not: the file could not be
+ * written). NONE: not a server's fetch. */
+enum vault_key_trust {
+	VAULT_KEY_NONE, VAULT_KEY_PINNED, VAULT_KEY_LEARNED, VAULT_KEY_FIRST_USE,
+	VAULT_KEY_FIRST_USE_UNRECORDED,
+};
 
 struct vault_fetch {
 	size_t nbundles;

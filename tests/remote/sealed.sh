@@ -99,6 +99,21 @@ check "--check with --vault-key says pinned" grep -qxF "vault key $VAULT_KEY: pi
 "$R" --server "$STORE" --check -s db -- true >"$TMP/check-local"
 check "--check of the embedded vault has no vault-key line" \
 	sh -c "! grep -q '^vault key' '$TMP/check-local'"
+: >"$TMP/not-a-dir"
+XDG_STATE_HOME=$TMP/not-a-dir expect_exit 78 "$TMP/not-a-dir/modal-run" \
+	"$R" --server "$srv2_URL" -s db -- touch "$TMP/ran-nd"
+check "a state directory that cannot be a directory: refused, nothing ran" test ! -e "$TMP/ran-nd"
+# A state directory on a read-only mount (its own mount namespace): the
+# launch has its secrets, so it goes on; --check and one warning say so.
+mkdir -p "$TMP/ro/modal-run"
+chmod 700 "$TMP/ro/modal-run"
+unshare -m sh -c "mount --bind '$TMP/ro' '$TMP/ro' && mount -o remount,bind,ro '$TMP/ro' &&
+	XDG_STATE_HOME='$TMP/ro' '$R' --server '$srv2_URL' --check -s db -- true" \
+	>"$TMP/check4" 2>"$TMP/check4.err"
+check "a known-vaults file that cannot be written: --check says first use, not recorded" \
+	grep -qxF "vault key $VAULT_KEY: first use, not recorded in $TMP/ro/modal-run/known_vaults (the warning says why)" "$TMP/check4"
+check "and one warning line names the vault and the fault" \
+	sh -c "test \$(wc -l <'$TMP/check4.err') = 1 && grep -q 'warning: vault $srv2_URL: its key was not recorded: .*Read-only' '$TMP/check4.err'"
 XDG_STATE_HOME=$TMP/xdg "$R" --server "$srv2_URL" -s db -- true
 check "XDG_STATE_HOME moves the file" \
 	grep -qxF "$srv2_URL $VAULT_KEY" "$TMP/xdg/modal-run/known_vaults"
