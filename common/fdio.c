@@ -83,6 +83,24 @@ read_file_secret(const char *path, size_t max, int require_private,
 }
 
 int
+fd_write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
 write_file_excl(const char *path, const void *data, size_t len, int mode,
 		struct mr_err *e)
 {

@@ -31,6 +31,10 @@ int read_file_secret(const char *path, size_t max, int require_private,
 int read_file_secret_at(int dirfd, const char *name, const char *shown, enum file_trust t,
 			size_t max, unsigned char **buf, size_t *len, struct mr_err *e);
 
+/* Writes all len bytes to fd, again after EINTR or a short write: 0 or -1
+ * (errno set). */
+int fd_write_all(int fd, const void *data, size_t len);
+
 /* Creates path O_EXCL with mode, writes len bytes and fsyncs. */
 int write_file_excl(const char *path, const void *data, size_t len, int mode,
 		    struct mr_err *e);

@@ -1,7 +1,9 @@
 /* check.c — --check: what a launch would set, with a keyed fingerprint of each
  * value so two deployments can be compared without showing either. */
 #include "launcher.h"
+#include "remote/known_vaults.h"
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,15 +26,57 @@ fingerprint(const struct check_line *l, const unsigned char *key, char hex[2 * F
 	sodium_memzero(&st, sizeof(st));
 }
 
+/* How the vault server's key was known (docs/protocol.md): pinned, learned
+ * from the known-vaults file, or taken on first use (and recorded there). */
+static void
+print_key_trust(const struct vault_fetch *f)
+{
+	char hex[2 * sizeof(f->vault_key) + 1], dir[PATH_MAX], file[PATH_MAX];
+	struct mr_err e = { 0 };
+
+	if (f->key_trust == VAULT_KEY_NONE)
+		return;
+	sodium_bin2hex(hex, sizeof(hex), f->vault_key, sizeof(f->vault_key));
+	if (f->key_trust == VAULT_KEY_PINNED)
+		printf("vault key %s: pinned\n", hex);
+	else if (known_vaults_path(dir, file, &e) != 0)
+		printf("vault key %s: first use, not recorded (%s)\n", hex, e.msg);
+	else if (f->key_trust == VAULT_KEY_LEARNED)
+		printf("vault key %s: learned (%s)\n", hex, file);
+	else if (f->key_trust == VAULT_KEY_FIRST_USE)
+		printf("vault key %s: first use, recorded in %s\n", hex, file);
+	else
+		printf("vault key %s: first use, not recorded in %s (the warning says why)\n", hex,
+		       file);
+}
+
+/* The JSON word for how the key was known. */
+static const char *
+key_trust_name(int trust)
+{
+	switch (trust) {
+	case VAULT_KEY_PINNED: return "pinned";
+	case VAULT_KEY_LEARNED: return "learned";
+	default: return "first use";
+	}
+}
+
 /* Every string here is a key (an environment name), a secret or
  * environment name ([A-Za-z0-9._-]) or hex: none needs JSON escaping. */
 static void
 check_print_json(const struct child_env *ce, const struct vault_fetch *f)
 {
-	char hex[2 * FINGERPRINT_LEN + 1];
+	char hex[2 * FINGERPRINT_LEN + 1 > 2 * sizeof(f->vault_key) + 1 ?
+		 2 * FINGERPRINT_LEN + 1 : 2 * sizeof(f->vault_key) + 1];
 	size_t i;
 
-	printf("{\"environment\":\"%s\",\"secrets\":[", f->environment);
+	printf("{\"environment\":\"%s\",", f->environment);
+	if (f->key_trust != VAULT_KEY_NONE) {
+		sodium_bin2hex(hex, sizeof(hex), f->vault_key, sizeof(f->vault_key));
+		printf("\"vault_key\":\"%s\",\"vault_key_trust\":\"%s\",", hex,
+		       key_trust_name(f->key_trust));
+	}
+	printf("\"secrets\":[");
 	for (i = 0; i < f->nbundles; i++)
 		printf("%s\"%s\"", i ? "," : "", f->bundles[i].name);
 	printf("],\"keys\":[");
@@ -56,6 +100,8 @@ check_print(const struct child_env *ce, const struct vault_fetch *f, int json)
 		check_print_json(ce, f);
 		return;
 	}
+	print_key_trust(f);
+
 	for (i = 0; i < ce->nlines; i++)
 		if (strlen(ce->lines[i].key) + 5 > width)
 			width = strlen(ce->lines[i].key) + 5;

@@ -5,6 +5,9 @@ passed=0
 failed=0
 TMP=$(mktemp -d /tmp/modal-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
+# The vault keys modal-run and modal-vault learn (known_vaults) stay in the
+# test: servers on reused loopback ports have new keys in every run.
+export XDG_STATE_HOME="$TMP/state"
 : "${MODAL_RUN:?set MODAL_RUN to the modal-run binary}"
 : "${MODAL_VAULT:?set MODAL_VAULT to the modal-vault binary}"
 unset MODAL_TOKEN_ID MODAL_TOKEN_SECRET MODAL_ENVIRONMENT MODAL_POLICY MODAL_PROFILE

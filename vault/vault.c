@@ -162,3 +162,9 @@ vault_rekey(const char *url, const struct rekey_options *o, struct rekey_report 
 			       "rekey needs the master key file: run it where the store is (a file: or postgres:// URL), not through a vault server");
 	return k->rekey(url, o, out, e);
 }
+
+int
+vault_check_server_key(struct vault *v, struct mr_err *e)
+{
+	return v->ops->check_server_key == NULL ? 0 : v->ops->check_server_key(v, e);
+}

@@ -45,6 +45,12 @@ int vault_url_is_remote(const char *url);
 int vault_open_with(const char *url, const struct vault_options *o, struct vault **out,
 		    struct mr_err *e);
 
+/* modal-vault against a server, before its first call with the token:
+ * 0 when the server's public key is the pinned or recorded one (recording
+ * it on first use, known_vaults.h); MR_E_AUTH naming both keys and the file
+ * when it changed. 0 at once for the other vault kinds. */
+int vault_check_server_key(struct vault *v, struct mr_err *e);
+
 /* The launcher's fetch: every named bundle of env (NULL: the default) at once. */
 int vault_fetch(struct vault *v, const char *env, const char *const *names,
 		size_t nnames, struct vault_fetch *out, struct mr_err *e);

@@ -97,6 +97,9 @@ struct vault_ops {
 			  struct vault_audit_record **out, size_t *n, struct mr_err *e);
 	int (*box_keypair)(struct vault *v, unsigned char pk[32], unsigned char *sk,
 			   struct mr_err *e);
+	/* A vault server's: is its public key the pinned or recorded one (and
+	 * recorded on first use)? NULL: nothing to check (the stores). */
+	int (*check_server_key)(struct vault *v, struct mr_err *e);
 };
 
 /* One kind of vault: the URLs it answers and what is done to a URL of it

@@ -30,6 +30,15 @@ struct vault_bundle {
 
 /* What one launch fetched. Every pointer in it points into one sodium_malloc'ed
  * arena, wiped and released by vault_fetch_free. */
+/* Where a vault server's public key came from (docs/protocol.md, "The
+ * launcher's fetch"): flag, variable or profile; the known-vaults file; or
+ * the server itself, on first use (recorded, or not: the file could not be
+ * written). NONE: not a server's fetch. */
+enum vault_key_trust {
+	VAULT_KEY_NONE, VAULT_KEY_PINNED, VAULT_KEY_LEARNED, VAULT_KEY_FIRST_USE,
+	VAULT_KEY_FIRST_USE_UNRECORDED,
+};
+
 struct vault_fetch {
 	size_t nbundles;
 	struct vault_bundle *bundles;          /* in the order requested */
@@ -37,6 +46,8 @@ struct vault_fetch {
 	unsigned char fingerprint_key[32];     /* the vault's key for --check fingerprints */
 	void *arena;
 	size_t arena_len;
+	enum vault_key_trust key_trust;        /* a server's fetch: how its key was known */
+	unsigned char vault_key[32];           /* ... and the key */
 };
 
 /* Locked memory a caller keeps from one fetch to the next (a server worker),
@@ -82,7 +93,8 @@ struct vault_workspace {
 struct vault_options {
 	int readonly;                  /* file: as vault_open_readonly */
 	const char *token_id;          /* ak-... */
-	const char *token_secret;      /* as-..., token_secret_len bytes */
+	const char *token_secret;      /* as-..., token_secret_len bytes; a server reads it
+					 * again for each fetch: it outlives the vault */
 	size_t token_secret_len;
 	const char *vault_key;         /* pinned vault public key, 64 hex; NULL: any */
 	const char *cacert;            /* CA bundle for https; NULL: the system store */

@@ -38,7 +38,7 @@ static const char token[] = "as-0123456789abcdefghijklmnopqrstuvwxyzABCDEF";
 static struct vault_fetch
 fetched(void)
 {
-	struct vault_fetch f = { 2, bundles, "prod", { 0 }, NULL, 0 };
+	struct vault_fetch f = { .nbundles = 2, .bundles = bundles, .environment = "prod" };
 
 	memset(f.fingerprint_key, 0x5a, sizeof(f.fingerprint_key));
 	return f;
@@ -230,7 +230,7 @@ static void
 plant_for(const struct vault_cache *other, const char *env, const char *const *n,
 	  size_t count)
 {
-	struct vault_fetch f = { count, bundles, "prod", { 0 }, NULL, 0 };
+	struct vault_fetch f = { .nbundles = count, .bundles = bundles, .environment = "prod" };
 	char src[512], dst[512], cmd[1600];
 	struct mr_err e = { 0 };
 	DIR *d;

@@ -2,6 +2,11 @@
  * so a test can speak the protocol with curl in between:
  *   fetch_tool request STATE ENV NAME...   prints the request body, keeps the
  *                                          launch key and request in STATE
+ *   fetch_tool sealed STATE VAULT_KEY_HEX AGE ENV NAME...
+ *                                          the same with the token of
+ *                                          MODAL_TOKEN_ID/MODAL_TOKEN_SECRET
+ *                                          sealed to VAULT_KEY_HEX in
+ *                                          "token_box", dated AGE seconds ago
  *   fetch_tool open STATE [VAULT_KEY_HEX]  reads the answer on stdin, opens
  *                                          it as a launcher would, prints
  *                                          "NAME vVERSION KEY=VALUE" lines
@@ -13,13 +18,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "secmem.h"
 #include "wire/wire.h"
+#include "wire/wire_token.h"
+
+static unsigned char seal_work[WIRE_TOKEN_PLAIN_MAX];
+
+/* What "sealed" adds to the body: the token sealed to vault_hex, age s old. */
+static int
+add_token_box(json_t *body, const struct wire_launch_key *k, const char *env, char **names,
+	      int n, const char *vault_hex, long age)
+{
+	const char *id = getenv("MODAL_TOKEN_ID"), *secret = getenv("MODAL_TOKEN_SECRET");
+	struct wire_request req = { strcmp(env, "-") == 0 ? NULL : env,
+				    (const char *const *)names, (size_t)n, { 0 }, { 0 } };
+	unsigned char vault_pk[WIRE_KEY_LEN];
+	struct mr_err e;
+	char *box = NULL;
+
+	memcpy(req.launch_pk, k->pk, WIRE_KEY_LEN);
+	memcpy(req.nonce, k->nonce, WIRE_NONCE_LEN);
+	if (id == NULL || secret == NULL || wire_hex_decode(vault_hex, vault_pk, WIRE_KEY_LEN) != 0 ||
+	    wire_token_seal(&req, k->sk, vault_pk, id, secret, strlen(secret),
+			    (int64_t)time(NULL) - age, seal_work, &box, &e) != 0)
+		return -1;
+	json_object_set_new(body, "token_box", json_string(box));
+	free(box);
+	return 0;
+}
 
 /* STATE: line 1 secret key hex, 2 public key hex, 3 nonce hex, 4 env, then names. */
 static int
-request(const char *state, int n, char **args)
+request(const char *state, int n, char **args, const char *vault_hex, long age)
 {
 	struct wire_launch_key k;
 	struct mr_err e;
@@ -41,6 +73,11 @@ request(const char *state, int n, char **args)
 			 k.nonce_hex);
 	if (strcmp(args[0], "-") != 0)
 		json_object_set_new(body, "environment", json_string(args[0]));
+	if (vault_hex != NULL && add_token_box(body, &k, args[0], args + 1, n - 1, vault_hex, age) != 0) {
+		fputs("fetch_tool: cannot seal the token (MODAL_TOKEN_ID, MODAL_TOKEN_SECRET, key)\n",
+		      stderr);
+		return 70;
+	}
 	json_dumpf(body, stdout, JSON_COMPACT);
 	putchar('\n');
 	json_decref(body);
@@ -112,10 +149,12 @@ main(int argc, char **argv)
 	if (secmem_init() != 0)
 		return 70;
 	if (argc >= 5 && strcmp(argv[1], "request") == 0)
-		return request(argv[2], argc - 3, argv + 3);
+		return request(argv[2], argc - 3, argv + 3, NULL, 0);
+	if (argc >= 7 && strcmp(argv[1], "sealed") == 0)
+		return request(argv[2], argc - 5, argv + 5, argv[3], strtol(argv[4], NULL, 10));
 	if ((argc == 3 || argc == 4) && strcmp(argv[1], "open") == 0)
 		return open_answer(argv[2], argc == 4 ? argv[3] : NULL);
-	fputs("usage: fetch_tool request STATE ENV NAME... | fetch_tool open STATE [VAULT_KEY]\n",
+	fputs("usage: fetch_tool request STATE ENV NAME... | fetch_tool sealed STATE VAULT_KEY AGE ENV NAME... | fetch_tool open STATE [VAULT_KEY]\n",
 	      stderr);
 	return 64;
 }

@@ -7,20 +7,6 @@
 #include "secmem.h"
 #include "wire_helpers.h"
 
-static void
-write_file(const char *dir, const char *name, unsigned char mode, const void *p, size_t len)
-{
-	char path[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "wb")) == NULL || fwrite(&mode, 1, 1, f) != 1 ||
-	    fwrite(p, 1, len, f) != len || fclose(f) != 0) {
-		perror(path);
-		exit(1);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -42,13 +28,13 @@ main(int argc, char **argv)
 	if (wire_fetch_seal(&f, &req, k.vault_pk, k.vault_sk, 1700000000, &s, &e) != 0)
 		return 1;
 	snprintf(fields, sizeof(fields), "%s\n%s\n%s", s.vault_public_key, s.box_nonce, s.box);
-	write_file(argv[1], "fields", 1, fields, strlen(fields));
+	corpus_write(argv[1], "fields", 1, fields, strlen(fields));
 	if (sodium_base642bin(bin, sizeof(bin), s.box, s.box_len, NULL, &len, NULL,
 			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    wire_hex_decode(s.box_nonce, nonce, 24) != 0 ||
 	    crypto_box_open_easy(plain, bin, len, nonce, k.vault_pk, k.launch_sk) != 0)
 		return 1;
-	write_file(argv[1], "plain", 0, plain, len - crypto_box_MACBYTES);
+	corpus_write(argv[1], "plain", 0, plain, len - crypto_box_MACBYTES);
 	wire_sealed_free(&s);
 	return 0;
 }

@@ -4,6 +4,8 @@
 #define MODAL_TESTS_WIRE_HELPERS_H
 
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wire/wire.h"
@@ -55,6 +57,22 @@ fixture_request(struct wire_request *r, const struct fixture_keys *k)
 	r->nnames = 2;
 	memcpy(r->launch_pk, k->launch_pk, 32);
 	memset(r->nonce, 'n', sizeof(r->nonce));
+}
+
+/* A corpus file DIR/NAME: the mode byte, then len bytes of p; exits on
+ * failure (the corpus generators). */
+static inline void
+corpus_write(const char *dir, const char *name, unsigned char mode, const void *p, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "wb")) == NULL || fwrite(&mode, 1, 1, f) != 1 ||
+	    fwrite(p, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
 }
 
 #endif

@@ -23,7 +23,15 @@ cli_open(struct cli *c, struct vault **v)
 
 	settings_vault_options(&c->settings, 0, &o);
 	o.notice = cli_notice;
-	return vault_open_with(c->url, &o, v, &c->err);
+	if (vault_open_with(c->url, &o, v, &c->err) != 0)
+		return -1;
+	/* Before the token goes anywhere: a server whose key changed is refused. */
+	if (vault_check_server_key(*v, &c->err) != 0) {
+		vault_close(*v);
+		*v = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -90,23 +90,6 @@ open_dir(const char *dir, int create, struct mr_err *e)
 	return fd;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Temporary file, fsync, rename, fsync the directory: a reader sees the old
  * entry or the new one, never half of one, even after a crash. */
 static int
@@ -123,9 +106,10 @@ write_atomic(int dirfd, const char *dir, const char *name, const struct wire_sea
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return mr_fail(e, MR_E_IO, "cache %s: %s", dir, strerror(errno));
-	if (write_all(fd, CACHE_MAGIC, strlen(CACHE_MAGIC)) == 0 &&
-	    write_all(fd, s->box_nonce, strlen(s->box_nonce)) == 0 && write_all(fd, "\n", 1) == 0 &&
-	    write_all(fd, s->box, s->box_len) == 0 && write_all(fd, "\n", 1) == 0 &&
+	if (fd_write_all(fd, CACHE_MAGIC, strlen(CACHE_MAGIC)) == 0 &&
+	    fd_write_all(fd, s->box_nonce, strlen(s->box_nonce)) == 0 &&
+	    fd_write_all(fd, "\n", 1) == 0 && fd_write_all(fd, s->box, s->box_len) == 0 &&
+	    fd_write_all(fd, "\n", 1) == 0 &&
 	    fsync(fd) == 0 && renameat(dirfd, tmp, dirfd, name) == 0 && fsync(dirfd) == 0)
 		rc = 0;
 	else

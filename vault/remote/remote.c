@@ -4,10 +4,12 @@
 #include "remote.h"
 #include "secmem.h"
 #include "wire/wire.h"
+#include "wire/wire_token.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PATH_LEN 512
 
@@ -39,25 +41,42 @@ append_context(struct mr_err *e, const char *context)
 		memcpy(e->msg + used, context, strlen(context) + 1);
 }
 
+/* The request, the token sealed to the vault's key inside it: nothing in it
+ * is of use to whoever answers but that vault (docs/protocol.md). */
 static json_t *
 fetch_body(const char *env, const char *const *names, size_t n,
-	   const struct wire_launch_key *k)
+	   const struct wire_launch_key *k, const char *token_box)
 {
 	json_t *list = json_array(), *body;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, json_string(names[i]));
-	body = json_pack("{s:o, s:s, s:s}", "secrets", list, "public_key", k->pk_hex,
-			 "nonce", k->nonce_hex);
+	body = json_pack("{s:o, s:s, s:s, s:s}", "secrets", list, "public_key", k->pk_hex,
+			 "nonce", k->nonce_hex, "token_box", token_box);
 	if (body != NULL && env != NULL)
 		json_object_set_new(body, "environment", json_string(env));
 	return body;
 }
 
 static int
+seal_token(struct remote *r, const struct wire_request *req, const struct wire_launch_key *k,
+	   const struct remote_trust *t, char **box, struct mr_err *e)
+{
+	const char *id, *secret;
+	size_t len;
+
+	if (remote_token(r, &id, &secret, &len) != 0)
+		return mr_fail(e, MR_E_CONFIG, "vault %s: the token is longer than a sealed token carries",
+			       remote_urls(r));
+	return wire_token_seal(req, k->sk, t->key, id, secret, len, (int64_t)time(NULL), k->work,
+			       box, e);
+}
+
+static int
 open_answer(struct remote *r, json_t *answer, const struct wire_request *req,
-	    const struct wire_launch_key *k, struct vault_fetch *out, struct mr_err *e)
+	    const struct wire_launch_key *k, const struct remote_trust *t,
+	    struct vault_fetch *out, struct mr_err *e)
 {
 	struct wire_answer a;
 	size_t box_len = 0;
@@ -67,8 +86,13 @@ open_answer(struct remote *r, json_t *answer, const struct wire_request *req,
 			"box_nonce", &a.box_nonce, "box", &a.box, &box_len) != 0)
 		return remote_bad_answer(r, e, "the fetch");
 	a.box_len = box_len;
-	if (wire_fetch_open(&a, req, k->sk, remote_pinned_key(r), out, NULL, e) != 0)
-		return mr_wrap(e, "vault %s", remote_urls(r));
+	if (wire_fetch_open(&a, req, k->sk, t->key, out, NULL, e) != 0)
+		return e->kind == MR_E_AUTH ? remote_trust_refuse(r, t, a.vault_public_key, e)
+					    : mr_wrap(e, "vault %s", remote_urls(r));
+	out->key_trust = t->how;
+	memcpy(out->vault_key, t->key, sizeof(out->vault_key));
+	if (remote_trust_record(r, t) != 0 && t->how == VAULT_KEY_FIRST_USE)
+		out->key_trust = VAULT_KEY_FIRST_USE_UNRECORDED;
 	return 0;
 }
 
@@ -79,8 +103,9 @@ fetch_distinct(struct remote *r, const char *env, const char *const *names, size
 {
 	struct wire_launch_key k = { 0 };
 	struct wire_request req;
+	struct remote_trust t;
 	json_t *body = NULL, *answer = NULL;
-	char context[400];
+	char context[400], *box = NULL;
 	int rc = -1;
 
 	if (wire_launch_key_new(&k, e) != 0)
@@ -88,10 +113,16 @@ fetch_distinct(struct remote *r, const char *env, const char *const *names, size
 	req = (struct wire_request){ env, names, nnames, { 0 }, { 0 } };
 	memcpy(req.launch_pk, k.pk, sizeof(req.launch_pk));
 	memcpy(req.nonce, k.nonce, sizeof(req.nonce));
-	if ((body = fetch_body(env, names, nnames, &k)) == NULL)
-		mr_fail(e, MR_E_INTERNAL, "out of memory");
-	else if (remote_call(r, "POST", "/v1/fetch", body, REMOTE_IDEMPOTENT, &answer, e) == 0)
-		rc = open_answer(r, answer, &req, &k, out, e);
+	/* The token travels only in the box: no Authorization header. */
+	if (remote_trust_key(r, &t, e) == 0 && seal_token(r, &req, &k, &t, &box, e) == 0) {
+		if ((body = fetch_body(env, names, nnames, &k, box)) == NULL)
+			mr_fail(e, MR_E_INTERNAL, "out of memory");
+		else if (remote_call(r, "POST", "/v1/fetch", body,
+				     REMOTE_IDEMPOTENT | REMOTE_NO_AUTH, &answer, e) == 0)
+			rc = open_answer(r, answer, &req, &k, &t, out, e);
+		else
+			remote_trust_recheck(r, &t, e);   /* a 401 from a vault of another key */
+	}
 	/* A missing secret names itself; every other failure says what was asked. */
 	if (rc != 0 && e->kind != MR_E_NOTFOUND) {
 		fetch_context(env, names, nnames, context, sizeof(context));
@@ -99,6 +130,7 @@ fetch_distinct(struct remote *r, const char *env, const char *const *names, size
 	}
 	json_decref(body);
 	json_decref(answer);
+	free(box);
 	wire_launch_key_clear(&k);
 	return rc;
 }

@@ -6,11 +6,13 @@
 #define MODAL_VAULT_REMOTE_H
 
 #include <jansson.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "vault_json.h"
 #include "vault_ops.h"
+#include "wire/wire.h"
 
 #define REMOTE_MAX_SERVERS 8
 #define REMOTE_URL_MAX 1024
@@ -52,7 +54,7 @@ int64_t remote_backoff_ms(unsigned round, int64_t retry_after_ms);
 
 struct remote_options {
 	const char *token_id;
-	const char *token_secret;
+	const char *token_secret;       /* read again by each fetch: outlives the remote */
 	size_t token_secret_len;
 	const char *vault_key;          /* pinned, 64 hex; NULL: any */
 	const char *cacert;             /* NULL: the system store */
@@ -67,6 +69,34 @@ void remote_close(struct remote *r);
 const char *remote_urls(const struct remote *r);
 /* The pinned vault public key, or NULL. */
 const unsigned char *remote_pinned_key(const struct remote *r);
+/* The URL of each server of the list (REMOTE_MAX_SERVERS at most). */
+size_t remote_server_urls(const struct remote *r, const char **urls);
+/* The token, for sealing it (the options' copy); -1 if it is longer than a
+ * sealed token carries. */
+int remote_token(const struct remote *r, const char **id, const char **secret, size_t *len);
+
+/* Which key the vault is believed to have (remote_trust.c, known_vaults.h). */
+struct remote_trust {
+	enum vault_key_trust how;
+	unsigned char key[WIRE_KEY_LEN];
+	char dir[PATH_MAX], file[PATH_MAX];   /* the known-vaults file */
+	unsigned line;                        /* learned: the line recording it */
+	int missing;                          /* a server of the list is not recorded */
+};
+/* Pinned, else recorded, else asked of the server (GET /v1/vault-key,
+ * without the token): first use. */
+int remote_trust_key(struct remote *r, struct remote_trust *t, struct mr_err *e);
+/* After an answer proved the key (or, for modal-vault, on first use):
+ * records it for the servers not yet in the file. A failure is a warning
+ * (on stderr) and -1. */
+int remote_trust_record(struct remote *r, const struct remote_trust *t);
+/* MR_E_AUTH: the vault answered under answered_hex, not t's key; the
+ * message names both keys and what to edit. */
+int remote_trust_refuse(const struct remote *r, const struct remote_trust *t,
+			const char *answered_hex, struct mr_err *e);
+/* After a 401 to a sealed token (e, MR_E_AUTH): when the server names a key
+ * other than t's, e becomes remote_trust_refuse's. Always -1. */
+int remote_trust_recheck(struct remote *r, const struct remote_trust *t, struct mr_err *e);
 
 /* One request, with failover, retries and the deadline. path starts "/v1/" or
  * "/healthz" and is already escaped. body (may be NULL) is a JSON object, sent
@@ -133,6 +163,8 @@ int remote_audit_append(struct vault *base, const struct vault_audit_record *rec
 			struct mr_err *e);
 int remote_audit_list(struct vault *base, const struct vault_audit_filter *f,
 		      struct vault_audit_record **out, size_t *n, struct mr_err *e);
+/* vault_check_server_key (remote_trust.c). */
+int remote_check_server_key(struct vault *base, struct mr_err *e);
 int remote_box_keypair(struct vault *base, unsigned char pk[32], unsigned char *sk,
 		       struct mr_err *e);
 

@@ -6,6 +6,7 @@
 #include "remote.h"
 #include "secmem.h"
 #include "wire/wire.h"
+#include "wire/wire_token.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +27,11 @@ struct remote {
 	struct curl_slist *headers_anon;
 	unsigned char pinned[WIRE_KEY_LEN];
 	int has_pin;
+	/* The token again, for the fetch that seals it to the vault (wire_token.h):
+	 * the caller's locked copy, which outlives r (remote_options). */
+	char token_id[WIRE_TOKEN_ID_MAX + 1];
+	const char *token_secret;
+	size_t token_secret_len;
 	char cacert[PATH_MAX];
 	int64_t timeout_ms;
 	void (*notice)(const char *line);
@@ -222,6 +228,11 @@ auth_headers(struct remote *r, const struct remote_options *o, struct mr_err *e)
 	else if ((r->headers_auth = headers_new(r->curl, line)) == NULL)
 		rc = mr_fail(e, MR_E_INTERNAL, "out of memory");
 	secure_free(line, len);
+	if (rc == 0 && idlen <= WIRE_TOKEN_ID_MAX && o->token_secret_len <= WIRE_TOKEN_SECRET_MAX) {
+		memcpy(r->token_id, o->token_id, idlen + 1);
+		r->token_secret = o->token_secret;
+		r->token_secret_len = o->token_secret_len;
+	}
 	return rc;
 }
 
@@ -328,6 +339,27 @@ const unsigned char *
 remote_pinned_key(const struct remote *r)
 {
 	return r->has_pin ? r->pinned : NULL;
+}
+
+size_t
+remote_server_urls(const struct remote *r, const char **urls)
+{
+	size_t i;
+
+	for (i = 0; i < r->nservers; i++)
+		urls[i] = r->servers[i].url;
+	return r->nservers;
+}
+
+int
+remote_token(const struct remote *r, const char **id, const char **secret, size_t *len)
+{
+	if (r->token_secret == NULL)
+		return -1;
+	*id = r->token_id;
+	*secret = r->token_secret;
+	*len = r->token_secret_len;
+	return 0;
 }
 
 /* ---- one attempt ---- */

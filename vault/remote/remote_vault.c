@@ -54,6 +54,7 @@ const struct vault_ops remote_vault_ops = {
 	.audit_append = remote_audit_append,
 	.audit_list = remote_audit_list,
 	.box_keypair = remote_box_keypair,
+	.check_server_key = remote_check_server_key,
 };
 
 static const char *const schemes[] = { "http://", "https://", "unix:", NULL };

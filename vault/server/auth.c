@@ -164,7 +164,7 @@ ratelimit_key(struct request *r, char *buf, size_t len)
 /* ---- credentials ---- */
 
 /* "PREFIX" then base62 up to the token id length. */
-static int
+int
 token_id_valid(const char *s, size_t len, const char *prefix)
 {
 	size_t i;
@@ -228,7 +228,7 @@ bearer(struct request *r)
 	return h;
 }
 
-static int
+int
 auth_refuse(struct request *r, const char *key, const char *why)
 {
 	ratelimit_failure(r->srv, key);
@@ -244,8 +244,6 @@ auth_api(struct request *r)
 	char keybuf[CLIENT_ADDR_LEN];
 	const char *key = ratelimit_key(r, keybuf, sizeof(keybuf));
 	size_t slen = 0;
-	struct mr_err e;
-	int rc;
 
 	if (ratelimit_check(r, key) != 0)
 		return -1;
@@ -260,8 +258,16 @@ auth_api(struct request *r)
 		sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
 		return auth_refuse(r, key, "malformed credentials: expected Authorization: Bearer ak-...:as-...");
 	}
-	rc = vault_token_verify(r->ctx->v, VAULT_TOKEN_API, r->token_id, r->ctx->scratch, slen,
-				&r->who, &e);
+	return auth_verify_api(r, key, r->ctx->scratch, slen);
+}
+
+int
+auth_verify_api(struct request *r, const char *key, const char *secret, size_t len)
+{
+	struct mr_err e;
+	int rc = vault_token_verify(r->ctx->v, VAULT_TOKEN_API, r->token_id, secret, len, &r->who,
+				    &e);
+
 	sodium_memzero(r->ctx->scratch, SCRATCH_LEN);
 	if (rc != 0 && e.kind == MR_E_AUTH)
 		return auth_refuse(r, key, e.msg);

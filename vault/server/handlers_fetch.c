@@ -10,8 +10,17 @@
 
 static const struct field_spec fetch_fields[] = {
 	{ "environment", JSON_STRING, 0 }, { "secrets", JSON_ARRAY, 1 },
-	{ "public_key", JSON_STRING, 1 }, { "nonce", JSON_STRING, 1 }, { NULL, 0, 0 },
+	{ "public_key", JSON_STRING, 1 }, { "nonce", JSON_STRING, 1 },
+	{ "token_box", JSON_STRING, 0 }, { NULL, 0, 0 },
 };
+
+json_t *
+fetch_body_json(struct request *r)
+{
+	if (r->json == NULL)
+		r->json = body_object(r, fetch_fields);
+	return r->json;
+}
 
 /* 1..WIRE_MAX_NAMES valid, distinct names; -1 after answering 400. */
 static int
@@ -84,8 +93,11 @@ fetch_and_seal(struct request *r, struct wire_request *req)
 		reply_fail(r, &e);
 		return;
 	}
-	rc = wire_fetch_seal_scratch(&f, req, r->srv->vault_pk, r->srv->vault_sk, time(NULL),
-				     &r->ctx->seal, &sealed, &e);
+	rc = r->shared_ready
+		? wire_fetch_seal_shared(&f, req, r->srv->vault_pk, r->ctx->shared, time(NULL),
+					 &r->ctx->seal, &sealed, &e)
+		: wire_fetch_seal_scratch(&f, req, r->srv->vault_pk, r->srv->vault_sk, time(NULL),
+					  &r->ctx->seal, &sealed, &e);
 	vault_fetch_return(&f, &r->ctx->fetched);
 	if (rc != 0) {
 		reply_fail(r, &e);
@@ -96,31 +108,39 @@ fetch_and_seal(struct request *r, struct wire_request *req)
 	wire_sealed_free(&sealed);
 }
 
+int
+fetch_request_read(struct request *r, json_t *root, const char **names,
+		   struct wire_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->environment = json_string_value(json_object_get(root, "environment"));
+	request_resource(r, "fetch:%s/", request_env(r, req->environment));
+	if (fetch_names(r, json_object_get(root, "secrets"), names, &req->nnames) != 0)
+		return -1;
+	req->names = names;
+	fetch_resource(r, req->environment, names, req->nnames);
+	if (wire_hex_decode(json_string_value(json_object_get(root, "public_key")), req->launch_pk,
+			    WIRE_KEY_LEN) != 0) {
+		reply_error(r, 400, "invalid", "'public_key' must be %d hex digits", WIRE_KEY_HEX_LEN);
+		return -1;
+	}
+	if (wire_hex_decode(json_string_value(json_object_get(root, "nonce")), req->nonce,
+			    WIRE_NONCE_LEN) != 0) {
+		reply_error(r, 400, "invalid", "'nonce' must be %d hex digits", WIRE_NONCE_HEX_LEN);
+		return -1;
+	}
+	return 0;
+}
+
 void
 h_fetch(struct request *r)
 {
-	json_t *root = body_object(r, fetch_fields);
+	json_t *root = fetch_body_json(r);
 	const char *names[WIRE_MAX_NAMES];
-	struct wire_request req = { 0 };
+	struct wire_request req;
 
-	if (root == NULL)
-		return;
-	req.environment = json_string_value(json_object_get(root, "environment"));
-	request_resource(r, "fetch:%s/", request_env(r, req.environment));
-	if (fetch_names(r, json_object_get(root, "secrets"), names, &req.nnames) != 0)
-		goto out;
-	req.names = names;
-	fetch_resource(r, req.environment, names, req.nnames);
-	if (wire_hex_decode(json_string_value(json_object_get(root, "public_key")), req.launch_pk,
-			    WIRE_KEY_LEN) != 0)
-		reply_error(r, 400, "invalid", "'public_key' must be %d hex digits", WIRE_KEY_HEX_LEN);
-	else if (wire_hex_decode(json_string_value(json_object_get(root, "nonce")), req.nonce,
-				 WIRE_NONCE_LEN) != 0)
-		reply_error(r, 400, "invalid", "'nonce' must be %d hex digits", WIRE_NONCE_HEX_LEN);
-	else
+	if (root != NULL && fetch_request_read(r, root, names, &req) == 0)
 		fetch_and_seal(r, &req);
-out:
-	json_decref(root);
 }
 
 void

@@ -33,6 +33,7 @@ thread_ctx_get(struct server *s, struct mr_err *e)
 		return NULL;
 	}
 	ctx->scratch = xsecure_alloc(SCRATCH_LEN);
+	ctx->shared = xsecure_alloc(WIRE_SHARED_LEN);
 	pthread_setspecific(s->thread_key, ctx);
 	return ctx;
 }
@@ -46,6 +47,7 @@ thread_ctx_release(void *p)
 		return;
 	vault_close(ctx->v);
 	secure_free(ctx->scratch, SCRATCH_LEN);
+	secure_free(ctx->shared, WIRE_SHARED_LEN);
 	wire_scratch_free(&ctx->seal);
 	vault_arena_free(&ctx->fetched);
 	free(ctx);
@@ -339,6 +341,7 @@ request_free(struct request *r)
 	else
 		free(r->body);
 	sodium_memzero(&r->who, sizeof(r->who));
+	json_decref(r->json);
 	free(r);
 }
 

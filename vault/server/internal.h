@@ -14,6 +14,7 @@
 #include "vault.h"
 #include "vault_json.h"
 #include "wire/wire.h"
+#include "wire/wire_token.h"
 
 #define SERVER_MAX_LISTEN 8
 #define CLIENT_ADDR_LEN 64
@@ -83,6 +84,7 @@ struct thread_ctx {
 	char *scratch;               /* SCRATCH_LEN bytes of sodium memory */
 	struct wire_scratch seal;    /* where fetch answers are built */
 	struct vault_arena fetched;  /* where the store decrypts fetches */
+	unsigned char *shared;       /* WIRE_SHARED_LEN, sodium memory: a sealed fetch's box key */
 };
 
 enum auth_kind { AUTH_NONE, AUTH_API, AUTH_PROXY };
@@ -125,6 +127,8 @@ struct request {
 	struct vault_identity who;
 	int authenticated;
 	char token_id[TOKEN_ID_LEN + 1]; /* verified, or claimed when well formed */
+	json_t *json;                /* the fetch's body, parsed once for its sealed token */
+	int shared_ready;            /* ctx->shared holds this fetch's box key */
 	/* The outcome. */
 	int status;
 	int responded;
@@ -197,6 +201,17 @@ json_t *data_array(json_t *items);  /* {"data": items} */
 /* auth.c */
 /* Authenticates an API request: 0, or -1 after replying 401 or 429. */
 int auth_api(struct request *r);
+/* The same for the fetch, whose token may instead be sealed in its body
+ * (auth_sealed.c): 0, or -1 after replying 400, 401 or 429. */
+int auth_fetch(struct request *r);
+/* Checks r->token_id with secret (len bytes, in the thread's scratch) in
+ * the store and wipes the scratch: 0, or -1 after replying 401 (counted
+ * against key) or the store's failure. */
+int auth_verify_api(struct request *r, const char *key, const char *secret, size_t len);
+/* 401 with WWW-Authenticate, counted against key: always -1. */
+int auth_refuse(struct request *r, const char *key, const char *why);
+/* s (len bytes) is PREFIX then base62, at most TOKEN_ID_LEN. */
+int token_id_valid(const char *s, size_t len, const char *prefix);
 /* Proxy credentials of the request: 0 none given, 1 given (copied into id and
  * the thread's scratch), -1 malformed. */
 int auth_proxy_credentials(struct request *r, char *id, size_t *secret_len);
@@ -269,6 +284,11 @@ void h_proxy_token_allow(struct request *r);
 void h_proxy_token_disallow(struct request *r);
 void h_audit_list(struct request *r);
 void h_fetch(struct request *r);
+/* handlers_fetch.c: the fetch's body, parsed once into r->json (NULL after
+ * replying 400/415), and the request it makes (-1 after replying 400). */
+json_t *fetch_body_json(struct request *r);
+int fetch_request_read(struct request *r, json_t *root, const char **names,
+		       struct wire_request *req);
 void h_vault_key(struct request *r);
 void h_proxy_auth(struct request *r);
 void h_healthz(struct request *r);

@@ -3,6 +3,7 @@
  * role check, the handler, the audit record. */
 #include "internal.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -195,7 +196,7 @@ request_admit(struct request *r)
 		return 0;
 	/* Verifying a token may write its last use. */
 	audit_yield_begin(r->srv->audit);
-	rc = auth_api(r);
+	rc = rt->handle == h_fetch ? auth_fetch(r) : auth_api(r);
 	audit_yield_end(r->srv->audit);
 	if (rc != 0)
 		return -1;
@@ -221,6 +222,9 @@ router_dispatch(struct request *r)
 		if (writes)
 			audit_yield_end(r->srv->audit);
 	}
+	/* A sealed fetch's box key lives from its token's check to its answer. */
+	if (r->shared_ready)
+		sodium_memzero(r->ctx->shared, WIRE_SHARED_LEN);
 	if (r->snapshot == 1) {
 		/* Ending it may write the token's last use. */
 		audit_yield_begin(r->srv->audit);

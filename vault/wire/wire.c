@@ -77,7 +77,8 @@ wire_launch_key_new(struct wire_launch_key *k, struct mr_err *e)
 	memset(k, 0, sizeof(*k));
 	if (secmem_init() != 0)
 		return mr_fail(e, MR_E_INTERNAL, "libsodium failed to initialise");
-	k->sk = xsecure_alloc(crypto_box_SECRETKEYBYTES);
+	k->sk = xsecure_alloc(crypto_box_SECRETKEYBYTES + WIRE_LAUNCH_WORK_LEN);
+	k->work = k->sk + crypto_box_SECRETKEYBYTES;
 	crypto_box_keypair(k->pk, k->sk);
 	randombytes_buf(k->nonce, sizeof(k->nonce));
 	wire_hex_encode(k->pk, sizeof(k->pk), k->pk_hex);
@@ -88,7 +89,7 @@ wire_launch_key_new(struct wire_launch_key *k, struct mr_err *e)
 void
 wire_launch_key_clear(struct wire_launch_key *k)
 {
-	secure_free(k->sk, crypto_box_SECRETKEYBYTES);
+	secure_free(k->sk, crypto_box_SECRETKEYBYTES + WIRE_LAUNCH_WORK_LEN);
 	sodium_memzero(k, sizeof(*k));
 }
 
@@ -109,6 +110,12 @@ binding_compute(const struct wire_request *r, unsigned char out[BINDING_LEN])
 		crypto_generichash_update(&st, (const unsigned char *)r->names[i],
 					  strlen(r->names[i]) + 1);
 	crypto_generichash_final(&st, out, BINDING_LEN);
+}
+
+void
+wire_binding(const struct wire_request *r, unsigned char out[WIRE_BINDING_LEN])
+{
+	binding_compute(r, out);
 }
 
 /* ---- sealing (server) ---- */
@@ -222,11 +229,13 @@ plain_buffer(struct wire_scratch *s, size_t len)
 	return s->p;
 }
 
-int
-wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_request *req,
-			const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
-			int64_t now, struct wire_scratch *scratch, struct wire_sealed *out,
-			struct mr_err *e)
+/* One of vault_sk (the box's key computed here) and shared (computed once
+ * for the request, crypto_box_beforenm) seals. */
+static int
+fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
+	   const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
+	   const unsigned char *shared, int64_t now, struct wire_scratch *scratch,
+	   struct wire_sealed *out, struct mr_err *e)
 {
 	unsigned char nonce[WIRE_NONCE_LEN], *plain = NULL, *box = NULL;
 	size_t len = 0;
@@ -249,7 +258,8 @@ wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_request *
 	}
 	randombytes_buf(nonce, sizeof(nonce));
 	/* Fails only for a public key that makes an all-zero shared secret. */
-	if (crypto_box_easy(box, plain, len, nonce, req->launch_pk, vault_sk) != 0) {
+	if ((shared != NULL ? crypto_box_easy_afternm(box, plain, len, nonce, shared)
+			    : crypto_box_easy(box, plain, len, nonce, req->launch_pk, vault_sk)) != 0) {
 		mr_fail(e, MR_E_INVALID, "public_key is not a usable X25519 key");
 		goto out;
 	}
@@ -268,11 +278,29 @@ out:
 }
 
 int
+wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_request *req,
+			const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
+			int64_t now, struct wire_scratch *scratch, struct wire_sealed *out,
+			struct mr_err *e)
+{
+	return fetch_seal(f, req, vault_pk, vault_sk, NULL, now, scratch, out, e);
+}
+
+int
+wire_fetch_seal_shared(const struct vault_fetch *f, const struct wire_request *req,
+		       const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *shared,
+		       int64_t now, struct wire_scratch *scratch, struct wire_sealed *out,
+		       struct mr_err *e)
+{
+	return fetch_seal(f, req, vault_pk, NULL, shared, now, scratch, out, e);
+}
+
+int
 wire_fetch_seal(const struct vault_fetch *f, const struct wire_request *req,
 		const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *vault_sk,
 		int64_t now, struct wire_sealed *out, struct mr_err *e)
 {
-	return wire_fetch_seal_scratch(f, req, vault_pk, vault_sk, now, NULL, out, e);
+	return fetch_seal(f, req, vault_pk, vault_sk, NULL, now, NULL, out, e);
 }
 
 void

@@ -31,11 +31,16 @@ struct wire_request {
 	unsigned char nonce[WIRE_NONCE_LEN];
 };
 
+/* Locked bytes after the launch's secret key, where its token is sealed
+ * (wire_token.h): one locked allocation per launch, not two. */
+#define WIRE_LAUNCH_WORK_LEN 256
+
 /* The launch's one-time key pair and request nonce. sk is sodium memory. */
 struct wire_launch_key {
 	unsigned char pk[WIRE_KEY_LEN];
 	unsigned char nonce[WIRE_NONCE_LEN];
 	unsigned char *sk;                /* crypto_box_SECRETKEYBYTES */
+	unsigned char *work;              /* WIRE_LAUNCH_WORK_LEN, just after sk */
 	char pk_hex[WIRE_KEY_HEX_LEN + 1];       /* the body's "public_key" */
 	char nonce_hex[WIRE_NONCE_HEX_LEN + 1];  /* the body's "nonce" */
 };
@@ -84,6 +89,13 @@ int wire_fetch_seal_scratch(const struct vault_fetch *f, const struct wire_reque
 			    const unsigned char *vault_sk, int64_t now,
 			    struct wire_scratch *scratch, struct wire_sealed *out,
 			    struct mr_err *e);
+/* The same with the box's key already computed for req (the vault opened
+ * the request's sealed token with it: crypto_box_beforenm of launch_pk and
+ * the vault's secret key, wire_token.h), so a fetch costs one X25519. */
+int wire_fetch_seal_shared(const struct vault_fetch *f, const struct wire_request *req,
+			   const unsigned char vault_pk[WIRE_KEY_LEN], const unsigned char *shared,
+			   int64_t now, struct wire_scratch *scratch, struct wire_sealed *out,
+			   struct mr_err *e);
 void wire_sealed_free(struct wire_sealed *s);
 
 /* Client: opens answer a with the launch's secret key, checks the vault's key
@@ -96,6 +108,11 @@ int wire_fetch_open(const struct wire_answer *a, const struct wire_request *sent
 		    const unsigned char *launch_sk, const unsigned char *pinned_vault_pk,
 		    struct vault_fetch *out, int64_t *fetched_at, struct mr_err *e)
 	__attribute__((warn_unused_result));
+
+/* BLAKE2b-256 of what req asks: its launch key, nonce, environment and names
+ * (the answer's binding; the sealed token carries it too, wire_token.h). */
+#define WIRE_BINDING_LEN 32
+void wire_binding(const struct wire_request *req, unsigned char out[WIRE_BINDING_LEN]);
 
 /* Strict hex: exactly 2 * len lowercase or uppercase hex digits, nothing else.
  * 0 or -1. wire_hex_encode writes 2 * len + 1 bytes (lowercase, NUL). */
