@@ -99,6 +99,18 @@ check "--check with --vault-key says pinned" grep -qxF "vault key $VAULT_KEY: pi
 "$R" --server "$STORE" --check -s db -- true >"$TMP/check-local"
 check "--check of the embedded vault has no vault-key line" \
 	sh -c "! grep -q '^vault key' '$TMP/check-local'"
+"$R" --server "$srv2_URL" --check --json -s db -- true >"$TMP/check-learned.json"
+"$R" --server "$srv2_URL" --vault-key "$VAULT_KEY" --check --json -s db -- true >"$TMP/check-pinned.json"
+"$R" --server "$STORE" --check --json -s db -- true >"$TMP/check-local.json"
+check "--check --json names the key and says learned, pinned, or (embedded) nothing" \
+	python3 - "$TMP/check-learned.json" "$TMP/check-pinned.json" "$TMP/check-local.json" "$VAULT_KEY" <<'PY'
+import json, sys
+learned, pinned, local = (json.load(open(p)) for p in sys.argv[1:4])
+key = sys.argv[4]
+assert learned["vault_key"] == key and learned["vault_key_trust"] == "learned", learned
+assert pinned["vault_key"] == key and pinned["vault_key_trust"] == "pinned", pinned
+assert "vault_key" not in local and "vault_key_trust" not in local, local
+PY
 : >"$TMP/not-a-dir"
 XDG_STATE_HOME=$TMP/not-a-dir expect_exit 78 "$TMP/not-a-dir/modal-run" \
 	"$R" --server "$srv2_URL" -s db -- touch "$TMP/ran-nd"
