@@ -22,6 +22,7 @@ struct remote {
 	CURL *h;
 	struct remote_server servers[REMOTE_MAX_SERVERS];
 	size_t nservers;
+	size_t first;                           /* where a call starts: the last server that answered */
 	char urls[REMOTE_URL_MAX];              /* the list as configured */
 	struct curl_slist *headers_auth;        /* holds the token: curl's wiping heap */
 	struct curl_slist *headers_anon;
@@ -765,18 +766,19 @@ call_servers(struct remote *r, const struct request *q, json_t **answer, struct 
 	struct answer a = { 0 };
 	enum remote_verdict v = REMOTE_RETRY;
 	unsigned round;
-	size_t i = 0;
+	size_t i = r->first, j;
 	int rc = -1;
 
 	memset(&f, 0, sizeof(f));
 	for (round = 1; round <= REMOTE_ROUNDS && v == REMOTE_RETRY; round++) {
-		for (i = 0; i < r->nservers; i++) {
+		for (j = 0; j < r->nservers; j++) {
+			i = (r->first + j) % r->nservers;
 			if ((left = deadline - now_ms()) <= 0) {
 				f.deadline_passed = 1;
 				goto out;
 			}
 			/* Leave the servers after this one a share of the time. */
-			budget = left / (int64_t)(r->nservers - i);
+			budget = left / (int64_t)(r->nservers - j);
 			if (budget < 1)
 				budget = 1;
 			attempt_once(r, &r->servers[i], q, budget, &a, &f.last);
@@ -785,18 +787,22 @@ call_servers(struct remote *r, const struct request *q, json_t **answer, struct 
 			if (v != REMOTE_RETRY)
 				break;
 			describe(r, &r->servers[i], &f.last, &a, budget, f.what[i], sizeof(f.what[i]));
-			if (i + 1 < r->nservers && deadline > now_ms())
-				notice_retry(r, i, f.what[i], r->servers[i + 1].url, 0, round);
+			if (j + 1 < r->nservers && deadline > now_ms())
+				notice_retry(r, i, f.what[i], r->servers[(i + 1) % r->nservers].url, 0,
+					     round);
 		}
 		if (v != REMOTE_RETRY || round == REMOTE_ROUNDS)
 			break;
 		pause = remote_backoff_ms(round, f.last.retry_after_ms);
 		if (pause >= deadline - now_ms())
 			break;      /* no time for another round: report what we have */
-		notice_retry(r, r->nservers - 1, f.what[r->nservers - 1], NULL, pause, round);
+		notice_retry(r, i, f.what[i], NULL, pause, round);
 		sleep_ms(pause);
 	}
 	if (v == REMOTE_DONE) {
+		/* This process's later calls start here: a server found down is
+		 * not asked again (nor said again) before the one that answered. */
+		r->first = i;
 		rc = take_answer(&r->servers[i], &f.last, &a, answer, e);
 		goto done;
 	}
