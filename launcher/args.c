@@ -48,6 +48,10 @@ launch_usage(void)
 	      "      --check              do everything but exec; print each key, its bundle and a\n"
 	      "                           keyed fingerprint (never the value)\n"
 	      "      --json               with --check: the same as one JSON object\n"
+	      "      --fingerprint-key FILE\n"
+	      "                           with --check: key the fingerprints with FILE (64 hex\n"
+	      "                           digits, yours alone) instead of the vault's, so that two\n"
+	      "                           vaults given the same file compare equal for equal values\n"
 	      "      --reset-signals      give the child default signal dispositions and mask\n"
 	      "      --subreaper          stay as the target's parent even if not PID 1: fork, forward\n"
 	      "                           signals, reap orphans (as PID 1 always does)\n"
@@ -152,7 +156,7 @@ resolve_mlock(struct launch_opts *o, struct mr_err *e)
 enum { OPT_SERVER = 256, OPT_POLICY, OPT_CLEAN, OPT_KEEP, OPT_PRESERVE, OPT_CONFLICT,
        OPT_CHECK, OPT_RESET, OPT_VERSION, OPT_TOKEN_ID, OPT_VAULT_KEY, OPT_TIMEOUT,
        OPT_CACERT, OPT_CACHE, OPT_CACHE_MAX_AGE, OPT_PROFILE, OPT_CONFIG, OPT_SUBREAPER,
-       OPT_SIGNAL_GROUP, OPT_USER, OPT_REQUIRE_MLOCK, OPT_JSON };
+       OPT_SIGNAL_GROUP, OPT_USER, OPT_REQUIRE_MLOCK, OPT_JSON, OPT_FINGERPRINT_KEY };
 
 static const struct option longopts[] = {
 	{ "secret", required_argument, NULL, 's' }, { "env", required_argument, NULL, 'e' },
@@ -162,6 +166,7 @@ static const struct option longopts[] = {
 	{ "preserve-env", optional_argument, NULL, OPT_PRESERVE },
 	{ "on-conflict", required_argument, NULL, OPT_CONFLICT },
 	{ "check", no_argument, NULL, OPT_CHECK }, { "reset-signals", no_argument, NULL, OPT_RESET },
+	{ "fingerprint-key", required_argument, NULL, OPT_FINGERPRINT_KEY },
 	{ "subreaper", no_argument, NULL, OPT_SUBREAPER },
 	{ "signal-group", no_argument, NULL, OPT_SIGNAL_GROUP },
 	{ "token-id", required_argument, NULL, OPT_TOKEN_ID },
@@ -207,6 +212,7 @@ parse_one(struct launch_opts *o, int ch, char **argv, struct mr_err *e)
 	case OPT_CONFLICT: return parse_conflict(o, optarg, e);
 	case OPT_CHECK: o->check = 1; return 0;
 	case OPT_JSON: o->check_json = 1; return 0;
+	case OPT_FINGERPRINT_KEY: o->fingerprint_key = optarg; return 0;
 	case OPT_RESET: o->reset_signals = 1; return 0;
 	case OPT_SUBREAPER: o->subreaper = 1; return 0;
 	case OPT_SIGNAL_GROUP: o->signal_group = 1; return 0;
@@ -246,6 +252,8 @@ launch_parse_args(int argc, char **argv, struct launch_opts *o, struct mr_err *e
 		return mr_fail(e, MR_E_USAGE, "--keep only applies with --clean-env");
 	if (o->check_json && !o->check)
 		return mr_fail(e, MR_E_USAGE, "--json only applies with --check");
+	if (o->fingerprint_key != NULL && !o->check)
+		return mr_fail(e, MR_E_USAGE, "--fingerprint-key only applies with --check");
 	/* Without a supervising parent the target replaces us: nothing is left to forward. */
 	if (o->signal_group && !o->subreaper && getpid() != 1)
 		return mr_fail(e, MR_E_USAGE, "--signal-group only applies with --subreaper or as PID 1");

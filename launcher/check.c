@@ -1,7 +1,12 @@
 /* check.c — --check: what a launch would set, with a keyed fingerprint of each
  * value so two deployments can be compared without showing either. */
 #include "launcher.h"
+#include "filetrust.h"
 #include "remote/known_vaults.h"
+#include "secmem.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <limits.h>
 #include <sodium.h>
@@ -11,7 +16,9 @@
 #define FINGERPRINT_LEN 16
 
 /* BLAKE2b keyed with the vault's fingerprint key over "KEY\0value": equal for
- * equal values from the same vault, useless for guessing a value without it. */
+ * equal values from the same vault, useless for guessing a value without it.
+ * With --fingerprint-key the key is the operator's file instead, so vaults
+ * compared with the same file compare equal (docs/configuration.md). */
 static void
 fingerprint(const struct check_line *l, const unsigned char *key, char hex[2 * FINGERPRINT_LEN + 1])
 {
@@ -114,4 +121,36 @@ check_print(const struct child_env *ce, const struct vault_fetch *f, int json)
 		       ce->lines[i].file ? ce->lines[i].key : "", ce->lines[i].file ? "_FILE)" : "");
 	}
 	fflush(stdout);
+}
+
+/* The file is read whole into locked memory: 64 hex digits, one optional
+ * newline, nothing else. */
+int
+check_fingerprint_key(const char *path, unsigned char key[32], struct mr_err *e)
+{
+	enum { HEX = 64, CAP = HEX + 2 };
+	char *buf = xsecure_alloc(CAP + 1);
+	struct mr_err why = { 0 };
+	size_t len = 0, bin = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	if ((fd = file_open_trusted(AT_FDCWD, path, NULL, TRUST_PRIVATE, 0, NULL, &why)) < 0) {
+		mr_fail(e, MR_E_CONFIG, "--fingerprint-key %s: %s", path, why.msg);
+		goto out;
+	}
+	while (len < CAP && (n = read(fd, buf + len, CAP - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (len != HEX || sodium_hex2bin(key, 32, buf, len, NULL, &bin, NULL) != 0 || bin != 32)
+		mr_fail(e, MR_E_CONFIG, "--fingerprint-key %s: expected 64 hex digits (32 bytes, "
+			"e.g. from `head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'`) and nothing else",
+			path);
+	else
+		rc = 0;
+out:
+	secure_free(buf, CAP + 1);
+	return rc;
 }

@@ -4,6 +4,7 @@
 #include "exitcodes.h"
 #include "secmem.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,13 +101,19 @@ launch(struct launch_opts *o, const struct inherited *in)
 	struct vault_fetch f = { 0 };
 	struct child_env ce = { 0 };
 	struct mr_err e = { 0 };
+	unsigned char fpk[32];
 	char why[512];
 	int code;
 
 	if ((code = policy_open(o->policy_path, &pol)) != 0)
 		return code;
+	/* A bad key file is said before the vault is asked anything. */
+	if (o->fingerprint_key != NULL && check_fingerprint_key(o->fingerprint_key, fpk, &e) != 0)
+		goto fail;
 	if (check_names(pol, o, o->env, &e) != 0 || fetch(o, &f, &e) != 0)
 		goto fail;
+	if (o->fingerprint_key != NULL)
+		memcpy(f.fingerprint_key, fpk, sizeof(f.fingerprint_key));
 	/* The vault chose the default environment: the policy sees it too. */
 	if (o->env == NULL && policy_check_environment(pol, f.environment, why, sizeof(why)) != 0) {
 		mr_fail(&e, MR_E_POLICY, "policy: %s", why);
@@ -143,6 +150,7 @@ launch(struct launch_opts *o, const struct inherited *in)
 fail:
 	code = fail(&e);
 out:
+	sodium_memzero(fpk, sizeof(fpk));
 	child_env_free(&ce);
 	vault_fetch_free(&f);
 	policy_free(pol);

@@ -43,6 +43,7 @@ struct launch_opts {
 	size_t npreserve;
 	int preserve_all, clean_env, check, reset_signals;
 	int check_json;                /* --check --json */
+	const char *fingerprint_key;   /* --check --fingerprint-key FILE */
 	int subreaper, signal_group;    /* fork and supervise though not PID 1; signal the group */
 	int require_mlock;             /* --require-mlock or MODAL_REQUIRE_MLOCK=1 */
 	const char *user_spec;         /* --user as given */
@@ -90,6 +91,9 @@ int child_env_check_size(const struct child_env *ce, char *const *argv, struct m
 /* check.c: prints what --check found (key, bundle, keyed fingerprint), as
  * lines or, with json, one JSON object (docs/configuration.md). */
 void check_print(const struct child_env *ce, const struct vault_fetch *f, int json);
+/* --fingerprint-key FILE: 64 hex digits (and a newline), in a file of the
+ * caller's alone (TRUST_PRIVATE), into key; MR_E_CONFIG naming the file. */
+int check_fingerprint_key(const char *path, unsigned char key[32], struct mr_err *e);
 
 /* hygiene.c: the process state the target must get exactly as we got it. */
 struct inherited {
