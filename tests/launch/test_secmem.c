@@ -68,7 +68,7 @@ test_region(void **state)
 
 /* Writing one byte past a piece: the sanitizer build stops it (the child
  * dies); without sanitizers the region has no guard between pieces, which
- * is the trade docs/benchmarks.md explains, so there is nothing to check. */
+ * is the trade docs/security.md ("Secret memory") explains, so there is nothing to check. */
 static void
 test_overrun_caught(void **state)
 {

@@ -128,6 +128,29 @@ test_nul_and_limit(void **state)
 	assert_string_equal(e.msg, "f:2: too many keys");
 }
 
+/* An expansion that reaches the limit exactly, then more text: the measure
+ * stays at VALUE_MAX_LEN + 1 ("too long"), so a caller never sizes a
+ * buffer from a longer answer (found by fuzz_dotenv). */
+static void
+test_expansion_bound(void **state)
+{
+	static unsigned char big[VALUE_MAX_LEN + 1];
+	static const unsigned char tails[][8] = { "${A}z", "${A}zzz", "z${A}", "${A}${A}" };
+	struct vault_item done = { "A", big, sizeof(big) }, it;
+	size_t i;
+
+	(void)state;
+	memset(big, 'x', sizeof(big));
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		it = (struct vault_item){ "B", tails[i], strlen((const char *)tails[i]) };
+		assert_int_equal(dotenv_expand(&done, 1, &it, NULL), VALUE_MAX_LEN + 1);
+	}
+	/* Exactly at the limit is still a value. */
+	done.value_len = VALUE_MAX_LEN - 1;
+	it = (struct vault_item){ "B", (const unsigned char *)"${A}z", 5 };
+	assert_int_equal(dotenv_expand(&done, 1, &it, NULL), VALUE_MAX_LEN);
+}
+
 int
 main(void)
 {
@@ -135,6 +158,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_nul_and_limit),
+		cmocka_unit_test(test_expansion_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

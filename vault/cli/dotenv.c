@@ -470,14 +470,16 @@ dotenv_expand(const struct vault_item *done, size_t ndone, const struct vault_it
 			if (out != NULL)
 				out[n] = *p;
 			n++, p++;
-			continue;
+		} else {
+			lookup(done, ndone, &v, &val, &vlen);
+			if (out != NULL && vlen > 0)
+				memcpy(out + n, val, vlen);
+			n += vlen;
+			p += v.len;
 		}
-		lookup(done, ndone, &v, &val, &vlen);
-		if (out != NULL && vlen > 0)
-			memcpy(out + n, val, vlen);
-		n += vlen;
-		p += v.len;
-		if (n > VALUE_MAX_LEN + 1)   /* enough to refuse; bounds the work */
+		/* Past the limit is enough to refuse, whatever follows: it bounds
+		 * the work, and the answer never exceeds VALUE_MAX_LEN + 1. */
+		if (n > VALUE_MAX_LEN)
 			return VALUE_MAX_LEN + 1;
 	}
 	return n;
