@@ -135,7 +135,7 @@ static void
 test_expansion_bound(void **state)
 {
 	static unsigned char big[VALUE_MAX_LEN + 1];
-	static const unsigned char tails[][8] = { "${A}z", "${A}zzz", "z${A}", "${A}${A}" };
+	static const unsigned char tails[][12] = { "${A}z", "${A}zzz", "z${A}", "${A}${A}" };
 	struct vault_item done = { "A", big, sizeof(big) }, it;
 	size_t i;
 
